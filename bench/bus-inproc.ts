@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { loadConfig } from '../src/config/load.js';
+import { Host } from '../src/kernel/host.js';
+import type { ModuleDefinition } from '../src/kernel/module.js';
+import { ping, pingContract, sink, sinkContract } from './fixtures/ping.js';
+import { rate, type Row } from './table.js';
+
+const input = { n: 1, text: 'hello world', tags: ['a', 'b', 'c'] };
+
+/** In-process bus: request/reply and durable events, against a plain function call and raw better-sqlite3. */
+export async function benchBusInproc(): Promise<Row[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cleave-bench-'));
+  const config = loadConfig({ cwd: dataDir, env: {}, overrides: { 'db.dataDir': dataDir, 'http.port': 0, 'log.level': 'silent', 'edge.broker': 'off' } });
+  const host = await Host.start({ config, modules: [ping, sink] });
+  try {
+    const handler = async (value: typeof input) => value;
+    const client = host.bus.client(pingContract);
+    const baseline = await rate(async (n) => {
+      for (let i = 0; i < n; i++) await handler(input);
+    }, 10_000);
+    const sequential = await rate(async (n) => {
+      for (let i = 0; i < n; i++) await client.ping(input);
+    }, 10_000);
+    const parallel = await rate(async (n) => {
+      const all = [];
+      for (let i = 0; i < n; i++) all.push(client.ping(input));
+      await Promise.all(all);
+    }, 64);
+    const events = await durableEvents(host);
+    const rawSqlite = rawInsertsPerSecond(join(dataDir, 'raw.sqlite'));
+    return [
+      { bench: 'bus-inproc', case: 'plain async call (baseline)', value: baseline, unit: 'req/s' },
+      { bench: 'bus-inproc', case: 'request/reply, validated + copied, sequential', value: sequential, unit: 'req/s', vsBaseline: sequential / baseline, target: '>= 250k req/s' },
+      { bench: 'bus-inproc', case: 'request/reply, 64 in flight', value: parallel, unit: 'req/s', vsBaseline: parallel / baseline, target: '>= 250k req/s' },
+      { bench: 'bus-inproc', case: 'raw better-sqlite3, 1 row per txn (baseline)', value: rawSqlite, unit: 'rows/s' },
+      { bench: 'bus-inproc', case: 'durable events: outbox -> inbox -> handler', value: events, unit: 'events/s', vsBaseline: events / rawSqlite },
+    ];
+  } finally {
+    await host.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function durableEvents(host: Host): Promise<number> {
+  const total = 20_000;
+  const pinger = host.bus.client(pingContract);
+  const counter = host.bus.client(sinkContract);
+  const before = (await counter.count({})).count;
+  const start = performance.now();
+  for (let sent = 0; sent < total; sent += 500) await pinger.emit({ count: 500 });
+  while ((await counter.count({})).count - before < total) await new Promise((resolve) => setTimeout(resolve, 5));
+  return (total / (performance.now() - start)) * 1000;
+}
+
+function rawInsertsPerSecond(file: string): number {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('create table t (id integer primary key, body text)');
+  const insert = db.prepare('insert into t (body) values (?)');
+  const total = 20_000;
+  const start = performance.now();
+  for (let i = 0; i < total; i++) db.transaction(() => insert.run('{"n":1,"text":"hello"}'))();
+  const perSecond = (total / (performance.now() - start)) * 1000;
+  db.close();
+  return perSecond;
+}

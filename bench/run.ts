@@ -1,0 +1,18 @@
+import { benchBusInproc } from './bus-inproc.js';
+import { benchHttp } from './http.js';
+import { printTable, type Row } from './table.js';
+
+/** `npm run bench [name...]`: runs the benchmarks (all by default) and prints one table. */
+const all: Record<string, () => Promise<Row[]>> = { 'bus-inproc': benchBusInproc, http: benchHttp };
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in all));
+if (unknown.length) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(all).join(', ')}`);
+  process.exit(2);
+}
+const rows: Row[] = [];
+for (const name of chosen.length ? chosen : Object.keys(all)) {
+  console.error(`running ${name} ...`);
+  rows.push(...(await all[name]()));
+}
+printTable(rows);

@@ -1,0 +1,59 @@
+import { Type, command, defineContract, query, type Static } from '../../src/index.js';
+
+export const Role = Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')]);
+
+/** Loose on purpose: local names like `admin@localhost` are valid; delivery is not identity's job. */
+export const Email = Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 254 });
+
+const Password = Type.String({ minLength: 8, maxLength: 256 });
+
+const UserId = Type.String({ minLength: 1, maxLength: 64 });
+
+export const User = Type.Object({
+  id: UserId,
+  email: Email,
+  role: Role,
+  createdAt: Type.String({ description: 'ISO-8601' }),
+});
+
+export const PublicJwk = Type.Object({
+  kid: Type.String(),
+  kty: Type.Literal('OKP'),
+  crv: Type.Literal('Ed25519'),
+  x: Type.String(),
+  alg: Type.Literal('EdDSA'),
+  use: Type.Literal('sig'),
+});
+
+const strict = { additionalProperties: false } as const;
+
+export const CreateUserInput = Type.Object({ email: Email, password: Password, role: Role }, strict);
+export const LoginInput = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 256 }) }, strict);
+export const LoginOutput = Type.Object({
+  token: Type.String(),
+  expiresAt: Type.String({ description: 'ISO-8601' }),
+});
+export const GetUserInput = Type.Object({ id: UserId }, strict);
+export const Nothing = Type.Object({}, strict);
+
+export const identityContract = defineContract({
+  name: 'identity',
+  operations: {
+    createUser: command(CreateUserInput, User, 'Creates a user; the email must be unused.'),
+    login: command(LoginInput, LoginOutput, 'Exchanges an email and password for an access token.'),
+    getUser: query(GetUserInput, User, 'One user by id.'),
+    listUsers: query(Nothing, Type.Object({ users: Type.Array(User) }), 'Every user.'),
+    getJwks: query(Nothing, Type.Object({ keys: Type.Array(PublicJwk) }), 'Public keys that verify access tokens.'),
+  },
+  events: {
+    userCreated: Type.Object({ id: UserId, email: Email, role: Role }),
+  },
+});
+
+export type IdentityContract = typeof identityContract;
+export type Role = Static<typeof Role>;
+export type User = Static<typeof User>;
+export type PublicJwk = Static<typeof PublicJwk>;
+export type CreateUserInput = Static<typeof CreateUserInput>;
+export type LoginInput = Static<typeof LoginInput>;
+export type LoginOutput = Static<typeof LoginOutput>;

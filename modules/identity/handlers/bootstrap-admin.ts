@@ -1,0 +1,44 @@
+import { CleaveError, invalid, type CallContext, type Logger } from '../../../src/index.js';
+import type { IdentityContract } from '../contract.js';
+import type { Users } from '../data/users.js';
+import { randomPassword } from '../passwords.js';
+import { settingsOf } from '../settings.js';
+import { createUser } from './create-user.js';
+
+interface Deps {
+  users: Users;
+  config: Record<string, unknown>;
+  log: Logger;
+  clock: () => Date;
+}
+
+const defaultAdminEmail = 'admin@localhost';
+
+/** On a first start with no users, creates an admin so someone can log in and create the others. */
+export const bootstrapAdmin = (deps: Deps) => {
+  const create = createUser(deps);
+  const { users, config, log } = deps;
+  return async (ctx: CallContext<IdentityContract>) => {
+    if (await users.any()) return;
+    const { adminEmail, adminPassword } = settingsOf(config);
+    if (adminPassword && (adminPassword.length < 8 || adminPassword.length > 256)) {
+      throw invalid('identity.adminPassword (CLEAVE_ADMIN_PASSWORD) must be 8 to 256 characters');
+    }
+    const password = adminPassword || randomPassword();
+    let email: string;
+    try {
+      ({ email } = await create({ email: adminEmail || defaultAdminEmail, password, role: 'admin' }, ctx));
+    } catch (err) {
+      // Another replica starting at the same moment created it first.
+      if (err instanceof CleaveError && err.code === 'CONFLICT') return;
+      throw err;
+    }
+    if (adminPassword) log.info({ email }, 'created the first admin from configuration');
+    else {
+      log.warn(
+        `created the first admin: ${email} / ${password} ` +
+          '(set CLEAVE_ADMIN_EMAIL and CLEAVE_ADMIN_PASSWORD to choose them)',
+      );
+    }
+  };
+};

@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import { conflict, type OperationHandler } from '../../../src/index.js';
+import type { IdentityContract, User } from '../contract.js';
+import { isUniqueViolation, type Users } from '../data/users.js';
+import { hashPassword } from '../passwords.js';
+
+interface Deps {
+  users: Users;
+  clock: () => Date;
+}
+
+const emailTaken = () => conflict('a user with this email already exists');
+
+export const createUser =
+  ({ users, clock }: Deps): OperationHandler<IdentityContract, 'createUser'> =>
+  async (input, ctx) => {
+    const email = input.email.toLowerCase();
+    if (await users.emailTaken(email)) throw emailTaken();
+    const user: User = { id: randomUUID(), email, role: input.role, createdAt: clock().toISOString() };
+    const passwordHash = await hashPassword(input.password);
+    try {
+      await ctx.transaction(async (tx) => {
+        await users.insert(tx.db, { ...user, passwordHash });
+        await tx.publish('userCreated', { id: user.id, email: user.email, role: user.role });
+      });
+    } catch (err) {
+      throw isUniqueViolation(err) ? emailTaken() : err;
+    }
+    return user;
+  };

@@ -1,0 +1,30 @@
+import { asFunction, defineModule } from '../../src/index.js';
+import { identityContract } from './contract.js';
+import { makeKeys } from './data/keys.js';
+import { makeUsers } from './data/users.js';
+import { bootstrapAdmin } from './handlers/bootstrap-admin.js';
+import { createUser } from './handlers/create-user.js';
+import { getJwks } from './handlers/get-jwks.js';
+import { getUser } from './handlers/get-user.js';
+import { listUsers } from './handlers/list-users.js';
+import { login } from './handlers/login.js';
+import { makeTokens } from './tokens.js';
+
+export default defineModule({
+  contract: identityContract,
+  handlers: { createUser, login, getUser, listUsers, getJwks },
+  register: {
+    users: asFunction(makeUsers).singleton(),
+    keys: asFunction(makeKeys).singleton(),
+    tokens: asFunction(makeTokens).singleton(),
+  },
+  routes: [
+    { method: 'POST', path: '/users', access: 'admin', status: 201, operation: 'createUser' },
+    { method: 'POST', path: '/login', access: 'public', operation: 'login' },
+    { method: 'GET', path: '/me', access: 'viewer', operation: 'getUser', input: (req) => ({ id: req.principal!.sub }) },
+    { method: 'GET', path: '/users', access: 'admin', operation: 'listUsers' },
+    { method: 'GET', path: '/users/:id', access: 'admin', operation: 'getUser' },
+  ],
+  start: bootstrapAdmin,
+  provides: { jwks: 'getJwks' },
+});

@@ -1,0 +1,134 @@
+import type { Logger } from 'pino';
+import type { CallOptions, Client, Contract, Operation } from '../contract/contract.js';
+import { assertValid } from '../contract/validate.js';
+import { CleaveError } from '../errors.js';
+import type { CounterChild } from '../observability/hot-metrics.js';
+import type { Metrics } from '../observability/metrics.js';
+import { envelope, type Envelope, type MessageContext } from './envelope.js';
+import type { Reply, Transport } from './transport.js';
+
+/** Handles one operation: receives the validated input and the request envelope. */
+export type OperationFn = (input: unknown, request: Envelope) => Promise<unknown>;
+
+export interface BusOptions {
+  transport: Transport;
+  /** Every module's contract, hosted here or not: any process can call any module. */
+  contracts: Contract[];
+  /** Identifies this process in `source` attributes. */
+  instanceId: string;
+  requestTimeoutMs: number;
+  log: Logger;
+  metrics?: Metrics;
+}
+
+/**
+ * The module-facing side of the bus: typed clients, contract validation at the boundary, stable error codes.
+ * Which transport carries the messages is invisible from here.
+ */
+export class Bus {
+  readonly transport: Transport;
+  private readonly contracts = new Map<string, Contract>();
+  private readonly clients = new Map<Contract, (context: MessageContext) => Client<Contract>>();
+  private readonly counters = new Map<string, CounterChild>();
+
+  constructor(private readonly options: BusOptions) {
+    this.transport = options.transport;
+    for (const contract of options.contracts) this.contracts.set(contract.name, contract);
+  }
+
+  /** The contract of a module, or NOT_FOUND. */
+  contract(module: string): Contract {
+    const contract = this.contracts.get(module);
+    if (!contract) throw new CleaveError('NOT_FOUND', `unknown module "${module}"`);
+    return contract;
+  }
+
+  /** A typed client of `contract` whose calls carry `context` (principal, correlation, trace). */
+  client<C extends Contract>(contract: C, context: MessageContext = {}): Client<C> {
+    let make = this.clients.get(contract);
+    if (!make) {
+      make = this.clientFactory(contract);
+      this.clients.set(contract, make);
+    }
+    return make(context) as Client<C>;
+  }
+
+  /** Calls `module.operation` with `input`; resolves with the validated output or throws a CleaveError. */
+  async call(
+    module: string,
+    operation: string,
+    input: unknown,
+    context: MessageContext = {},
+    options: CallOptions = {},
+  ): Promise<unknown> {
+    const spec = this.operation(module, operation);
+    const name = `${module}.${operation}`;
+    assertValid(spec.input, input, `${name} input`);
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const request = envelope(this.options.instanceId, name, input, context);
+    request.deadline = Date.now() + timeoutMs;
+    const reply = await this.transport.request(module, operation, request, timeoutMs);
+    this.countRequest(name, reply.ok ? 'OK' : reply.error.code);
+    if (!reply.ok) throw CleaveError.fromData(reply.error);
+    if (this.transport.remote) assertValid(spec.output, reply.data, `${name} output`);
+    return reply.data;
+  }
+
+  /** Serves `operation` of a hosted module: validates input (from remote callers) and output. */
+  serve(contract: Contract, operation: string, fn: OperationFn): void {
+    const spec = this.operation(contract.name, operation);
+    const name = `${contract.name}.${operation}`;
+    const remote = this.transport.remote;
+    const { log, metrics } = this.options;
+    const histogram = metrics?.busHandlerSeconds.labels(name);
+    this.transport.serve(contract.name, operation, async (request): Promise<Reply> => {
+      const started = performance.now();
+      try {
+        if (remote) assertValid(spec.input, request.data, `${name} input`);
+        const output = await fn(request.data, request);
+        try {
+          assertValid(spec.output, output, `${name} output`);
+        } catch (err) {
+          log.error({ err, operation: name }, 'handler returned output that breaks its contract');
+          throw new CleaveError('INTERNAL', `${name} returned output that breaks its contract`);
+        }
+        return { ok: true, data: output };
+      } catch (err) {
+        if (!(err instanceof CleaveError)) log.error({ err, operation: name }, 'handler failed');
+        return { ok: false, error: CleaveError.from(err).toJSON() };
+      } finally {
+        histogram?.observe((performance.now() - started) / 1000);
+      }
+    });
+  }
+
+  private countRequest(operation: string, code: string): void {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    const key = `${operation} ${code}`;
+    let counter = this.counters.get(key);
+    if (!counter) {
+      counter = metrics.busRequests.labels(operation, code);
+      this.counters.set(key, counter);
+    }
+    counter.inc();
+  }
+
+  private operation(module: string, operation: string): Operation {
+    const spec = this.contract(module).operations[operation];
+    if (!spec) throw new CleaveError('NOT_FOUND', `module "${module}" has no operation "${operation}"`);
+    return spec;
+  }
+
+
+  private clientFactory(contract: Contract): (context: MessageContext) => Client<Contract> {
+    const names = Object.keys(contract.operations);
+    return (context) => {
+      const client: Record<string, unknown> = {};
+      for (const name of names) {
+        client[name] = (input: unknown, options?: CallOptions) => this.call(contract.name, name, input, context, options);
+      }
+      return client as Client<Contract>;
+    };
+  }
+}

@@ -1,0 +1,153 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { CleaveError } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Envelope } from './envelope.js';
+import { Pump } from './pump.js';
+
+/** Applies one event inside `trx`, the transaction that also marks it handled. */
+export type InboxHandler = (message: Envelope, trx: Knex.Transaction) => Promise<void>;
+
+export interface InboxOptions {
+  module: string;
+  db: Knex;
+  /** Handlers by event type (`<module>.<event>`). */
+  handlers: Map<string, InboxHandler>;
+  log: Logger;
+  metrics?: Metrics;
+  maxAttempts: number;
+  baseDelayMs: number;
+}
+
+interface InboxRow {
+  seq: number;
+  id: string;
+  type: string;
+  envelope: string;
+  attempts: number;
+}
+
+const batchSize = 100;
+const intakeChunk = 200;
+const maxDelayMs = 60_000;
+const doneRetentionMs = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * A consumer module's inbox: events are stored on arrival (deduplicated by id, which is what makes a
+ * redelivery harmless), then handled in order, each in one transaction with its effect. A failing event is
+ * retried with exponential backoff and jitter, then moved to the dead letters.
+ */
+export class Inbox {
+  private readonly pump: Pump;
+  private lastPrune = 0;
+
+  constructor(private readonly options: InboxOptions) {
+    this.pump = new Pump(() => this.drain(), options.log, 1000);
+  }
+
+  /** Stores arriving events; known ids are ignored. Resolves once they are durable. */
+  readonly intake = async (messages: Envelope[]): Promise<void> => {
+    const now = Date.now();
+    const rows = messages.map((message) => ({
+      id: message.id,
+      type: message.type,
+      envelope: JSON.stringify(message),
+      status: 'pending',
+      attempts: 0,
+      next_at: now,
+      received_at: now,
+    }));
+    for (let i = 0; i < rows.length; i += intakeChunk) {
+      await this.options.db('cleave_inbox').insert(rows.slice(i, i + intakeChunk)).onConflict('id').ignore();
+    }
+    this.pump.nudge();
+  };
+
+  start(): void {
+    this.pump.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.pump.stop();
+  }
+
+  private async drain(): Promise<void> {
+    const { db } = this.options;
+    for (;;) {
+      const rows: InboxRow[] = await db('cleave_inbox')
+        .where({ status: 'pending' })
+        .andWhere('next_at', '<=', Date.now())
+        .orderBy('seq')
+        .limit(batchSize)
+        .select('seq', 'id', 'type', 'envelope', 'attempts');
+      if (rows.length) await this.handleBatch(rows);
+      if (rows.length < batchSize) break;
+    }
+    const next = await db('cleave_inbox').where({ status: 'pending' }).min({ at: 'next_at' }).first();
+    if (next?.at != null) this.pump.wakeAt(Number(next.at));
+    await this.prune();
+  }
+
+  /**
+   * Handles a batch in one transaction, each event in a savepoint of its own: a failing event rolls back
+   * only its own effect, and one commit covers the batch.
+   */
+  private async handleBatch(rows: InboxRow[]): Promise<void> {
+    const { db, handlers, module, metrics } = this.options;
+    const failed: Array<[InboxRow, unknown]> = [];
+    await db.transaction(async (trx) => {
+      for (const row of rows) {
+        try {
+          const handler = handlers.get(row.type);
+          if (!handler) throw new CleaveError('INVALID_ARGUMENT', `module "${module}" has no handler for ${row.type}`);
+          const message = JSON.parse(row.envelope) as Envelope;
+          await trx.transaction(async (savepoint) => {
+            await handler(message, savepoint);
+            await savepoint('cleave_inbox')
+              .where({ seq: row.seq })
+              .update({ status: 'done', attempts: row.attempts + 1, processed_at: Date.now() });
+          });
+          metrics?.eventsHandled.inc({ consumer: module, type: row.type, outcome: 'done' });
+        } catch (err) {
+          failed.push([row, err]);
+        }
+      }
+    });
+    for (const [row, err] of failed) await this.fail(row, row.attempts + 1, err);
+  }
+
+  private async fail(row: InboxRow, attempts: number, err: unknown): Promise<void> {
+    const { db, module, log, metrics, maxAttempts } = this.options;
+    const error = err instanceof Error ? err.message : String(err);
+    const permanent = err instanceof CleaveError && err.code === 'INVALID_ARGUMENT';
+    if (!permanent && attempts < maxAttempts) {
+      const nextAt = Date.now() + this.backoff(attempts);
+      await db('cleave_inbox').where({ seq: row.seq }).update({ attempts, next_at: nextAt, last_error: error });
+      metrics?.eventsHandled.inc({ consumer: module, type: row.type, outcome: 'retry' });
+      log.warn({ event: row.id, type: row.type, attempts, err }, 'event handler failed; will retry');
+      return;
+    }
+    await db.transaction(async (trx) => {
+      await trx('cleave_inbox').where({ seq: row.seq }).update({ status: 'dead', attempts, last_error: error });
+      await trx('cleave_dead_letters')
+        .insert({ id: row.id, type: row.type, envelope: row.envelope, attempts, error, failed_at: Date.now() })
+        .onConflict('id')
+        .merge();
+    });
+    metrics?.eventsHandled.inc({ consumer: module, type: row.type, outcome: 'dead' });
+    metrics?.deadLetters.inc({ consumer: module });
+    log.error({ event: row.id, type: row.type, attempts, err }, 'event moved to dead letters');
+  }
+
+  private backoff(attempts: number): number {
+    const delay = Math.min(maxDelayMs, this.options.baseDelayMs * 2 ** (attempts - 1));
+    return Math.round(delay * (0.8 + Math.random() * 0.4));
+  }
+
+  private async prune(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    await this.options.db('cleave_inbox').where({ status: 'done' }).andWhere('processed_at', '<', now - doneRetentionMs).delete();
+  }
+}

@@ -1,0 +1,102 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
+import type { Envelope } from './envelope.js';
+import type { Transport } from './transport.js';
+import { Pump } from './pump.js';
+
+const batchSize = 256;
+const retentionMs = 60 * 60 * 1000;
+
+/** Writes an event into the outbox of a transaction: it is dispatched only if that transaction commits. */
+export async function writeOutbox(trx: Knex.Transaction | Knex, message: Envelope): Promise<void> {
+  await trx('cleave_outbox').insert({
+    id: message.id,
+    type: message.type,
+    envelope: JSON.stringify(message),
+    created_at: Date.now(),
+  });
+}
+
+/** Splits rows into runs of consecutive rows of one type, keeping their order. */
+function runsByType<T extends { type: string }>(rows: T[]): T[][] {
+  const runs: T[][] = [];
+  for (const row of rows) {
+    const last = runs.at(-1);
+    if (last && last[0].type === row.type) last.push(row);
+    else runs.push([row]);
+  }
+  return runs;
+}
+
+export interface RelayOptions {
+  module: string;
+  db: Knex;
+  transport: Transport;
+  log: Logger;
+  metrics?: Metrics;
+  /** When false, committed events stay in the outbox until a relay runs. */
+  enabled: boolean;
+}
+
+/**
+ * Dispatches a module's committed outbox rows in commit order and marks each done once the transport
+ * confirms it (in-process: stored in every consumer's inbox; MQTT: PUBACK).
+ */
+export class OutboxRelay {
+  private readonly pump: Pump;
+  private lastPrune = 0;
+
+  constructor(private readonly options: RelayOptions) {
+    this.pump = new Pump(() => this.drain(), options.log, 1000);
+  }
+
+  start(): void {
+    if (this.options.enabled) this.pump.start();
+  }
+
+  /** Asks for a pass soon (after a commit that wrote events). */
+  nudge(): void {
+    if (this.options.enabled) this.pump.nudge();
+  }
+
+  /** Stops after a last pass that flushes what is committed. */
+  async stop(): Promise<void> {
+    if (!this.options.enabled) return;
+    await this.pump.stop();
+    await this.drain().catch((err) => this.options.log.warn({ err }, 'outbox flush failed at stop'));
+  }
+
+  private async drain(): Promise<void> {
+    const { db, transport, module, metrics } = this.options;
+    for (;;) {
+      const rows: Array<{ seq: number; type: string; envelope: string }> = await db('cleave_outbox')
+        .whereNull('dispatched_at')
+        .orderBy('seq')
+        .limit(batchSize)
+        .select('seq', 'type', 'envelope');
+      metrics?.outboxBacklog.set({ module }, rows.length);
+      if (rows.length === 0) break;
+      const done: number[] = [];
+      try {
+        for (const run of runsByType(rows)) {
+          const event = run[0].type.slice(module.length + 1);
+          await transport.publish(module, event, run.map((row) => JSON.parse(row.envelope) as Envelope));
+          done.push(...run.map((row) => row.seq));
+          metrics?.eventsPublished.inc({ type: run[0].type }, run.length);
+        }
+      } finally {
+        if (done.length) await db('cleave_outbox').whereIn('seq', done).update({ dispatched_at: Date.now() });
+      }
+      if (rows.length < batchSize) break;
+    }
+    await this.prune();
+  }
+
+  private async prune(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    await this.options.db('cleave_outbox').where('dispatched_at', '<', now - retentionMs).delete();
+  }
+}

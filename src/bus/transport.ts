@@ -1,0 +1,34 @@
+import type { ErrorData } from '../errors.js';
+import type { Envelope } from './envelope.js';
+
+/** The answer to a request: data, or an error that keeps its code. */
+export type Reply = { ok: true; data: unknown } | { ok: false; error: ErrorData };
+
+/** Serves one operation of a hosted module. Never rejects: failures are replies. */
+export type RequestHandler = (request: Envelope) => Promise<Reply>;
+
+/** Takes events into a consumer's inbox; resolves once they are durably stored there. */
+export type EventIntake = (events: Envelope[]) => Promise<void>;
+
+/**
+ * What moves messages between modules. The in-process transport and the MQTT transport implement it;
+ * module code never sees which one runs.
+ */
+export interface Transport {
+  readonly kind: 'inproc' | 'mqtt';
+  /** True when messages may come from another process: receivers then validate them again. */
+  readonly remote: boolean;
+  /** Serves requests for `module.operation`. */
+  serve(module: string, operation: string, handler: RequestHandler): void;
+  /** Sends a request. Resolves with the reply, or an UNAVAILABLE / DEADLINE_EXCEEDED error reply. */
+  request(module: string, operation: string, request: Envelope, timeoutMs: number): Promise<Reply>;
+  /** Subscribes a consumer module to `module.event`: each consumer module gets every event once. */
+  subscribe(consumer: string, module: string, event: string, intake: EventIntake): void;
+  /**
+   * Delivers events of one type, in order, to every subscribed consumer; resolves when all have stored them
+   * (in-process: in the consumers' inboxes; MQTT: acknowledged by the broker).
+   */
+  publish(module: string, event: string, messages: Envelope[]): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,229 @@
+import convict from 'convict';
+
+/** The resolved configuration of a Cleave host, as returned by `loadConfig`. */
+export interface CleaveConfig {
+  modules: string[];
+  bus: {
+    transport: 'inproc' | 'mqtt';
+    mqtt: { url: string };
+    namespace: string;
+    requestTimeoutMs: number;
+    retry: { maxAttempts: number; baseDelayMs: number };
+    outbox: { relay: boolean };
+  };
+  http: { port: number; host: string; bodyLimit: number };
+  db: { dataDir: string; url: string };
+  edge: { broker: 'embedded' | 'external' | 'off'; port: number; url: string };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  shutdown: { timeoutMs: number };
+  identity: { adminEmail: string; adminPassword: string; tokenTtl: number };
+}
+
+/** One schema entry: convict's fields plus the bounds and patterns our formats read. */
+export interface CleaveSchemaItem extends convict.SchemaObj {
+  doc: string;
+  env: string;
+  min?: number;
+  max?: number;
+  pattern?: RegExp;
+  protocols?: string[];
+  allowEmpty?: boolean;
+  rule?: string;
+}
+
+const MODULE_NAME = /^[a-z][a-z0-9-]*$/;
+const MAX_TIMER_MS = 2_147_483_647;
+const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'];
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function parseIntString(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+}
+
+function parseBoolString(value: unknown): unknown {
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  return value;
+}
+
+function parseModules(value: unknown): unknown {
+  return typeof value === 'string' ? value.split(',').map((name) => name.trim()).filter(Boolean) : value;
+}
+
+/** The custom convict formats of the schema. Each `validate` throws an Error whose message says what is allowed. */
+export const formats: Record<string, convict.Format> = {
+  'cleave-modules': {
+    coerce: parseModules,
+    validate(value: unknown) {
+      const rule = 'must be * or a comma-separated list of module names (lowercase letters, digits, dashes)';
+      if (!Array.isArray(value) || value.length === 0) fail(rule);
+      if (value.length === 1 && value[0] === '*') return;
+      for (const name of value) if (typeof name !== 'string' || !MODULE_NAME.test(name)) fail(rule);
+    },
+  },
+  'cleave-int': {
+    coerce: parseIntString,
+    validate(value: unknown, item: convict.SchemaObj) {
+      const { min = 0, max = Number.MAX_SAFE_INTEGER, rule } = item as CleaveSchemaItem;
+      if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+        fail(rule ?? `must be an integer from ${min} to ${max}`);
+      }
+    },
+  },
+  'cleave-bool': {
+    coerce: parseBoolString,
+    validate(value: unknown) {
+      if (typeof value !== 'boolean') fail('must be true or false');
+    },
+  },
+  'cleave-string': {
+    validate(value: unknown, item: convict.SchemaObj) {
+      const { pattern, allowEmpty, rule } = item as CleaveSchemaItem;
+      const ok = typeof value === 'string' && (value === '' ? allowEmpty === true : !pattern || pattern.test(value));
+      if (!ok) fail(rule ?? (allowEmpty ? 'must be a string' : 'must be a non-empty string'));
+    },
+  },
+  'cleave-url': {
+    validate(value: unknown, item: convict.SchemaObj) {
+      const { protocols, allowEmpty } = item as CleaveSchemaItem;
+      const schemes = protocols ? ` (${protocols.map((protocol) => protocol.slice(0, -1)).join(', ')})` : '';
+      const rule = `must be ${allowEmpty ? 'empty or ' : ''}a URL${schemes}`;
+      if (typeof value !== 'string') fail(rule);
+      if (value === '' && allowEmpty) return;
+      if (!URL.canParse(value)) fail(rule);
+      if (protocols && !protocols.includes(new URL(value).protocol)) fail(rule);
+    },
+  },
+};
+
+for (const [name, format] of Object.entries(formats)) convict.addFormat({ name, ...format });
+
+/** The schema of every configuration key; see `describeKeys` for a flat listing. */
+export const schema = {
+  modules: {
+    doc: 'Modules this host runs: * for all, or a comma-separated list of names.',
+    format: 'cleave-modules', default: ['*'], env: 'CLEAVE_MODULES',
+  },
+  bus: {
+    transport: {
+      doc: 'Message bus between modules: inproc (one process) or mqtt (split hosts).',
+      format: ['inproc', 'mqtt'], default: 'inproc', env: 'CLEAVE_BUS',
+    },
+    mqtt: {
+      url: {
+        doc: 'URL of the MQTT broker used by the mqtt bus; may carry credentials.',
+        format: 'cleave-url', protocols: MQTT_PROTOCOLS, default: 'mqtt://127.0.0.1:1883', env: 'CLEAVE_MQTT_URL',
+        sensitive: true,
+      },
+    },
+    namespace: {
+      doc: 'Topic namespace isolating one deployment from others on the same broker.',
+      format: 'cleave-string', pattern: /^[A-Za-z0-9_-]{1,64}$/,
+      rule: 'must be 1 to 64 letters, digits, underscores or dashes', default: 'default', env: 'CLEAVE_BUS_NAMESPACE',
+    },
+    requestTimeoutMs: {
+      doc: 'Time a command or query waits for its reply, in milliseconds.',
+      format: 'cleave-int', min: 1, max: MAX_TIMER_MS, default: 5000, env: 'CLEAVE_BUS_TIMEOUT_MS',
+    },
+    retry: {
+      maxAttempts: {
+        doc: 'Attempts to handle an event before it is set aside as failed.',
+        format: 'cleave-int', min: 1, max: 100, default: 5, env: 'CLEAVE_BUS_MAX_ATTEMPTS',
+      },
+      baseDelayMs: {
+        doc: 'First retry delay in milliseconds; later retries back off exponentially.',
+        format: 'cleave-int', min: 0, max: MAX_TIMER_MS, default: 200, env: 'CLEAVE_BUS_RETRY_DELAY_MS',
+      },
+    },
+    outbox: {
+      relay: {
+        doc: 'Dispatch committed outbox rows; off holds events in the outbox (maintenance).',
+        format: 'cleave-bool', default: true, env: 'CLEAVE_OUTBOX_RELAY',
+      },
+    },
+  },
+  http: {
+    port: {
+      doc: 'HTTP port; 0 picks any free port.',
+      format: 'cleave-int', min: 0, max: 65535, rule: 'must be a port number (0-65535)', default: 3000,
+      env: 'CLEAVE_HTTP_PORT',
+    },
+    host: {
+      doc: 'Address the HTTP server listens on.',
+      format: 'cleave-string', default: '0.0.0.0', env: 'CLEAVE_HTTP_HOST',
+    },
+    bodyLimit: {
+      doc: 'Largest accepted request body, in bytes.',
+      format: 'cleave-int', min: 1, default: 1_048_576, env: 'CLEAVE_HTTP_BODY_LIMIT',
+    },
+  },
+  db: {
+    dataDir: {
+      doc: 'Directory of the per-module SQLite files, used when db.url is empty.',
+      format: 'cleave-string', default: './data', env: 'CLEAVE_DATA_DIR',
+    },
+    url: {
+      doc: 'PostgreSQL URL; empty uses SQLite files in db.dataDir.',
+      format: 'cleave-url', allowEmpty: true, default: '', env: 'CLEAVE_DB_URL', sensitive: true,
+    },
+  },
+  edge: {
+    broker: {
+      doc: 'MQTT broker for edge devices: embedded, external (at edge.url) or off.',
+      format: ['embedded', 'external', 'off'], default: 'embedded', env: 'CLEAVE_EDGE',
+    },
+    port: {
+      doc: 'Port of the embedded edge broker.',
+      format: 'cleave-int', min: 0, max: 65535, rule: 'must be a port number (0-65535)', default: 1883,
+      env: 'CLEAVE_EDGE_PORT',
+    },
+    url: {
+      doc: 'URL of the external edge broker; required when edge.broker is external.',
+      format: 'cleave-url', protocols: MQTT_PROTOCOLS, allowEmpty: true, default: '', env: 'CLEAVE_EDGE_URL',
+      sensitive: true,
+    },
+  },
+  log: {
+    level: {
+      doc: 'Lowest log level written.',
+      format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', env: 'CLEAVE_LOG_LEVEL',
+    },
+  },
+  shutdown: {
+    timeoutMs: {
+      doc: 'Time allowed for a graceful stop before the process exits, in milliseconds.',
+      format: 'cleave-int', min: 1, max: MAX_TIMER_MS, default: 10_000, env: 'CLEAVE_SHUTDOWN_TIMEOUT_MS',
+    },
+  },
+  identity: {
+    adminEmail: {
+      doc: 'Email of the admin created on a first start with no users.',
+      format: 'cleave-string', allowEmpty: true, pattern: /^[^@\s]+@[^@\s]+$/,
+      rule: 'must be empty or an email address', default: '', env: 'CLEAVE_ADMIN_EMAIL',
+    },
+    adminPassword: {
+      doc: 'Password of that admin; empty prints a random one to the log once.',
+      format: 'cleave-string', allowEmpty: true, default: '', env: 'CLEAVE_ADMIN_PASSWORD', sensitive: true,
+    },
+    tokenTtl: {
+      doc: 'Lifetime of an access token, in seconds.',
+      format: 'cleave-int', min: 1, default: 3600, env: 'CLEAVE_TOKEN_TTL',
+    },
+  },
+} satisfies convict.Schema<CleaveConfig>;
+
+/** Every leaf key of the schema by dotted path, in declaration order. */
+export const schemaItems: ReadonlyMap<string, CleaveSchemaItem> = flattenSchema(schema);
+
+function flattenSchema(node: object, prefix = '', out = new Map<string, CleaveSchemaItem>()) {
+  for (const [name, child] of Object.entries(node)) {
+    const key = prefix + name;
+    if ('default' in child) out.set(key, child as CleaveSchemaItem);
+    else flattenSchema(child, `${key}.`, out);
+  }
+  return out;
+}

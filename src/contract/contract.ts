@@ -1,0 +1,67 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+
+/** A command (changes state) or a query (reads), with the schemas of its input and output. */
+export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSchema> {
+  readonly kind: 'command' | 'query';
+  readonly input: I;
+  readonly output: O;
+  readonly summary?: string;
+}
+
+/** A module's whole public surface: its name, operations and events. */
+export interface Contract<
+  N extends string = string,
+  O extends Record<string, Operation> = Record<string, Operation>,
+  E extends Record<string, TSchema> = Record<string, TSchema>,
+> {
+  readonly name: N;
+  readonly operations: O;
+  readonly events: E;
+}
+
+/** Options of one call through the bus. */
+export interface CallOptions {
+  /** Milliseconds before the call fails with DEADLINE_EXCEEDED (default from `bus.requestTimeoutMs`). */
+  timeoutMs?: number;
+}
+
+/** Input type of an operation of a contract. */
+export type InputOf<C extends Contract, K extends keyof C['operations']> = Static<C['operations'][K]['input']>;
+/** Output type of an operation of a contract. */
+export type OutputOf<C extends Contract, K extends keyof C['operations']> = Static<C['operations'][K]['output']>;
+/** Payload type of an event of a contract. */
+export type EventOf<C extends Contract, K extends keyof C['events']> = Static<C['events'][K]>;
+
+/** A typed client of a contract: one async method per operation, every call goes through the bus. */
+export type Client<C extends Contract> = {
+  [K in keyof C['operations']]: (input: InputOf<C, K>, options?: CallOptions) => Promise<OutputOf<C, K>>;
+};
+
+const namePattern = /^[a-z][A-Za-z0-9]*$/;
+const moduleNamePattern = /^[a-z][a-z0-9-]*$/;
+
+/** Declares a command: an operation that changes state. */
+export function command<I extends TSchema, O extends TSchema>(input: I, output: O, summary?: string) {
+  return { kind: 'command', input, output, summary } as const satisfies Operation<I, O>;
+}
+
+/** Declares a query: an operation that only reads. */
+export function query<I extends TSchema, O extends TSchema>(input: I, output: O, summary?: string) {
+  return { kind: 'query', input, output, summary } as const satisfies Operation<I, O>;
+}
+
+/**
+ * Declares a module's contract. Names are checked here so a typo fails at import time:
+ * module names are kebab-case, operation and event names camelCase.
+ */
+export function defineContract<
+  const N extends string,
+  const O extends Record<string, Operation>,
+  const E extends Record<string, TSchema>,
+>(spec: { name: N; operations: O; events: E }): Contract<N, O, E> {
+  if (!moduleNamePattern.test(spec.name)) throw new Error(`contract name "${spec.name}" must match ${moduleNamePattern}`);
+  for (const key of [...Object.keys(spec.operations), ...Object.keys(spec.events)]) {
+    if (!namePattern.test(key)) throw new Error(`"${spec.name}.${key}" must be camelCase (${namePattern})`);
+  }
+  return Object.freeze({ name: spec.name, operations: spec.operations, events: spec.events });
+}

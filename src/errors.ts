@@ -1,0 +1,80 @@
+/** Stable error codes. They cross the bus unchanged and map to HTTP statuses in one place. */
+export const errorCodes = [
+  'INVALID_ARGUMENT',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RESOURCE_EXHAUSTED',
+  'UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** One problem with one field of a payload, as reported by validation. */
+export interface FieldIssue {
+  /** JSON pointer of the field, e.g. `/email`. */
+  path: string;
+  message: string;
+}
+
+/** The serialisable form of an error, as it crosses the bus. */
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** HTTP status for each code. */
+export const httpStatus: Record<ErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RESOURCE_EXHAUSTED: 429,
+  UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+  INTERNAL: 500,
+};
+
+/** The one error type of Cleave: a stable code, a message meant for the caller, optional details. */
+export class CleaveError extends Error {
+  override name = 'CleaveError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  toJSON(): ErrorData {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+
+  /** Rebuilds an error that crossed the bus. */
+  static fromData(data: ErrorData): CleaveError {
+    const code = errorCodes.includes(data.code) ? data.code : 'INTERNAL';
+    return new CleaveError(code, data.message, data.details);
+  }
+
+  /** Any thrown value as a CleaveError; unknown errors become INTERNAL without leaking their message. */
+  static from(err: unknown): CleaveError {
+    if (err instanceof CleaveError) return err;
+    return new CleaveError('INTERNAL', 'internal error', undefined);
+  }
+}
+
+/** Shorthands for the common errors. */
+export const notFound = (what: string) => new CleaveError('NOT_FOUND', `${what} not found`);
+export const conflict = (message: string) => new CleaveError('CONFLICT', message);
+export const invalid = (message: string, details?: unknown) =>
+  new CleaveError('INVALID_ARGUMENT', message, details);
+export const unauthenticated = (message = 'authentication required') =>
+  new CleaveError('UNAUTHENTICATED', message);
+export const forbidden = (message = 'permission denied') => new CleaveError('PERMISSION_DENIED', message);

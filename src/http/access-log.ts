@@ -1,0 +1,39 @@
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
+import { stateOf } from './request-context.js';
+
+/** The route pattern a request matched (e.g. `/api/devices/:id`), or `unmatched`; never the raw URL. */
+export function routeLabel(ctx: { _matchedRoute?: unknown }): string {
+  const route = ctx._matchedRoute;
+  return route === undefined ? 'unmatched' : String(route);
+}
+
+/**
+ * Writes one JSON log line per request (`method`, `path`, `route`, `status`, `ms`, `requestId`, `traceId`; 5xx at error level)
+ * and observes `cleave_http_request_seconds` labelled with the matched route pattern.
+ */
+export function accessLog(log: Logger, metrics: Metrics): Middleware {
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const status = ctx.status;
+      const route = routeLabel(ctx as { _matchedRoute?: unknown });
+      metrics.httpSeconds.observe({ method: ctx.method, route, status: String(status) }, seconds);
+      const line = {
+        method: ctx.method,
+        path: ctx.path,
+        route,
+        status,
+        ms: Math.round(seconds * 1e5) / 100,
+        requestId: stateOf(ctx).requestId,
+        traceId: stateOf(ctx).traceparent?.slice(3, 35),
+      };
+      if (status >= 500) log.error(line, 'http request');
+      else log.info(line, 'http request');
+    }
+  };
+}

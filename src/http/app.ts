@@ -1,0 +1,53 @@
+import Koa from 'koa';
+import { Router } from '@koa/router';
+import type { Bus } from '../bus/bus.js';
+import type { Principal } from '../bus/envelope.js';
+import type { Contract } from '../contract/contract.js';
+import type { Route } from '../kernel/module.js';
+import type { Logger } from '../observability/log.js';
+import type { Metrics } from '../observability/metrics.js';
+import { accessLog } from './access-log.js';
+import { mountKernelEndpoints } from './kernel-endpoints.js';
+import { openApiDocument } from './openapi.js';
+import { problems } from './problem.js';
+import { requestContext } from './request-context.js';
+import { mountRoutes } from './routes.js';
+
+/** What the HTTP layer of a host needs. */
+export interface HttpOptions {
+  /** Routes call their operations through it. */
+  bus: Bus;
+  /** The modules whose routes this host serves, each mounted under `/api/<contract.name>`. */
+  modules: Array<{ contract: Contract; routes: Route[] }>;
+  metrics: Metrics;
+  log: Logger;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
+  /** Verifies a bearer token; throws CleaveError UNAUTHENTICATED when it is bad. */
+  verifyToken: (token: string) => Promise<Principal>;
+  /** Answers `GET /readyz`. */
+  readiness: () => { ready: boolean; checks: Record<string, string> };
+}
+
+/**
+ * The koa application of a host: request id and trace context, access log and latency metric, problem+json
+ * errors, the kernel endpoints (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`) and the modules' routes.
+ */
+export function createHttpApp(options: HttpOptions): Koa {
+  const app = new Koa();
+  app.on('error', (err: unknown) => options.log.error({ err }, 'http error outside the error middleware'));
+  let openapi: Record<string, unknown> | undefined;
+  const router = new Router();
+  mountKernelEndpoints(router, {
+    metrics: options.metrics,
+    readiness: options.readiness,
+    openapi: () => (openapi ??= openApiDocument(options.modules)),
+  });
+  mountRoutes(router, options.modules, options);
+  app.use(requestContext());
+  app.use(accessLog(options.log, options.metrics));
+  app.use(problems(options.log));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,72 @@
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { Value } from '@sinclair/typebox/value';
+import type { Bus } from '../bus/bus.js';
+import type { Contract } from '../contract/contract.js';
+import type { Route, RouteRequest } from '../kernel/module.js';
+import { authorize, type VerifyToken } from './auth.js';
+import { readJsonBody } from './body.js';
+import { stateOf } from './request-context.js';
+
+/** A module whose routes a host serves. */
+export interface HttpModule {
+  contract: Contract;
+  routes: Route[];
+}
+
+/** What a mounted route needs from the host. */
+export interface RouteDeps {
+  bus: Bus;
+  verifyToken: VerifyToken;
+  bodyLimit: number;
+}
+
+/** The full path of a module's route: `/api/<module>` plus the route's own path (`/` maps to the prefix). */
+export function fullPath(module: string, path: string): string {
+  const own = path === '/' || path === '' ? '' : path.startsWith('/') ? path : `/${path}`;
+  return `/api/${module}${own}`;
+}
+
+function defaultInput(contract: Contract, route: Route, request: RouteRequest): unknown {
+  const strings: Record<string, unknown> = { ...request.query, ...request.params };
+  const schema = contract.operations[route.operation]?.input;
+  const converted = schema ? Value.Convert(schema, strings) : strings;
+  return { ...(converted as Record<string, unknown>), ...(request.body as Record<string, unknown>) };
+}
+
+function handler(contract: Contract, route: Route, deps: RouteDeps) {
+  return async (ctx: Context & { params?: Record<string, string> }) => {
+    const state = stateOf(ctx);
+    const principal = await authorize(ctx, route.access ?? 'viewer', deps.verifyToken);
+    state.principal = principal;
+    const request: RouteRequest = {
+      params: { ...ctx.params },
+      query: { ...ctx.query },
+      body: await readJsonBody(ctx, deps.bodyLimit),
+      principal,
+    };
+    const input = route.input ? route.input(request) : defaultInput(contract, route, request);
+    const output = await deps.bus.call(contract.name, route.operation, input, {
+      principal,
+      correlationid: state.requestId,
+      traceparent: state.traceparent,
+    });
+    const status = route.status ?? 200;
+    ctx.status = status;
+    if (status === 204) return;
+    ctx.body = JSON.stringify(output ?? null);
+    ctx.type = 'application/json';
+  };
+}
+
+/** Mounts every route of `modules` on `router` under `/api/<module>`. */
+export function mountRoutes(router: Router, modules: HttpModule[], deps: RouteDeps): void {
+  for (const { contract, routes } of modules) {
+    for (const route of routes) {
+      if (!contract.operations[route.operation]) {
+        throw new Error(`route ${route.method} ${route.path} of module "${contract.name}" names unknown operation "${route.operation}"`);
+      }
+      router.register(fullPath(contract.name, route.path), [route.method], handler(contract, route, deps));
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type Koa from 'koa';
+
+/** A listening HTTP server. */
+export interface HttpServer {
+  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** The bound port (useful after listening on port 0). */
+  port: number;
+  /**
+   * Stops accepting connections, lets in-flight requests finish, closes idle keep-alive connections,
+   * and destroys whatever is still open after `timeoutMs`.
+   */
+  close(timeoutMs: number): Promise<void>;
+}
+
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === 'EADDRINUSE') {
+    return new Error(`HTTP port ${port} is already in use; choose another with --http-port or CLEAVE_HTTP_PORT`);
+  }
+  if (err.code === 'EACCES') return new Error(`HTTP port ${port} needs more privileges; choose a port above 1023`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new Error(`HTTP host ${host} is not an address of this machine`);
+  return new Error(`HTTP server cannot listen on ${host}:${port}: ${err.message}`);
+}
+
+/** Serves `app` on `host:port`; rejects with a one-line message when the port is taken. */
+export function listen(app: Koa, port: number, host: string): Promise<HttpServer> {
+  const server = http.createServer(app.callback());
+  const inFlight = new Map<Socket, number>();
+  let closing = false;
+
+  server.on('connection', (socket) => {
+    inFlight.set(socket, 0);
+    socket.once('close', () => inFlight.delete(socket));
+  });
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    if (closing) res.setHeader('Connection', 'close');
+    res.once('close', () => {
+      if (!inFlight.has(socket)) return;
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (closing && left === 0) socket.destroySoon();
+    });
+  });
+
+  let closed: Promise<void> | undefined;
+  const close = (timeoutMs: number) =>
+    (closed ??= new Promise<void>((resolve) => {
+      closing = true;
+      const timer = setTimeout(() => {
+        for (const socket of inFlight.keys()) socket.destroy();
+      }, timeoutMs);
+      timer.unref();
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      for (const [socket, count] of inFlight) if (count === 0) socket.destroySoon();
+    }));
+
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, port, host));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address() as AddressInfo;
+      const urlHost = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+      resolve({ url: `http://${urlHost}:${address.port}`, port: address.port, close });
+    });
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * The public entry of the Cleave kernel: the only kernel file a module may import.
+ * @module cleave
+ */
+export { Type, type Static, type TSchema } from '@sinclair/typebox';
+export { asFunction, asValue, asClass } from 'awilix';
+export type { Knex } from 'knex';
+export type { Logger } from 'pino';
+export {
+  defineContract,
+  command,
+  query,
+  type Contract,
+  type Operation,
+  type Client,
+  type CallOptions,
+  type InputOf,
+  type OutputOf,
+  type EventOf,
+} from './contract/contract.js';
+export {
+  defineModule,
+  on,
+  roles,
+  type Role,
+  type ModuleDefinition,
+  type KernelDeps,
+  type CallContext,
+  type EventContext,
+  type Tx,
+  type Route,
+  type RouteRequest,
+  type OperationHandler,
+  type EventHandler,
+} from './kernel/module.js';
+export type { Principal, Envelope } from './bus/envelope.js';
+export {
+  CleaveError,
+  notFound,
+  conflict,
+  invalid,
+  unauthenticated,
+  forbidden,
+  type ErrorCode,
+} from './errors.js';
+/** Token settings shared by the module that issues tokens and the kernel that verifies them. */
+export { tokenFormat, type TokenClaims } from './kernel/tokens.js';

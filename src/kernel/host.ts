@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createContainer, InjectionMode } from 'awilix';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { Bus } from '../bus/bus.js';
+import { InprocTransport } from '../bus/inproc.js';
+import type { Transport } from '../bus/transport.js';
+import type { CleaveConfig } from '../config/schema.js';
+import { migrateUp } from '../db/migrate.js';
+import { openStore } from '../db/store.js';
+import { CleaveError } from '../errors.js';
+import { createHttpApp } from '../http/app.js';
+import { listen, type HttpServer } from '../http/server.js';
+import { createTokenVerifier } from '../http/token-verifier.js';
+import { createLogger } from '../observability/log.js';
+import { Metrics } from '../observability/metrics.js';
+import type { ModuleDefinition } from './module.js';
+import { ModuleRuntime } from './runtime.js';
+import { selectModules } from './select.js';
+
+export interface HostOptions {
+  config: CleaveConfig;
+  /** Every module of the build, hosted here or not: their contracts let this host call any of them. */
+  modules: ModuleDefinition[];
+  log?: Logger;
+  /** Apply pending migrations at start (default true). */
+  migrate?: boolean;
+}
+
+type Phase = 'starting' | 'ready' | 'stopping' | 'stopped';
+
+/**
+ * A running process and the modules it hosts: stores, bus, HTTP. `Host.start` brings it up in order;
+ * `stop` takes it down gracefully (stop taking work, finish what is in flight, flush outboxes, close stores).
+ */
+export class Host {
+  readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  readonly metrics = new Metrics({ defaults: true });
+  readonly log: Logger;
+  readonly bus: Bus;
+  private readonly runtimes: ModuleRuntime[] = [];
+  private readonly stores = new Map<string, Knex>();
+  private http: HttpServer | undefined;
+  private phase: Phase = 'starting';
+
+  private constructor(private readonly options: HostOptions) {
+    const { config } = options;
+    this.log = options.log ?? createLogger(config.log.level, { instance: this.instanceId });
+    this.bus = new Bus({
+      transport: createTransport(config),
+      contracts: options.modules.map((m) => m.contract),
+      instanceId: this.instanceId,
+      requestTimeoutMs: config.bus.requestTimeoutMs,
+      log: this.log,
+      metrics: this.metrics,
+    });
+  }
+
+  /** Starts a host; on failure, whatever was opened is closed again before the error is thrown. */
+  static async start(options: HostOptions): Promise<Host> {
+    const host = new Host(options);
+    try {
+      await host.boot();
+      return host;
+    } catch (err) {
+      await host.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:3000`. */
+  get url(): string {
+    return this.http?.url ?? '';
+  }
+
+  /** Names of the modules this host runs. */
+  get hosted(): string[] {
+    return this.runtimes.map((r) => r.name);
+  }
+
+  /** The store of a hosted module (for tools such as `cleave dlq`). */
+  store(module: string): Knex | undefined {
+    return this.stores.get(module);
+  }
+
+  private async boot(): Promise<void> {
+    const { config, modules } = this.options;
+    const selected = selectModules(modules, config.modules);
+    const root = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
+    for (const definition of selected) {
+      const name = definition.contract.name;
+      const db = await openStore(name, { dataDir: config.db.dataDir, url: config.db.url });
+      this.stores.set(name, db);
+      if (this.options.migrate !== false) {
+        const applied = await migrateUp({ module: name, db, folder: definition.migrations });
+        if (applied.length) this.log.info({ module: name, applied }, 'applied migrations');
+      }
+      const runtime = new ModuleRuntime(definition, {
+        bus: this.bus,
+        db,
+        scope: root.createScope(),
+        log: this.log.child({ module: name }),
+        metrics: this.metrics,
+        config: ((config as unknown as Record<string, unknown>)[name] as Record<string, unknown>) ?? {},
+        instanceId: this.instanceId,
+        relay: config.bus.outbox.relay,
+        retry: config.bus.retry,
+      });
+      this.runtimes.push(runtime);
+      runtime.connect();
+    }
+    await this.bus.transport.start();
+    for (const runtime of this.runtimes) await runtime.start();
+    await this.startHttp(selected);
+    this.phase = 'ready';
+    this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, http: this.url }, 'cleave is ready');
+  }
+
+  private async startHttp(selected: ModuleDefinition[]): Promise<void> {
+    const { config, modules } = this.options;
+    const provider = modules.find((m) => m.provides?.jwks);
+    const fetchJwks = async () => {
+      if (!provider) throw new CleaveError('UNAUTHENTICATED', 'no module of this build issues tokens');
+      const system = { principal: { sub: 'system', role: 'system' as const } };
+      return (await this.bus.call(provider.contract.name, provider.provides!.jwks!, {}, system)) as { keys: Record<string, unknown>[] };
+    };
+    const app = createHttpApp({
+      bus: this.bus,
+      modules: selected.map((m) => ({ contract: m.contract, routes: m.routes ?? [] })),
+      metrics: this.metrics,
+      log: this.log,
+      bodyLimit: config.http.bodyLimit,
+      verifyToken: createTokenVerifier(fetchJwks),
+      readiness: () => this.readiness(),
+    });
+    this.http = await listen(app, config.http.port, config.http.host);
+  }
+
+  /** What `/readyz` reports. */
+  readiness(): { ready: boolean; checks: Record<string, string> } {
+    const state = this.phase === 'ready' ? 'ok' : this.phase;
+    return {
+      ready: this.phase === 'ready',
+      checks: { stores: state, migrations: state, bus: `${this.bus.transport.kind}: ${state}` },
+    };
+  }
+
+  /**
+   * Stops gracefully: HTTP stops taking requests and finishes those in flight, inboxes finish the event in
+   * hand, outboxes flush, then the transport and stores close. Safe to call twice.
+   */
+  async stop(): Promise<void> {
+    if (this.phase === 'stopping' || this.phase === 'stopped') return;
+    this.phase = 'stopping';
+    const timeoutMs = this.options.config.shutdown.timeoutMs;
+    await this.http?.close(timeoutMs);
+    for (const runtime of [...this.runtimes].reverse()) {
+      await runtime.stop().catch((err) => this.log.error({ err, module: runtime.name }, 'module did not stop cleanly'));
+    }
+    await this.bus.transport.stop();
+    for (const db of this.stores.values()) await db.destroy();
+    this.phase = 'stopped';
+    this.log.info('cleave stopped');
+  }
+}
+
+function createTransport(config: CleaveConfig): Transport {
+  if (config.bus.transport === 'mqtt') {
+    throw new CleaveError('UNAVAILABLE', 'the MQTT bus is not available yet in this build; use --bus inproc');
+  }
+  return new InprocTransport();
+}

@@ -1,0 +1,134 @@
+import type { Resolver } from 'awilix';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Client, Contract, EventOf, InputOf, OutputOf } from '../contract/contract.js';
+import type { Envelope, Principal } from '../bus/envelope.js';
+
+/** Roles, each including the rights of those before it. */
+export const roles = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/** What the kernel registers in every module's container. */
+export interface KernelDeps {
+  /** The module's own store (knex): its SQLite file or Postgres schema. */
+  db: Knex;
+  log: Logger;
+  /** The module's slice of the configuration (the key named after the module), or `{}`. */
+  config: Record<string, unknown>;
+  /** The module's name. */
+  moduleName: string;
+  /** A clock, replaceable in tests. */
+  clock: () => Date;
+}
+
+/** Writes done in one transaction of the module's store; `publish` puts an event in the outbox of that transaction. */
+export interface Tx<C extends Contract> {
+  db: Knex.Transaction;
+  publish<E extends keyof C['events'] & string>(event: E, data: EventOf<C, E>): Promise<void>;
+}
+
+/** The context of one message being handled. */
+export interface CallContext<C extends Contract> {
+  /** The request or event being handled. */
+  message: Envelope;
+  principal?: Principal;
+  log: Logger;
+  /** A client of another module (or this one), carrying this message's correlation and principal. */
+  client<D extends Contract>(contract: D): Client<D>;
+  /** Runs `fn` in one transaction; events it publishes are dispatched only after commit. */
+  transaction<T>(fn: (tx: Tx<C>) => Promise<T>): Promise<T>;
+  /** Publishes an event on its own (a transaction holding only the outbox row). */
+  publish<E extends keyof C['events'] & string>(event: E, data: EventOf<C, E>): Promise<void>;
+}
+
+/** The context of an event handler: `db` is the transaction that also marks the event handled. */
+export interface EventContext<C extends Contract> extends CallContext<C> {
+  db: Knex.Transaction;
+}
+
+/** Deps are resolved from the module's container (awilix PROXY injection): destructure what you need. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Factory<T> = (deps: any) => T;
+
+export type OperationHandler<C extends Contract, K extends keyof C['operations']> = (
+  input: InputOf<C, K>,
+  ctx: CallContext<C>,
+) => Promise<OutputOf<C, K>>;
+
+export type EventHandler<C extends Contract, P extends Contract, E extends keyof P['events']> = (
+  data: EventOf<P, E>,
+  ctx: EventContext<C>,
+) => Promise<void>;
+
+/** A subscription of a module to another module's event, built with `on()`. */
+export interface Subscription {
+  contract: Contract;
+  event: string;
+  handler: Factory<(data: unknown, ctx: EventContext<Contract>) => Promise<void>>;
+}
+
+/** An HTTP request as a route's input mapper sees it. */
+export interface RouteRequest {
+  params: Record<string, string>;
+  query: Record<string, string | string[] | undefined>;
+  body: unknown;
+  principal?: Principal;
+}
+
+/**
+ * An HTTP route of a module, mounted under `/api/<module>`: it maps the request to an operation's input,
+ * calls the operation through the bus and answers with its output.
+ */
+export interface Route<C extends Contract = Contract> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** @koa/router path, e.g. `/:id/secret`. */
+  path: string;
+  operation: keyof C['operations'] & string;
+  /** Least role allowed; `public` needs no token. Default `viewer`. */
+  access?: Role | 'public';
+  /** Status on success; default 200. 204 sends no body. */
+  status?: number;
+  /** Builds the operation's input; default: query, then path params, then the JSON body, merged. */
+  input?: (req: RouteRequest) => unknown;
+  summary?: string;
+}
+
+/** Everything the kernel needs to host a module. */
+export interface ModuleDefinition<C extends Contract = Contract> {
+  contract: C;
+  /** Handlers of every operation of the contract, as factories taking the module's deps. */
+  handlers: { [K in keyof C['operations']]: Factory<OperationHandler<C, K>> };
+  /** The module's own registrations (awilix resolvers), next to the kernel's `KernelDeps`. */
+  register?: Record<string, Resolver<unknown>>;
+  subscriptions?: Subscription[];
+  routes?: Route<C>[];
+  /** Runs once the module's store is migrated and the bus is up (e.g. seeding). */
+  start?: Factory<(ctx: CallContext<C>) => Promise<void>>;
+  /** Folder of the module's migrations; default `migrations/<name>/` of the build. */
+  migrations?: URL;
+  /** Kernel services this module provides, by operation: `jwks` answers the token verification keys. */
+  provides?: { jwks?: keyof C['operations'] & string };
+}
+
+/**
+ * Declares a module: the kernel imports a module only through the value its `index.ts` exports.
+ * Handlers are typed against the module's own contract here; the result is the kernel's untyped view.
+ */
+export function defineModule<C extends Contract>(definition: ModuleDefinition<C>): ModuleDefinition {
+  for (const name of Object.keys(definition.contract.operations)) {
+    if (typeof (definition.handlers as Record<string, unknown>)[name] !== 'function') {
+      throw new Error(`module "${definition.contract.name}" has no handler for operation "${name}"`);
+    }
+  }
+  return definition as unknown as ModuleDefinition;
+}
+
+/** Subscribes to `event` of another module's contract. */
+export function on<P extends Contract, E extends keyof P['events'] & string, C extends Contract = Contract>(
+  contract: P,
+  event: E,
+  handler: Factory<EventHandler<C, P, E>>,
+): Subscription {
+  if (!(event in contract.events)) throw new Error(`module "${contract.name}" has no event "${event}"`);
+  return { contract, event, handler: handler as Subscription['handler'] };
+}

@@ -1,0 +1,137 @@
+import { Lifetime, asValue, type AwilixContainer, type Resolver } from 'awilix';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.js';
+import { Inbox, type InboxHandler } from '../bus/inbox.js';
+import { OutboxRelay } from '../bus/outbox.js';
+import { assertValid } from '../contract/validate.js';
+import type { Contract } from '../contract/contract.js';
+import type { Metrics } from '../observability/metrics.js';
+import { EventCallContext, MessageCallContext, type ContextHost } from './context.js';
+import type { ModuleDefinition } from './module.js';
+
+export interface RuntimeOptions {
+  bus: Bus;
+  db: Knex;
+  /** The module's own scope of the root container. */
+  scope: AwilixContainer;
+  log: Logger;
+  metrics?: Metrics;
+  config: Record<string, unknown>;
+  instanceId: string;
+  relay: boolean;
+  retry: { maxAttempts: number; baseDelayMs: number };
+}
+
+/**
+ * One hosted module: its container, its handlers served on the bus, its outbox relay and its inbox.
+ */
+export class ModuleRuntime implements ContextHost {
+  readonly contract: Contract;
+  readonly db: Knex;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly instanceId: string;
+  private readonly relay: OutboxRelay;
+  private readonly inbox: Inbox;
+
+  constructor(
+    readonly definition: ModuleDefinition,
+    private readonly options: RuntimeOptions,
+  ) {
+    this.contract = definition.contract;
+    ({ db: this.db, bus: this.bus, log: this.log, instanceId: this.instanceId } = options);
+    this.register();
+    this.relay = new OutboxRelay({
+      module: this.contract.name,
+      db: this.db,
+      transport: this.bus.transport,
+      log: this.log,
+      metrics: options.metrics,
+      enabled: options.relay,
+    });
+    this.inbox = new Inbox({
+      module: this.contract.name,
+      db: this.db,
+      handlers: this.eventHandlers(),
+      log: this.log,
+      metrics: options.metrics,
+      ...options.retry,
+    });
+  }
+
+  get name(): string {
+    return this.contract.name;
+  }
+
+  onPublished(): void {
+    this.relay.nudge();
+  }
+
+  /** Serves the module's operations and subscribes its inbox to the events it consumes. */
+  connect(): void {
+    const { scope } = this.options;
+    for (const [operation, factory] of Object.entries(this.definition.handlers)) {
+      const handler = scope.build(factory as (deps: unknown) => (input: unknown, ctx: unknown) => Promise<unknown>);
+      this.bus.serve(this.contract, operation, (input, request) => handler(input, new MessageCallContext(this, request)));
+    }
+    for (const sub of this.definition.subscriptions ?? []) {
+      this.bus.transport.subscribe(this.name, sub.contract.name, sub.event, this.inbox.intake);
+    }
+  }
+
+  /** Starts the relay and inbox, then the module's own start hook. */
+  async start(): Promise<void> {
+    this.relay.start();
+    this.inbox.start();
+    if (this.definition.start) {
+      const hook = this.options.scope.build(this.definition.start as (deps: unknown) => (ctx: unknown) => Promise<void>);
+      const message = { id: `start-${this.name}`, source: this.instanceId, type: `${this.name}.start`, time: new Date().toISOString(), data: null, correlationid: `start-${this.name}`, principal: { sub: 'system', role: 'system' as const } };
+      await hook(new MessageCallContext(this, message));
+    }
+  }
+
+  /** Stops handling events, flushes the outbox, and disposes the module's container. */
+  async stop(): Promise<void> {
+    await this.inbox.stop();
+    await this.relay.stop();
+    await this.options.scope.dispose();
+  }
+
+  private register(): void {
+    const { scope, db, log, config } = this.options;
+    scope.register({
+      db: asValue(db),
+      log: asValue(log),
+      config: asValue(config),
+      moduleName: asValue(this.contract.name),
+      clock: asValue(() => new Date()),
+    });
+    for (const [name, resolver] of Object.entries(this.definition.register ?? {})) {
+      scope.register(name, scoped(resolver));
+    }
+  }
+
+  private eventHandlers(): Map<string, InboxHandler> {
+    const handlers = new Map<string, InboxHandler>();
+    for (const sub of this.definition.subscriptions ?? []) {
+      const type = `${sub.contract.name}.${sub.event}`;
+      const schema = sub.contract.events[sub.event];
+      let handler: ReturnType<typeof sub.handler> | undefined;
+      handlers.set(type, async (message, trx) => {
+        handler ??= this.options.scope.build(sub.handler);
+        assertValid(schema, message.data, `${type} event`);
+        const ctx = new EventCallContext(this, message, trx);
+        await handler(message.data, ctx);
+        if (ctx.wroteEvents) setImmediate(() => this.relay.nudge());
+      });
+    }
+    return handlers;
+  }
+}
+
+/** Module registrations live as long as the module's scope (strict mode forbids singletons on scopes). */
+function scoped(resolver: Resolver<unknown>): Resolver<unknown> {
+  const withLifetime = resolver as Resolver<unknown> & { setLifetime?: (l: string) => Resolver<unknown> };
+  return withLifetime.setLifetime ? withLifetime.setLifetime(Lifetime.SCOPED) : resolver;
+}

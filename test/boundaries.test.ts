@@ -1,0 +1,49 @@
+import test from 'ava';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkBoundaries } from './support/boundaries.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+function plant(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'cleave-boundaries-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+test('when the build\'s modules are checked, then none crosses a boundary', (t) => {
+  t.deepEqual(checkBoundaries(repoRoot), []);
+});
+
+test('when a module imports another module\'s internals or kernel internals, then the check names each import', (t) => {
+  const root = plant({
+    'src/index.ts': 'export {};',
+    'src/bus/bus.ts': 'export {};',
+    'modules/a/contract.ts': 'export {};',
+    'modules/a/data/store.ts': 'export {};',
+    'modules/b/index.ts': [
+      "import { x } from '../../src/index.js';",
+      "import { c } from '../a/contract.js';",
+      "import { own } from './handlers/own.js';",
+      "import { store } from '../a/data/store.js';",
+      "import { Bus } from '../../src/bus/bus.js';",
+      "const lazy = await import('../a/data/store.js');",
+    ].join('\n'),
+  });
+  try {
+    const found = checkBoundaries(root);
+    t.deepEqual(
+      found.map((v) => v.specifier),
+      ['../a/data/store.js', '../../src/bus/bus.js', '../a/data/store.js'],
+    );
+    t.regex(found[0].reason, /module "a"/);
+    t.regex(found[1].reason, /kernel/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,185 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { ConfigError, describeKeys, loadConfig, redact } from '../src/config/load.js';
+
+function tempCwd(t: ExecutionContext, files: Record<string, string> = {}): string {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cleave-config-'));
+  t.teardown(() => fs.rmSync(cwd, { recursive: true, force: true }));
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(cwd, name)), { recursive: true });
+    fs.writeFileSync(path.join(cwd, name), content);
+  }
+  return cwd;
+}
+
+function configError(t: ExecutionContext, fn: () => unknown): string {
+  const error = t.throws(fn, { instanceOf: ConfigError });
+  t.is(error.name, 'ConfigError');
+  t.false(error.message.includes('\n'));
+  return error.message;
+}
+
+test('when nothing is configured, then every key has its default', (t) => {
+  const config = loadConfig({ env: {}, cwd: tempCwd(t) });
+
+  t.deepEqual(config.modules, ['*']);
+  t.is(config.bus.transport, 'inproc');
+  t.is(config.bus.mqtt.url, 'mqtt://127.0.0.1:1883');
+  t.is(config.bus.retry.maxAttempts, 5);
+  t.true(config.bus.outbox.relay);
+  t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: 1_048_576 });
+  t.deepEqual(config.db, { dataDir: './data', url: '' });
+  t.deepEqual(config.edge, { broker: 'embedded', port: 1883, url: '' });
+  t.is(config.log.level, 'info');
+  t.is(config.identity.tokenTtl, 3600);
+});
+
+test('when a key is set in files, env and overrides, then the later source wins', (t) => {
+  const cwd = tempCwd(t, {
+    'config/default.json': JSON.stringify({
+      http: { port: 1000, host: '127.0.0.1' },
+      log: { level: 'warn' },
+      db: { dataDir: '/a' },
+    }),
+    'config/test.json': JSON.stringify({ http: { port: 2000 }, log: { level: 'debug' } }),
+    'extra.json': JSON.stringify({ http: { port: 3001 }, bus: { namespace: 'from-file' } }),
+  });
+  const env = {
+    NODE_ENV: 'test', CLEAVE_HTTP_PORT: '4000', CLEAVE_BUS_NAMESPACE: 'from-env', CLEAVE_OUTBOX_RELAY: '0',
+  };
+  const overrides = { 'http.port': '5000', 'db.url': undefined };
+
+  const config = loadConfig({ env, cwd, configFile: 'extra.json', overrides });
+
+  t.is(config.http.port, 5000);
+  t.is(config.bus.namespace, 'from-env');
+  t.is(config.log.level, 'debug');
+  t.is(config.http.host, '127.0.0.1');
+  t.is(config.db.dataDir, '/a');
+  t.is(config.db.url, '');
+  t.false(config.bus.outbox.relay);
+});
+
+test('when the named config file is missing, then the error names it', (t) => {
+  const message = configError(t, () => loadConfig({ env: {}, cwd: tempCwd(t), configFile: 'nope.json' }));
+
+  t.regex(message, /nope\.json.*does not exist/);
+});
+
+test('when a file holds an unknown key, then the error names the key and the file', (t) => {
+  const cwd = tempCwd(t, { 'config/default.json': JSON.stringify({ http: { prot: 1 } }) });
+
+  const message = configError(t, () => loadConfig({ env: {}, cwd }));
+
+  t.regex(message, /^unknown config key "http\.prot" in config\/default\.json/);
+  t.regex(message, /port, host, bodyLimit/);
+});
+
+test('when a file is not valid JSON, then the error names the file', (t) => {
+  const cwd = tempCwd(t, { 'config/default.json': '{ "http": ' });
+
+  const message = configError(t, () => loadConfig({ env: {}, cwd }));
+
+  t.regex(message, /^config file config\/default\.json is not valid JSON/);
+});
+
+test('when a file holds a bad value, then the error names the key, the value and the file', (t) => {
+  const cwd = tempCwd(t, { 'config/default.json': JSON.stringify({ bus: { transport: 'kafka' } }) });
+
+  const message = configError(t, () => loadConfig({ env: {}, cwd }));
+
+  t.is(message,
+    'config key "bus.transport" has the bad value "kafka" in config/default.json: must be one of inproc, mqtt');
+});
+
+test('when an env value is bad, then the error names the key, the value, the variable and the rule', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_HTTP_PORT: 'abc' }, cwd: tempCwd(t) }));
+
+  t.is(message,
+    'config key "http.port" has the bad value "abc" from CLEAVE_HTTP_PORT: must be a port number (0-65535)');
+});
+
+test('when an env number has trailing text, then it is rejected rather than truncated', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_BUS_MAX_ATTEMPTS: '12abc' }, cwd: tempCwd(t) }));
+
+  t.regex(message, /"bus\.retry\.maxAttempts" has the bad value "12abc" from CLEAVE_BUS_MAX_ATTEMPTS/);
+  t.regex(message, /must be an integer from 1 to 100$/);
+});
+
+test('when an env boolean is not true or false, then the error says so', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_OUTBOX_RELAY: 'nope' }, cwd: tempCwd(t) }));
+
+  t.regex(message, /"bus\.outbox\.relay" has the bad value "nope" from CLEAVE_OUTBOX_RELAY: must be true or false/);
+});
+
+test('when an override is bad or unknown, then the error names the key and the overrides', (t) => {
+  const cwd = tempCwd(t);
+
+  const bad = configError(t, () => loadConfig({ env: {}, cwd, overrides: { 'http.port': 70000 } }));
+  const unknown = configError(t, () => loadConfig({ env: {}, cwd, overrides: { 'http.prot': 1 } }));
+
+  t.is(bad, 'config key "http.port" has the bad value 70000 from overrides: must be a port number (0-65535)');
+  t.regex(unknown, /^unknown config key "http\.prot" in overrides/);
+});
+
+test('when modules is a comma-separated list, then it becomes an array of names', (t) => {
+  const config = loadConfig({ env: { CLEAVE_MODULES: 'orders, billing' }, cwd: tempCwd(t) });
+
+  t.deepEqual(config.modules, ['orders', 'billing']);
+});
+
+test('when modules is * or an array in a file, then it is kept as a list', (t) => {
+  const cwd = tempCwd(t, { 'config/default.json': JSON.stringify({ modules: ['identity', 'devices'] }) });
+
+  t.deepEqual(loadConfig({ env: {}, cwd }).modules, ['identity', 'devices']);
+  t.deepEqual(loadConfig({ env: { CLEAVE_MODULES: '*' }, cwd }).modules, ['*']);
+});
+
+test('when a module name is invalid, then the error names the key and the rule', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_MODULES: 'orders,Billing!' }, cwd: tempCwd(t) }));
+
+  t.regex(message, /^config key "modules" has the bad value "orders,Billing!" from CLEAVE_MODULES: must be \*/);
+});
+
+test('when a sensitive value is bad, then the error hides it', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_DB_URL: 'not a url s3cret' }, cwd: tempCwd(t) }));
+
+  t.regex(message, /"db\.url" has a bad value \(hidden, sensitive\) from CLEAVE_DB_URL/);
+  t.false(message.includes('s3cret'));
+});
+
+test('when the edge broker is external without a URL, then the error says edge.url is needed', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_EDGE: 'external' }, cwd: tempCwd(t) }));
+
+  t.regex(message, /"edge\.url" is empty: must be set when edge\.broker is "external"/);
+});
+
+test('when a config is redacted, then passwords are hidden and the original is unchanged', (t) => {
+  const env = {
+    CLEAVE_DB_URL: 'postgres://app:s3cret@db:5432/cleave',
+    CLEAVE_ADMIN_PASSWORD: 'hunter2',
+    CLEAVE_EDGE_URL: 'mqtts://t0ken@edge:8883',
+  };
+  const config = loadConfig({ env, cwd: tempCwd(t) });
+
+  const shown = redact(config);
+
+  t.is(shown.db.url, 'postgres://app:[redacted]@db:5432/cleave');
+  t.is(shown.identity.adminPassword, '[redacted]');
+  t.is(shown.bus.mqtt.url, 'mqtt://127.0.0.1:1883');
+  t.is(shown.edge.url, 'mqtts://[redacted]@edge:8883');
+  t.is(config.identity.adminPassword, 'hunter2');
+  t.false(/s3cret|hunter2|t0ken/.test(JSON.stringify(shown)));
+});
+
+test('when keys are described, then each has its env variable, default and doc', (t) => {
+  const keys = describeKeys();
+
+  t.deepEqual(keys.find((key) => key.key === 'http.port'), {
+    key: 'http.port', env: 'CLEAVE_HTTP_PORT', default: 3000, doc: 'HTTP port; 0 picks any free port.',
+  });
+  t.true(keys.every((key) => key.env.startsWith('CLEAVE_') && key.doc.length > 0));
+  t.is(keys.length, 21);
+});
