@@ -5,8 +5,8 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Envelope } from './envelope.js';
 import { Pump } from './pump.js';
 
-/** Applies one event inside `trx`, the transaction that also marks it handled. */
-export type InboxHandler = (message: Envelope, trx: Knex.Transaction) => Promise<void>;
+/** Applies one event inside `trx`, the transaction that also marks it handled; true when it wrote events. */
+export type InboxHandler = (message: Envelope, trx: Knex.Transaction) => Promise<boolean>;
 
 export interface InboxOptions {
   module: string;
@@ -17,6 +17,8 @@ export interface InboxOptions {
   metrics?: Metrics;
   maxAttempts: number;
   baseDelayMs: number;
+  /** Called after a commit in which handlers wrote events to the outbox. */
+  onPublished(): void;
 }
 
 interface InboxRow {
@@ -89,31 +91,46 @@ export class Inbox {
   }
 
   /**
-   * Handles a batch in one transaction, each event in a savepoint of its own: a failing event rolls back
-   * only its own effect, and one commit covers the batch.
+   * Handles a batch in one transaction, the fast path. If any event fails, that transaction rolls back and
+   * each event of the batch is handled again in a transaction of its own, so failures stay isolated.
    */
   private async handleBatch(rows: InboxRow[]): Promise<void> {
-    const { db, handlers, module, metrics } = this.options;
-    const failed: Array<[InboxRow, unknown]> = [];
-    await db.transaction(async (trx) => {
-      for (const row of rows) {
-        try {
-          const handler = handlers.get(row.type);
-          if (!handler) throw new CleaveError('INVALID_ARGUMENT', `module "${module}" has no handler for ${row.type}`);
-          const message = JSON.parse(row.envelope) as Envelope;
-          await trx.transaction(async (savepoint) => {
-            await handler(message, savepoint);
-            await savepoint('cleave_inbox')
-              .where({ seq: row.seq })
-              .update({ status: 'done', attempts: row.attempts + 1, processed_at: Date.now() });
-          });
-          metrics?.eventsHandled.inc({ consumer: module, type: row.type, outcome: 'done' });
-        } catch (err) {
-          failed.push([row, err]);
-        }
-      }
-    });
-    for (const [row, err] of failed) await this.fail(row, row.attempts + 1, err);
+    const { db, module, metrics } = this.options;
+    let published = false;
+    try {
+      await db.transaction(async (trx) => {
+        for (const row of rows) published = (await this.apply(row, trx)) || published;
+        await trx('cleave_inbox')
+          .whereIn('seq', rows.map((row) => row.seq))
+          .update({ status: 'done', attempts: db.raw('attempts + 1'), processed_at: Date.now() });
+      });
+    } catch {
+      for (const row of rows) await this.handleOne(row);
+      return;
+    }
+    if (published) this.options.onPublished();
+    for (const row of rows) metrics?.eventsHandled.inc({ consumer: module, type: row.type, outcome: 'done' });
+  }
+
+  private async handleOne(row: InboxRow): Promise<void> {
+    const { db, module, metrics } = this.options;
+    try {
+      const published = await db.transaction(async (trx) => {
+        const wrote = await this.apply(row, trx);
+        await trx('cleave_inbox').where({ seq: row.seq }).update({ status: 'done', attempts: row.attempts + 1, processed_at: Date.now() });
+        return wrote;
+      });
+      if (published) this.options.onPublished();
+      metrics?.eventsHandled.inc({ consumer: module, type: row.type, outcome: 'done' });
+    } catch (err) {
+      await this.fail(row, row.attempts + 1, err);
+    }
+  }
+
+  private apply(row: InboxRow, trx: Knex.Transaction): Promise<boolean> {
+    const handler = this.options.handlers.get(row.type);
+    if (!handler) throw new CleaveError('INVALID_ARGUMENT', `module "${this.options.module}" has no handler for ${row.type}`);
+    return handler(JSON.parse(row.envelope) as Envelope, trx);
   }
 
   private async fail(row: InboxRow, attempts: number, err: unknown): Promise<void> {

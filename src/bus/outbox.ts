@@ -8,14 +8,13 @@ import { Pump } from './pump.js';
 const batchSize = 256;
 const retentionMs = 60 * 60 * 1000;
 
-/** Writes an event into the outbox of a transaction: it is dispatched only if that transaction commits. */
-export async function writeOutbox(trx: Knex.Transaction | Knex, message: Envelope): Promise<void> {
-  await trx('cleave_outbox').insert({
-    id: message.id,
-    type: message.type,
-    envelope: JSON.stringify(message),
-    created_at: Date.now(),
-  });
+const insertChunk = 200;
+
+/** Writes events into the outbox of a transaction: they are dispatched only if that transaction commits. */
+export async function writeOutbox(trx: Knex.Transaction | Knex, messages: Envelope[]): Promise<void> {
+  const now = Date.now();
+  const rows = messages.map((m) => ({ id: m.id, type: m.type, envelope: JSON.stringify(m), created_at: now }));
+  for (let i = 0; i < rows.length; i += insertChunk) await trx('cleave_outbox').insert(rows.slice(i, i + insertChunk));
 }
 
 /** Splits rows into runs of consecutive rows of one type, keeping their order. */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
-import { contextOf, envelope, type Envelope, type MessageContext, type Principal } from '../bus/envelope.js';
+import { contextOf, copyJson, envelope, type Envelope, type MessageContext, type Principal } from '../bus/envelope.js';
 import { writeOutbox } from '../bus/outbox.js';
 import { assertValid } from '../contract/validate.js';
 import type { Client, Contract } from '../contract/contract.js';
@@ -21,13 +21,13 @@ export interface ContextHost {
 /** The context of one request or event handled by a module. Cheap to build: the logger child is lazy. */
 export class MessageCallContext implements CallContext<Contract> {
   private childLog: Logger | undefined;
-  private readonly outgoing: MessageContext;
+  private readonly caused: MessageContext;
 
   constructor(
     protected readonly host: ContextHost,
     readonly message: Envelope,
   ) {
-    this.outgoing = contextOf(message);
+    this.caused = contextOf(message);
   }
 
   get principal(): Principal | undefined {
@@ -40,15 +40,17 @@ export class MessageCallContext implements CallContext<Contract> {
   }
 
   client<D extends Contract>(contract: D): Client<D> {
-    return this.host.bus.client(contract, this.outgoing);
+    return this.host.bus.client(contract, this.caused);
   }
 
   async transaction<T>(fn: (tx: Tx<Contract>) => Promise<T>): Promise<T> {
-    let published = false;
-    const result = await this.host.db.transaction(async (trx) =>
-      fn(this.tx(trx, () => (published = true))),
-    );
-    if (published) this.host.onPublished();
+    const outgoing: Envelope[] = [];
+    const result = await this.host.db.transaction(async (trx) => {
+      const value = await fn(this.tx(trx, outgoing));
+      if (outgoing.length) await writeOutbox(trx, outgoing);
+      return value;
+    });
+    if (outgoing.length) this.host.onPublished();
     return result;
   }
 
@@ -56,7 +58,8 @@ export class MessageCallContext implements CallContext<Contract> {
     return this.transaction((tx) => tx.publish(event, data));
   }
 
-  protected tx(trx: Knex.Transaction, onWrite: () => void): Tx<Contract> {
+  /** A transaction view whose `publish` validates events and collects them in `outgoing` for one insert. */
+  protected tx(trx: Knex.Transaction, outgoing: Envelope[]): Tx<Contract> {
     const { contract, instanceId } = this.host;
     return {
       db: trx,
@@ -64,8 +67,7 @@ export class MessageCallContext implements CallContext<Contract> {
         const schema = contract.events[event];
         if (!schema) throw new Error(`module "${contract.name}" has no event "${event}" in its contract`);
         assertValid(schema, data, `${contract.name}.${event} event`);
-        await writeOutbox(trx, envelope(`${contract.name}@${instanceId}`, `${contract.name}.${event}`, data, this.outgoing));
-        onWrite();
+        outgoing.push(envelope(`${contract.name}@${instanceId}`, `${contract.name}.${event}`, copyJson(data), this.caused));
       },
     };
   }
@@ -73,22 +75,17 @@ export class MessageCallContext implements CallContext<Contract> {
 
 /** The context of an event handler: its writes share the transaction that marks the event handled. */
 export class EventCallContext extends MessageCallContext implements EventContext<Contract> {
-  private published = false;
-
   constructor(
     host: ContextHost,
     message: Envelope,
     readonly db: Knex.Transaction,
+    /** Events the handler publishes; the inbox writes them to the outbox in its transaction. */
+    readonly outgoing: Envelope[],
   ) {
     super(host, message);
   }
 
-  /** True when the handler wrote events (to nudge the relay after commit). */
-  get wroteEvents(): boolean {
-    return this.published;
-  }
-
   override async transaction<T>(fn: (tx: Tx<Contract>) => Promise<T>): Promise<T> {
-    return fn(this.tx(this.db, () => (this.published = true)));
+    return fn(this.tx(this.db, this.outgoing));
   }
 }

@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { Inbox, type InboxHandler } from '../bus/inbox.js';
-import { OutboxRelay } from '../bus/outbox.js';
+import { OutboxRelay, writeOutbox } from '../bus/outbox.js';
+import type { Envelope } from '../bus/envelope.js';
 import { assertValid } from '../contract/validate.js';
 import type { Contract } from '../contract/contract.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -54,6 +55,7 @@ export class ModuleRuntime implements ContextHost {
       module: this.contract.name,
       db: this.db,
       handlers: this.eventHandlers(),
+      onPublished: () => this.relay.nudge(),
       log: this.log,
       metrics: options.metrics,
       ...options.retry,
@@ -121,9 +123,13 @@ export class ModuleRuntime implements ContextHost {
       handlers.set(type, async (message, trx) => {
         handler ??= this.options.scope.build(sub.handler);
         assertValid(schema, message.data, `${type} event`);
-        const ctx = new EventCallContext(this, message, trx);
-        await handler(message.data, ctx);
-        if (ctx.wroteEvents) setImmediate(() => this.relay.nudge());
+        const outgoing: Envelope[] = [];
+        await handler(message.data, new EventCallContext(this, message, trx, outgoing));
+        if (outgoing.length) {
+          await writeOutbox(trx, outgoing);
+          return true;
+        }
+        return false;
       });
     }
     return handlers;

@@ -1,0 +1,26 @@
+import { describeKeys, redact } from '../../config/load.js';
+import { print, printJson, table } from '../output.js';
+import { resolveConfig, withConfigFlags, type Command } from '../options.js';
+
+/** `cleave config`: the configuration a start with the same flags would use, secrets redacted. */
+export const configCommand: Command = {
+  command: 'config',
+  describe: 'Print the resolved configuration (secrets redacted), or every key with --keys',
+  builder: (yargs) =>
+    withConfigFlags(yargs).options({
+      keys: { type: 'boolean', describe: 'List every key with its env variable, default and doc' },
+      json: { type: 'boolean', describe: 'Print JSON (the configuration is always JSON)' },
+      migrate: { type: 'boolean', hidden: true },
+      gateway: { type: 'boolean', hidden: true },
+      split: { type: 'boolean', hidden: true },
+    }),
+  handler: async (argv) => {
+    if (argv.keys) {
+      const keys = describeKeys();
+      if (argv.json) return printJson(keys);
+      const rows = keys.map((k) => [k.key, k.env, JSON.stringify(k.default), k.doc]);
+      return print(...table(rows, ['KEY', 'ENV', 'DEFAULT', 'DOC']));
+    }
+    printJson(redact((await resolveConfig(argv)).config));
+  },
+};

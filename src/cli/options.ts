@@ -1,0 +1,89 @@
+import type { Argv, Options } from 'yargs';
+import { loadConfig } from '../config/load.js';
+import { schemaItems, type CleaveConfig } from '../config/schema.js';
+import { selectModules } from '../kernel/select.js';
+import type { ModuleDefinition } from '../kernel/module.js';
+
+/** The options every command receives. */
+export interface GlobalArgs {
+  config?: string;
+  verbose?: boolean;
+  [flag: string]: unknown;
+}
+
+/** One command of the CLI, as `main` registers it. */
+export interface Command {
+  command: string;
+  describe: string;
+  builder: (yargs: Argv<GlobalArgs>) => Argv<unknown>;
+  handler: (argv: GlobalArgs) => Promise<void>;
+}
+
+/** Flags that set a configuration key, by flag name. */
+export const configFlags = {
+  modules: 'modules',
+  bus: 'bus.transport',
+  'mqtt-url': 'bus.mqtt.url',
+  'http-port': 'http.port',
+  'http-host': 'http.host',
+  'data-dir': 'db.dataDir',
+  'db-url': 'db.url',
+  edge: 'edge.broker',
+  'edge-port': 'edge.port',
+  'edge-url': 'edge.url',
+  'log-level': 'log.level',
+} as const;
+
+/** A flag that sets a configuration key. */
+export type ConfigFlag = keyof typeof configFlags;
+
+/** The flags that say which modules and where their stores are (`migrate`, `dlq`). */
+export const storeFlags: ConfigFlag[] = ['modules', 'data-dir', 'db-url'];
+
+/** Adds config-setting flags to a command (all of them by default); their help is the key's schema doc. */
+export function withConfigFlags<T>(yargs: Argv<T>, flags: ConfigFlag[] = Object.keys(configFlags) as ConfigFlag[]) {
+  const options: Record<string, Options> = {};
+  for (const flag of flags) {
+    const key = configFlags[flag];
+    const item = schemaItems.get(key)!;
+    const choices = Array.isArray(item.format) ? ` One of ${item.format.join(', ')}.` : '';
+    options[flag] = {
+      type: 'string',
+      requiresArg: true,
+      describe: `${item.doc}${choices} Sets ${key} (env ${item.env}).`,
+      defaultDescription: Array.isArray(item.default) ? item.default.join(',') : JSON.stringify(item.default),
+    };
+  }
+  return yargs.options(options);
+}
+
+/** The configuration overrides of the flags the user gave, by dotted key. */
+export function overridesFrom(argv: Record<string, unknown>): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(configFlags)) {
+    if (argv[flag] !== undefined) overrides[key] = argv[flag];
+  }
+  return overrides;
+}
+
+/** What a command runs with: the configuration, the build's modules and those the configuration selects. */
+export interface Resolved {
+  config: CleaveConfig;
+  modules: ModuleDefinition[];
+  selected: ModuleDefinition[];
+}
+
+/** The build's modules, loaded on first use so that `--help` and usage errors stay fast. */
+export async function buildModules(): Promise<ModuleDefinition[]> {
+  return (await import('../../modules/index.js')).modules;
+}
+
+/**
+ * The configuration of a command: files, environment, then the flags; the modules it names must exist.
+ * @throws {ConfigError} on a bad key, value or module name.
+ */
+export async function resolveConfig(argv: GlobalArgs): Promise<Resolved> {
+  const config = loadConfig({ configFile: argv.config, overrides: overridesFrom(argv) });
+  const modules = await buildModules();
+  return { config, modules, selected: selectModules(modules, config.modules) };
+}
