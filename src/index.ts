@@ -45,3 +45,5 @@ export {
 } from './errors.js';
 /** Token settings shared by the module that issues tokens and the kernel that verifies them. */
 export { tokenFormat, type TokenClaims } from './kernel/tokens.js';
+/** Schemas of the operations the edge listener asks of the modules that provide them. */
+export * as edge from './edge/capabilities.js';

@@ -1,150 +1,138 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { CleaveError } from '../src/errors.js';
 import { listDeadLetters, replayDeadLetters } from '../src/bus/dead-letters.js';
 import { envelope } from '../src/bus/envelope.js';
-import type { ModuleDefinition } from '../src/kernel/module.js';
 import ledger, { lastEchoSeen } from './fixtures/modules/ledger/index.js';
 import { ledgerContract } from './fixtures/modules/ledger/contract.js';
 import audit, { makeAudit } from './fixtures/modules/audit/index.js';
 import { auditContract } from './fixtures/modules/audit/contract.js';
 import { eventually, startTestHost, type TestHost } from './support/host.js';
+import { createDatabase, postgresAvailable } from './support/postgres.js';
 
 const fixtures = [ledger, audit];
 
-async function withHost(run: (t: TestHost) => Promise<void>, config: Record<string, unknown> = {}, modules = fixtures) {
-  const host = await startTestHost({ modules, config });
-  try {
-    await run(host);
-  } finally {
-    await host.stop();
+const stores = (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** Registers one scenario per store: SQLite files, and PostgreSQL with a schema per module when it is there. */
+function scenario(title: string, run: (t: ExecutionContext, host: TestHost) => Promise<void>, config: Record<string, unknown> = {}, modules = fixtures) {
+  for (const store of stores) {
+    test(`[${store}] ${title}`, async (t) => {
+      const database = store === 'postgres' ? await createDatabase() : undefined;
+      const host = await startTestHost({ modules, config: { ...config, ...(database ? { 'db.url': database.url } : {}) } });
+      try {
+        await run(t, host);
+      } finally {
+        await host.stop();
+        await database?.drop();
+      }
+    });
   }
 }
 
 const entriesOf = async (t: TestHost, contract = auditContract) =>
   (await t.host.bus.client(contract).entries({})).entries;
 
-test('when a handler mutates its input, then the caller\'s object is unchanged and cannot reach the handler\'s copy', async (t) => {
-  await withHost(async (h) => {
-    const value = { items: [1, 2] };
-    const reply = await h.host.bus.client(ledgerContract).echo({ value });
-    t.deepEqual(value.items, [1, 2]);
-    t.deepEqual(reply.value.items, [1, 2, -1]);
-    reply.value.items.push(99);
-    t.deepEqual(lastEchoSeen()?.items, [1, 2, -1]);
-  });
+scenario('when a handler mutates its input, then the caller\'s object is unchanged and cannot reach the handler\'s copy', async (t, h) => {
+  const value = { items: [1, 2] };
+  const reply = await h.host.bus.client(ledgerContract).echo({ value });
+  t.deepEqual(value.items, [1, 2]);
+  t.deepEqual(reply.value.items, [1, 2, -1]);
+  reply.value.items.push(99);
+  t.deepEqual(lastEchoSeen()?.items, [1, 2, -1]);
 });
 
-test('when a subscriber mutates its payload, then another consumer of the same event sees the original', async (t) => {
-  const copy = makeAudit("audit-copy");
-  await withHost(async (h) => {
-    await h.host.bus.client(ledgerContract).record({ amount: 5, tags: ['mutate'] });
-    const first = await eventually(async () => (await entriesOf(h)).at(0), 5000, 'audit entry');
-    const second = await eventually(async () => (await entriesOf(h, { ...auditContract, name: 'audit-copy' } as unknown as typeof auditContract)).at(0), 5000, 'audit-copy entry');
-    t.is(first.handledBy, 'mutate,mutated');
-    t.is(second.handledBy, 'mutate,mutated');
-    t.is(first.eventId, second.eventId, 'fan-out: each consumer module got the same event once');
-  }, {}, [...fixtures, copy]);
+const auditCopy = { ...auditContract, name: 'audit-copy' } as unknown as typeof auditContract;
+
+scenario('when a subscriber mutates its payload, then another consumer of the same event sees the original', async (t, h) => {
+  await h.host.bus.client(ledgerContract).record({ amount: 5, tags: ['mutate'] });
+  const first = await eventually(async () => (await entriesOf(h)).at(0), 5000, 'audit entry');
+  const second = await eventually(async () => (await entriesOf(h, auditCopy)).at(0), 5000, 'audit-copy entry');
+  t.is(first.handledBy, 'mutate,mutated');
+  t.is(second.handledBy, 'mutate,mutated');
+  t.is(first.eventId, second.eventId, 'fan-out: each consumer module got the same event once');
+}, {}, [...fixtures, makeAudit('audit-copy')]);
+
+scenario('when a command publishes, then it returns before the subscriber has run', async (t, h) => {
+  await h.host.bus.client(ledgerContract).record({ amount: 1, tags: ['slow'] });
+  t.deepEqual(await entriesOf(h), [], 'the slow subscriber has not finished yet');
+  const entry = await eventually(async () => (await entriesOf(h)).at(0), 5000, 'audit entry');
+  t.is(entry.amount, 1);
 });
 
-test('when a command publishes, then it returns before the subscriber has run', async (t) => {
-  await withHost(async (h) => {
-    await h.host.bus.client(ledgerContract).record({ amount: 1, tags: ['slow'] });
-    t.deepEqual(await entriesOf(h), [], 'the slow subscriber has not finished yet');
-    const entry = await eventually(async () => (await entriesOf(h)).at(0), 5000, 'audit entry');
-    t.is(entry.amount, 1);
-  });
+scenario('when a subscriber keeps failing, then the publisher is not affected, the event is retried, dead-lettered and replayable', async (t, h) => {
+  const auditClient = h.host.bus.client(auditContract);
+  await auditClient.setBroken({ broken: true });
+  const { id } = await h.host.bus.client(ledgerContract).record({ amount: 7 });
+  const store = h.host.store('audit')!;
+  const [dead] = await eventually(async () => {
+    const letters = await listDeadLetters(store);
+    return letters.length ? letters : undefined;
+  }, 10_000, 'a dead letter');
+  t.is(dead.type, 'ledger.recorded');
+  t.is(dead.attempts, 3);
+  t.regex(dead.error, /cannot audit amount 7/);
+  t.deepEqual(dead.data, { id, amount: 7, tags: [] });
+  t.deepEqual(await entriesOf(h), []);
+
+  await auditClient.setBroken({ broken: false });
+  t.deepEqual(await replayDeadLetters(store), [dead.id]);
+  const entry = await eventually(async () => (await entriesOf(h)).at(0), 5000, 'replayed entry');
+  t.is(entry.amount, 7);
+  t.deepEqual(await listDeadLetters(store), []);
+}, { 'bus.retry.maxAttempts': 3 });
+
+scenario('when an event is delivered twice, then its effect happens once', async (t, h) => {
+  const message = envelope('test', 'ledger.recorded', { id: 'x1', amount: 3, tags: [] });
+  await h.host.bus.transport.publish('ledger', 'recorded', [message]);
+  await h.host.bus.transport.publish('ledger', 'recorded', [message]);
+  await h.host.bus.client(ledgerContract).record({ amount: 4 });
+  const entries = await eventually(async () => {
+    const all = await entriesOf(h);
+    return all.length >= 2 ? all : undefined;
+  }, 5000, 'both entries');
+  t.deepEqual(entries.map((e) => e.amount), [3, 4]);
 });
 
-test('when a subscriber keeps failing, then the publisher is not affected, the event is retried, dead-lettered and replayable', async (t) => {
-  await withHost(async (h) => {
-    const auditClient = h.host.bus.client(auditContract);
-    await auditClient.setBroken({ broken: true });
-    const { id } = await h.host.bus.client(ledgerContract).record({ amount: 7 });
-    const store = h.host.store('audit')!;
-    const [dead] = await eventually(async () => {
-      const letters = await listDeadLetters(store);
-      return letters.length ? letters : undefined;
-    }, 10_000, 'a dead letter');
-    t.is(dead.type, 'ledger.recorded');
-    t.is(dead.attempts, 3);
-    t.regex(dead.error, /cannot audit amount 7/);
-    t.deepEqual(dead.data, { id, amount: 7, tags: [] });
-    t.deepEqual(await entriesOf(h), []);
-
-    await auditClient.setBroken({ broken: false });
-    t.deepEqual(await replayDeadLetters(store), [dead.id]);
-    const entry = await eventually(async () => (await entriesOf(h)).at(0), 5000, 'replayed entry');
-    t.is(entry.amount, 7);
-    t.deepEqual(await listDeadLetters(store), []);
-  }, { 'bus.retry.maxAttempts': 3 });
+scenario('when a transaction rolls back, then its event is never published', async (t, h) => {
+  const client = h.host.bus.client(ledgerContract);
+  const error = await t.throwsAsync(client.record({ amount: 1, rollback: true }));
+  t.is((error as CleaveError).code, 'CONFLICT');
+  await client.record({ amount: 2 });
+  const entries = await eventually(async () => {
+    const all = await entriesOf(h);
+    return all.length ? all : undefined;
+  }, 5000, 'the committed event');
+  t.deepEqual(entries.map((e) => e.amount), [2]);
 });
 
-test('when an event is delivered twice, then its effect happens once', async (t) => {
-  await withHost(async (h) => {
-    const message = envelope('test', 'ledger.recorded', { id: 'x1', amount: 3, tags: [] });
-    await h.host.bus.transport.publish('ledger', 'recorded', [message]);
-    await h.host.bus.transport.publish('ledger', 'recorded', [message]);
-    await h.host.bus.client(ledgerContract).record({ amount: 4 });
-    const entries = await eventually(async () => {
-      const all = await entriesOf(h);
-      return all.length >= 2 ? all : undefined;
-    }, 5000, 'both entries');
-    t.deepEqual(entries.map((e) => e.amount), [3, 4]);
-  });
+scenario('when no process hosts the module, then a request fails fast with UNAVAILABLE', async (t, h) => {
+  const started = Date.now();
+  const error = await t.throwsAsync(h.host.bus.client(auditContract).entries({}));
+  t.is((error as CleaveError).code, 'UNAVAILABLE');
+  t.regex(error!.message, /audit/);
+  t.true(Date.now() - started < 1000, 'did not wait for the 5 s timeout');
+}, { modules: 'ledger' });
+
+scenario('when a handler is slower than the timeout, then the call fails with DEADLINE_EXCEEDED', async (t, h) => {
+  const error = await t.throwsAsync(h.host.bus.client(ledgerContract).sleep({ ms: 500 }, { timeoutMs: 50 }));
+  t.is((error as CleaveError).code, 'DEADLINE_EXCEEDED');
 });
 
-test('when a transaction rolls back, then its event is never published', async (t) => {
-  await withHost(async (h) => {
-    const client = h.host.bus.client(ledgerContract);
-    const error = await t.throwsAsync(client.record({ amount: 1, rollback: true }));
-    t.is((error as CleaveError).code, 'CONFLICT');
-    await client.record({ amount: 2 });
-    const entries = await eventually(async () => {
-      const all = await entriesOf(h);
-      return all.length ? all : undefined;
-    }, 5000, 'the committed event');
-    t.deepEqual(entries.map((e) => e.amount), [2]);
-  });
+scenario('when input breaks the contract, then the call fails with INVALID_ARGUMENT naming the field', async (t, h) => {
+  const client = h.host.bus.client(ledgerContract);
+  const error = await t.throwsAsync(client.record({ amount: 'ten' as unknown as number }));
+  t.is((error as CleaveError).code, 'INVALID_ARGUMENT');
+  t.regex(error!.message, /\/amount/);
 });
 
-test('when no process hosts the module, then a request fails fast with UNAVAILABLE', async (t) => {
-  await withHost(async (h) => {
-    const started = Date.now();
-    const error = await t.throwsAsync(h.host.bus.client(auditContract).entries({}));
-    t.is((error as CleaveError).code, 'UNAVAILABLE');
-    t.regex(error!.message, /audit/);
-    t.true(Date.now() - started < 1000, 'did not wait for the 5 s timeout');
-  }, { modules: 'ledger' });
+scenario('when a handler throws a coded error, then the caller gets the same code and message', async (t, h) => {
+  const error = await t.throwsAsync(h.host.bus.client(ledgerContract).reject({}));
+  t.is((error as CleaveError).code, 'CONFLICT');
+  t.is(error!.message, 'already there');
 });
 
-test('when a handler is slower than the timeout, then the call fails with DEADLINE_EXCEEDED', async (t) => {
-  await withHost(async (h) => {
-    const error = await t.throwsAsync(h.host.bus.client(ledgerContract).sleep({ ms: 500 }, { timeoutMs: 50 }));
-    t.is((error as CleaveError).code, 'DEADLINE_EXCEEDED');
-  });
-});
-
-test('when input breaks the contract, then the call fails with INVALID_ARGUMENT naming the field', async (t) => {
-  await withHost(async (h) => {
-    const client = h.host.bus.client(ledgerContract);
-    const error = await t.throwsAsync(client.record({ amount: 'ten' as unknown as number }));
-    t.is((error as CleaveError).code, 'INVALID_ARGUMENT');
-    t.regex(error!.message, /\/amount/);
-  });
-});
-
-test('when a handler throws a coded error, then the caller gets the same code and message', async (t) => {
-  await withHost(async (h) => {
-    const error = await t.throwsAsync(h.host.bus.client(ledgerContract).reject({}));
-    t.is((error as CleaveError).code, 'CONFLICT');
-    t.is(error!.message, 'already there');
-  });
-});
-
-test('when a call carries a correlation id, then the events it causes carry it to their consumers', async (t) => {
-  await withHost(async (h) => {
-    await h.host.bus.client(ledgerContract, { correlationid: 'corr-42' }).record({ amount: 9 });
-    const entry = await eventually(async () => (await entriesOf(h)).at(0), 5000, 'audit entry');
-    t.is(entry.correlationId, 'corr-42');
-  });
+scenario('when a call carries a correlation id, then the events it causes carry it to their consumers', async (t, h) => {
+  await h.host.bus.client(ledgerContract, { correlationid: 'corr-42' }).record({ amount: 9 });
+  const entry = await eventually(async () => (await entriesOf(h)).at(0), 5000, 'audit entry');
+  t.is(entry.correlationId, 'corr-42');
 });

@@ -31,7 +31,15 @@ test('when nothing is configured, then every key has its default', (t) => {
   t.true(config.bus.outbox.relay);
   t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: 1_048_576 });
   t.deepEqual(config.db, { dataDir: './data', url: '' });
-  t.deepEqual(config.edge, { broker: 'embedded', port: 1883, url: '' });
+  t.deepEqual(config.edge, {
+    broker: 'embedded',
+    port: 1883,
+    host: '0.0.0.0',
+    url: '',
+    maxPayloadBytes: 65_536,
+    batch: { maxMessages: 1000, lingerMs: 2 },
+  });
+  t.is(config.telemetry.maxItems, 500);
   t.is(config.log.level, 'info');
   t.is(config.identity.tokenTtl, 3600);
 });
@@ -181,5 +189,5 @@ test('when keys are described, then each has its env variable, default and doc',
     key: 'http.port', env: 'CLEAVE_HTTP_PORT', default: 3000, doc: 'HTTP port; 0 picks any free port.',
   });
   t.true(keys.every((key) => key.env.startsWith('CLEAVE_') && key.doc.length > 0));
-  t.is(keys.length, 21);
+  t.is(keys.length, 26);
 });

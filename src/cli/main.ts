@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { configCommand } from './commands/config.js';
+import { deviceCommand } from './commands/device.js';
 import { dlqCommand } from './commands/dlq.js';
 import { migrateCommand } from './commands/migrate.js';
 import { modulesCommand } from './commands/modules.js';
@@ -9,7 +10,7 @@ import { startCommand } from './commands/start.js';
 import type { Command, GlobalArgs } from './options.js';
 import { describeUnknown, exitCodeOf, isMissingCommand, missingCommand, printError, UsageError } from './output.js';
 
-const commands: Command[] = [startCommand, migrateCommand, modulesCommand, configCommand, dlqCommand];
+const commands: Command[] = [startCommand, migrateCommand, modulesCommand, configCommand, dlqCommand, deviceCommand];
 const names = commands.map((command) => command.command.split(' ')[0]);
 
 /**
@@ -54,7 +55,8 @@ function buildCli(argv: string[]): Argv<GlobalArgs> {
       throw new UsageError(`${describeUnknown(message, argv)} (see cleave --help)`);
     }) as Argv<GlobalArgs>;
   for (const command of commands) {
-    cli = cli.command(command.command, command.describe, command.builder, (args) => command.handler(args as GlobalArgs));
+    const { handler } = command;
+    cli = cli.command(command.command, command.describe, command.builder, (args) => handler(args as GlobalArgs));
   }
   return cli;
 }

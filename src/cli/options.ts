@@ -1,5 +1,5 @@
 import type { Argv, Options } from 'yargs';
-import { loadConfig } from '../config/load.js';
+import { ConfigError, loadConfig, type LoadConfigOptions } from '../config/load.js';
 import { schemaItems, type CleaveConfig } from '../config/schema.js';
 import { selectModules } from '../kernel/select.js';
 import type { ModuleDefinition } from '../kernel/module.js';
@@ -83,7 +83,16 @@ export async function buildModules(): Promise<ModuleDefinition[]> {
  * @throws {ConfigError} on a bad key, value or module name.
  */
 export async function resolveConfig(argv: GlobalArgs): Promise<Resolved> {
-  const config = loadConfig({ configFile: argv.config, overrides: overridesFrom(argv) });
+  const config = loadFromFlags({ configFile: argv.config, overrides: overridesFrom(argv) });
   const modules = await buildModules();
   return { config, modules, selected: selectModules(modules, config.modules) };
+}
+
+function loadFromFlags(options: LoadConfigOptions): CleaveConfig {
+  try {
+    return loadConfig(options);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(error.message.replaceAll(' from overrides', ' from a command-line flag'), { cause: error });
+  }
 }

@@ -13,10 +13,18 @@ export interface CleaveConfig {
   };
   http: { port: number; host: string; bodyLimit: number };
   db: { dataDir: string; url: string };
-  edge: { broker: 'embedded' | 'external' | 'off'; port: number; url: string };
+  edge: {
+    broker: 'embedded' | 'external' | 'off';
+    port: number;
+    host: string;
+    url: string;
+    maxPayloadBytes: number;
+    batch: { maxMessages: number; lingerMs: number };
+  };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   shutdown: { timeoutMs: number };
   identity: { adminEmail: string; adminPassword: string; tokenTtl: number };
+  telemetry: { maxItems: number };
 }
 
 /** One schema entry: convict's fields plus the bounds and patterns our formats read. */
@@ -181,6 +189,24 @@ export const schema = {
       format: 'cleave-int', min: 0, max: 65535, rule: 'must be a port number (0-65535)', default: 1883,
       env: 'CLEAVE_EDGE_PORT',
     },
+    host: {
+      doc: 'Address the embedded edge broker listens on (MQTT over WebSocket is served by HTTP at /mqtt).',
+      format: 'cleave-string', default: '0.0.0.0', env: 'CLEAVE_EDGE_HOST',
+    },
+    maxPayloadBytes: {
+      doc: 'Largest device message payload accepted; a larger one is acknowledged and recorded as rejected.',
+      format: 'cleave-int', min: 1, max: 268_435_455, default: 65_536, env: 'CLEAVE_EDGE_MAX_PAYLOAD',
+    },
+    batch: {
+      maxMessages: {
+        doc: 'Most device messages committed in one transaction.',
+        format: 'cleave-int', min: 1, max: 10_000, default: 1000, env: 'CLEAVE_EDGE_BATCH_MAX',
+      },
+      lingerMs: {
+        doc: 'Longest wait, in milliseconds, for more device messages before a commit.',
+        format: 'cleave-int', min: 0, max: 1000, default: 2, env: 'CLEAVE_EDGE_BATCH_LINGER_MS',
+      },
+    },
     url: {
       doc: 'URL of the external edge broker; required when edge.broker is external.',
       format: 'cleave-url', protocols: MQTT_PROTOCOLS, allowEmpty: true, default: '', env: 'CLEAVE_EDGE_URL',
@@ -212,6 +238,12 @@ export const schema = {
     tokenTtl: {
       doc: 'Lifetime of an access token, in seconds.',
       format: 'cleave-int', min: 1, default: 3600, env: 'CLEAVE_TOKEN_TTL',
+    },
+  },
+  telemetry: {
+    maxItems: {
+      doc: 'Most reading sets in one device telemetry message; more is rejected as TOO_MANY_ITEMS.',
+      format: 'cleave-int', min: 1, max: 100_000, default: 500, env: 'CLEAVE_TELEMETRY_MAX_ITEMS',
     },
   },
 } satisfies convict.Schema<CleaveConfig>;

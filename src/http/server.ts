@@ -8,6 +8,8 @@ export interface HttpServer {
   url: string;
   /** The bound port (useful after listening on port 0). */
   port: number;
+  /** The node server, for protocol upgrades such as MQTT over WebSocket. */
+  server: http.Server;
   /**
    * Stops accepting connections, lets in-flight requests finish, closes idle keep-alive connections,
    * and destroys whatever is still open after `timeoutMs`.
@@ -67,8 +69,9 @@ export function listen(app: Koa, port: number, host: string): Promise<HttpServer
     server.listen(port, host, () => {
       server.off('error', onError);
       const address = server.address() as AddressInfo;
-      const urlHost = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
-      resolve({ url: `http://${urlHost}:${address.port}`, port: address.port, close });
+      const reachable = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
+      const urlHost = reachable.includes(':') ? `[${reachable}]` : reachable;
+      resolve({ url: `http://${urlHost}:${address.port}`, port: address.port, server, close });
     });
   });
 }

@@ -13,6 +13,12 @@ export interface TokenVerifierOptions {
 
 type KeySet = ReturnType<typeof createLocalJWKSet>;
 
+/**
+ * Tokens already verified, kept until they expire or the key set changes: an EdDSA check costs far more
+ * than the rest of a request, and a client sends the same token many times.
+ */
+const cacheSize = 10_000;
+
 const invalidToken = (reason?: string) =>
   new CleaveError('UNAUTHENTICATED', reason ? `invalid token: ${reason}` : 'invalid token');
 
@@ -37,7 +43,8 @@ function asUnauthenticated(err: unknown): CleaveError {
 /**
  * A verifier of Cleave access tokens: EdDSA JWTs with the issuer and audience of `tokenFormat`, checked
  * against the key set `fetchJwks` answers. The set is cached and fetched again (at most once per
- * `minRefetchMs`) when a token names a key it lacks. Every bad token fails with UNAUTHENTICATED; a key set
+ * `minRefetchMs`) when a token names a key it lacks. Verified tokens are remembered until they expire or
+ * the key set is fetched again. Every bad token fails with UNAUTHENTICATED; a key set
  * that cannot be fetched fails with UNAVAILABLE.
  */
 export function createTokenVerifier(
@@ -66,6 +73,7 @@ export function createTokenVerifier(
     return pending;
   };
 
+  const verified = new Map<string, { principal: Principal; expiresAt: number; keys: KeySet }>();
   const verify = async (token: string, keys: KeySet) => {
     const { payload } = await jwtVerify(token, keys, {
       algorithms: [tokenFormat.algorithm],
@@ -73,12 +81,24 @@ export function createTokenVerifier(
       audience: tokenFormat.audience,
       requiredClaims: ['exp'],
     });
-    return principalOf(payload);
+    const principal = principalOf(payload);
+    if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+    verified.set(token, { principal, expiresAt: payload.exp! * 1000, keys });
+    return principal;
+  };
+  const remembered = (token: string): Principal | undefined => {
+    const hit = verified.get(token);
+    if (!hit) return undefined;
+    if (hit.expiresAt > Date.now() && hit.keys === keySet) return { ...hit.principal };
+    verified.delete(token);
+    return undefined;
   };
 
   const isUnknownKey = (err: unknown) => (err as { code?: unknown })?.code === 'ERR_JWKS_NO_MATCHING_KEY';
 
   return async (token) => {
+    const known = remembered(token);
+    if (known) return known;
     const keys = keySet ?? (await load());
     try {
       return await verify(token, keys);

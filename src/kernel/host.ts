@@ -13,6 +13,7 @@ import { CleaveError } from '../errors.js';
 import { createHttpApp } from '../http/app.js';
 import { listen, type HttpServer } from '../http/server.js';
 import { createTokenVerifier } from '../http/token-verifier.js';
+import { startEdge, type EdgeListener } from '../edge/listener.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
 import type { ModuleDefinition } from './module.js';
@@ -42,6 +43,7 @@ export class Host {
   private readonly runtimes: ModuleRuntime[] = [];
   private readonly stores = new Map<string, Knex>();
   private http: HttpServer | undefined;
+  private edge: EdgeListener | undefined;
   private phase: Phase = 'starting';
 
   private constructor(private readonly options: HostOptions) {
@@ -72,6 +74,11 @@ export class Host {
   /** Base URL of the HTTP server, e.g. `http://127.0.0.1:3000`. */
   get url(): string {
     return this.http?.url ?? '';
+  }
+
+  /** TCP port of the embedded edge broker, when it runs. */
+  get edgePort(): number | undefined {
+    return this.edge?.port;
   }
 
   /** Names of the modules this host runs. */
@@ -113,8 +120,9 @@ export class Host {
     await this.bus.transport.start();
     for (const runtime of this.runtimes) await runtime.start();
     await this.startHttp(selected);
+    this.edge = await startEdge({ config, modules, bus: this.bus, http: this.http?.server, log: this.log.child({ component: 'edge' }), metrics: this.metrics });
     this.phase = 'ready';
-    this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, http: this.url }, 'cleave is ready');
+    this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, http: this.url, edge: this.edgePort }, 'cleave is ready');
   }
 
   private async startHttp(selected: ModuleDefinition[]): Promise<void> {
@@ -142,7 +150,12 @@ export class Host {
     const state = this.phase === 'ready' ? 'ok' : this.phase;
     return {
       ready: this.phase === 'ready',
-      checks: { stores: state, migrations: state, bus: `${this.bus.transport.kind}: ${state}` },
+      checks: {
+        stores: state,
+        migrations: state,
+        bus: `${this.bus.transport.kind}: ${state}`,
+        edge: this.options.config.edge.broker === 'off' ? 'off' : state,
+      },
     };
   }
 
@@ -154,6 +167,7 @@ export class Host {
     if (this.phase === 'stopping' || this.phase === 'stopped') return;
     this.phase = 'stopping';
     const timeoutMs = this.options.config.shutdown.timeoutMs;
+    await this.edge?.close().catch((err) => this.log.error({ err }, 'edge broker did not stop cleanly'));
     await this.http?.close(timeoutMs);
     for (const runtime of [...this.runtimes].reverse()) {
       await runtime.stop().catch((err) => this.log.error({ err, module: runtime.name }, 'module did not stop cleanly'));

@@ -106,8 +106,19 @@ export interface ModuleDefinition<C extends Contract = Contract> {
   start?: Factory<(ctx: CallContext<C>) => Promise<void>>;
   /** Folder of the module's migrations; default `migrations/<name>/` of the build. */
   migrations?: URL;
-  /** Kernel services this module provides, by operation: `jwks` answers the token verification keys. */
-  provides?: { jwks?: keyof C['operations'] & string };
+  /**
+   * Kernel services this module provides, each an operation (or event) whose schemas match the kernel's:
+   * `jwks` answers the token verification keys; `deviceAuth`, `devicePresence` and `ingest` serve the edge
+   * listener (see `src/edge/capabilities.ts`); `deviceRevoked` is the event (with the device `id`) after which
+   * the edge listener closes that device's connection.
+   */
+  provides?: {
+    jwks?: keyof C['operations'] & string;
+    deviceAuth?: keyof C['operations'] & string;
+    devicePresence?: keyof C['operations'] & string;
+    ingest?: keyof C['operations'] & string;
+    deviceRevoked?: keyof C['events'] & string;
+  };
 }
 
 /**

@@ -49,6 +49,30 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly edgeMessages = new Counter({
+    name: 'cleave_edge_messages_total',
+    help: 'Device messages handled by the edge listener, by outcome (accepted, rejected).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly edgeBatchSize = new Histogram({
+    name: 'cleave_edge_commit_messages',
+    help: 'Device messages committed per ingest transaction.',
+    buckets: [1, 5, 10, 50, 100, 250, 500, 1000, 5000],
+    registers: [this.registry],
+  });
+  readonly edgeConnections = new Gauge({
+    name: 'cleave_edge_connected_devices',
+    help: 'Devices connected to the embedded broker.',
+    registers: [this.registry],
+  });
+  readonly edgeAuthFailures = new Counter({
+    name: 'cleave_edge_auth_failures_total',
+    help: 'Refused device connections, by reason (credentials, client_id, blocked, rate).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults) collectDefaultMetrics({ register: this.registry });
   }

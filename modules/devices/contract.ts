@@ -1,0 +1,47 @@
+import { Type, command, defineContract, edge, query, type Static } from '../../src/index.js';
+
+const strict = { additionalProperties: false } as const;
+
+export const DeviceId = edge.DeviceId;
+export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Type.String({ maxLength: 256 }), {
+  maxProperties: 32,
+});
+
+export const Device = Type.Object({
+  id: DeviceId,
+  name: Type.String(),
+  labels: Labels,
+  online: Type.Boolean(),
+  lastSeenAt: Type.Union([Type.String({ description: 'ISO-8601' }), Type.Null()]),
+  createdAt: Type.String({ description: 'ISO-8601' }),
+});
+
+export const RegisterDeviceInput = Type.Object(
+  { id: Type.Optional(DeviceId), name: Type.String({ minLength: 1, maxLength: 200 }), labels: Type.Optional(Labels) },
+  strict,
+);
+export const RegisteredDevice = Type.Intersect([Device, Type.Object({ secret: Type.String({ description: 'shown once' }) })]);
+export const ById = Type.Object({ id: DeviceId }, strict);
+
+export const devicesContract = defineContract({
+  name: 'devices',
+  operations: {
+    registerDevice: command(RegisterDeviceInput, RegisteredDevice, 'Registers a device; its secret is returned once.'),
+    listDevices: query(Type.Object({}, strict), Type.Object({ devices: Type.Array(Device) }), 'Every registered device.'),
+    getDevice: query(ById, Device, 'One device by id.'),
+    rotateSecret: command(ById, Type.Object({ id: DeviceId, secret: Type.String() }), 'Issues a new secret; the old one stops working.'),
+    decommissionDevice: command(ById, Type.Object({}), 'Revokes the credentials and closes the live connection.'),
+    authenticateDevice: query(edge.DeviceAuthInput, edge.DeviceAuthOutput, 'Checks MQTT credentials (edge listener).'),
+    recordPresence: command(edge.DevicePresenceInput, edge.DevicePresenceOutput, 'Online, offline or seen (edge listener).'),
+  },
+  events: {
+    deviceRegistered: Type.Object({ id: DeviceId, name: Type.String(), labels: Labels }),
+    deviceDecommissioned: Type.Object({ id: DeviceId }),
+    deviceSecretRotated: Type.Object({ id: DeviceId }),
+    deviceConnected: Type.Object({ id: DeviceId, at: Type.String() }),
+    deviceDisconnected: Type.Object({ id: DeviceId, at: Type.String() }),
+  },
+});
+
+export type Device = Static<typeof Device>;
+export type RegisteredDevice = Static<typeof RegisteredDevice>;

@@ -1,0 +1,24 @@
+import { invalid } from '../../../src/index.js';
+import type { Registry } from '../data/devices.js';
+import type { Handler } from '../handler.js';
+
+function instant(at: string): string {
+  const time = new Date(at);
+  if (Number.isNaN(time.getTime())) {
+    throw invalid('at must be an ISO-8601 time', { issues: [{ path: '/at', message: 'must be an ISO-8601 time' }] });
+  }
+  return time.toISOString();
+}
+
+/** Unknown and decommissioned devices are ignored: the edge may report a device that was just revoked. */
+export const recordPresence =
+  ({ registry }: { registry: Registry }): Handler<'recordPresence'> =>
+  async ({ deviceId, online, at }, ctx) => {
+    const when = instant(at);
+    await ctx.transaction(async (tx) => {
+      const changed = await registry.setOnline(tx.db, deviceId, online);
+      await registry.touch(tx.db, deviceId, when);
+      if (changed) await tx.publish(online ? 'deviceConnected' : 'deviceDisconnected', { id: deviceId, at: when });
+    });
+    return {};
+  };

@@ -1,0 +1,38 @@
+import { conflict } from '../../../src/index.js';
+import type { Device } from '../contract.js';
+import { isUniqueViolation, type Registry } from '../data/devices.js';
+import type { Handler } from '../handler.js';
+import { hashSecret, newDeviceId, newSecret } from '../secrets.js';
+
+interface Deps {
+  registry: Registry;
+  clock: () => Date;
+}
+
+const idTaken = () => conflict('a device with this id exists or existed; ids are never reused');
+
+export const registerDevice =
+  ({ registry, clock }: Deps): Handler<'registerDevice'> =>
+  async (input, ctx) => {
+    const id = input.id ?? newDeviceId();
+    if (await registry.idTaken(id)) throw idTaken();
+    const device: Device = {
+      id,
+      name: input.name,
+      labels: input.labels ?? {},
+      online: false,
+      lastSeenAt: null,
+      createdAt: clock().toISOString(),
+    };
+    const secret = newSecret();
+    const secretHash = await hashSecret(secret);
+    try {
+      await ctx.transaction(async (tx) => {
+        await registry.insert(tx.db, { ...device, secretHash });
+        await tx.publish('deviceRegistered', { id, name: device.name, labels: device.labels });
+      });
+    } catch (err) {
+      throw isUniqueViolation(err) ? idTaken() : err;
+    }
+    return { ...device, secret };
+  };

@@ -1,0 +1,52 @@
+import { Type, command, defineContract, edge, query, type Static } from '../../src/index.js';
+
+const strict = { additionalProperties: false } as const;
+const Iso = Type.String({ description: 'ISO-8601' });
+const Limit = Type.Integer({ minimum: 1, maximum: 10_000 });
+const MetricName = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' });
+
+export const Reading = Type.Object({ metric: MetricName, ts: Iso, value: Type.Number(), receivedAt: Iso });
+export const DeviceEvent = Type.Object({ id: Type.Union([Type.String(), Type.Null()]), type: Type.String(), ts: Iso, data: Type.Unknown(), receivedAt: Iso });
+export const Aggregate = Type.Object({ bucket: Iso, metric: MetricName, min: Type.Number(), max: Type.Number(), avg: Type.Number(), count: Type.Integer() });
+export const Rejection = Type.Object({ deviceId: edge.DeviceId, topic: Type.String(), code: edge.RejectionCode, reason: Type.String(), receivedAt: Iso });
+
+const Range = { from: Type.Optional(Iso), to: Type.Optional(Iso) };
+
+export const telemetryContract = defineContract({
+  name: 'telemetry',
+  operations: {
+    ingest: command(edge.IngestInput, edge.IngestOutput, 'Stores a group of device messages in one commit (edge listener).'),
+    readings: query(
+      Type.Object({ id: edge.DeviceId, metric: Type.Optional(MetricName), ...Range, limit: Type.Optional(Limit) }, strict),
+      Type.Object({ readings: Type.Array(Reading) }),
+      'Readings of a device, newest first.',
+    ),
+    latest: query(Type.Object({ id: edge.DeviceId }, strict), Type.Object({ readings: Type.Array(Reading) }), 'The latest reading of each metric.'),
+    aggregates: query(
+      Type.Object(
+        { id: edge.DeviceId, metric: Type.Optional(MetricName), ...Range, bucket: Type.Optional(Type.Union([Type.Literal('1m'), Type.Literal('5m'), Type.Literal('1h')])) },
+        strict,
+      ),
+      Type.Object({ aggregates: Type.Array(Aggregate) }),
+      'Min, max, avg and count per time bucket.',
+    ),
+    events: query(
+      Type.Object({ id: edge.DeviceId, type: Type.Optional(Type.String()), ...Range, limit: Type.Optional(Limit) }, strict),
+      Type.Object({ events: Type.Array(DeviceEvent) }),
+      'Events a device reported, newest first.',
+    ),
+    rejections: query(
+      Type.Object({ deviceId: Type.Optional(edge.DeviceId), limit: Type.Optional(Limit) }, strict),
+      Type.Object({ rejections: Type.Array(Rejection) }),
+      'Refused device messages, newest first.',
+    ),
+  },
+  events: {
+    readingsRecorded: Type.Object({
+      deviceId: edge.DeviceId,
+      readings: Type.Array(Type.Object({ metric: MetricName, ts: Iso, value: Type.Number() })),
+    }),
+  },
+});
+
+export type Reading = Static<typeof Reading>;

@@ -1,0 +1,151 @@
+import { createServer, type Server } from 'node:net';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type Client } from 'aedes';
+import type { Logger } from 'pino';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Metrics } from '../observability/metrics.js';
+import { ConnectionGuard } from './guard.js';
+import { EdgeGateway, TopicNotAllowed } from './gateway.js';
+import { isDeviceId, maySubscribe } from './topics.js';
+
+export interface EmbeddedBrokerOptions {
+  gateway: EdgeGateway;
+  port: number;
+  host: string;
+  /** The HTTP server: MQTT over WebSocket is served on its `/mqtt` path. */
+  http?: HttpServer;
+  log: Logger;
+  metrics: Metrics;
+  guard?: ConnectionGuard;
+}
+
+/** A running embedded broker. */
+export interface EmbeddedBroker {
+  /** The bound TCP port. */
+  port: number;
+  /** Closes the live connection of a device, if any. */
+  disconnect(deviceId: string): void;
+  /** Publishes a message to a device's topic (QoS 1, not retained). */
+  sendToDevice(topic: string, payload: string): void;
+  close(): Promise<void>;
+}
+
+/** An error whose CONNACK return code aedes sends: 2 identifier rejected, 3 unavailable, 4 bad credentials, 5 not authorised. */
+const refusal = (returnCode: number, message: string) => Object.assign(new Error(message), { returnCode });
+
+/**
+ * The embedded MQTT 3.1.1 broker (aedes) for devices, on TCP and WebSocket. Its hooks authenticate devices
+ * through the gateway, keep each device inside its own topics, and hold every QoS 1 PUBACK until the
+ * message is committed (aedes writes the PUBACK after `authorizePublish` calls back).
+ */
+export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const { gateway, log, metrics } = options;
+  const guard = options.guard ?? new ConnectionGuard();
+  const broker = await Aedes.createBroker({ maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 3_600_000 });
+  const addressOf = (client: Client) => (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+
+  broker.preConnect = (client, _packet, done) => {
+    if (guard.allowConnect(addressOf(client))) return done(null, true);
+    metrics.edgeAuthFailures.inc({ reason: 'rate' });
+    done(refusal(3, 'too many connection attempts'), false);
+  };
+
+  broker.authenticate = (client, username, password, done) => {
+    const id = client.id;
+    const address = addressOf(client);
+    if (!isDeviceId(id) || username !== id) {
+      metrics.edgeAuthFailures.inc({ reason: 'client_id' });
+      return done(refusal(2, 'the client id must be the device id and equal the username'), false);
+    }
+    if (guard.blocked(address) || guard.blocked(id)) {
+      metrics.edgeAuthFailures.inc({ reason: 'blocked' });
+      return done(refusal(5, 'too many failed logins; try again later'), false);
+    }
+    gateway.authenticate(id, password?.toString('utf8') ?? '').then(
+      (ok) => {
+        if (ok) {
+          guard.succeeded([address, id]);
+          return done(null, true);
+        }
+        guard.failed([address, id]);
+        metrics.edgeAuthFailures.inc({ reason: 'credentials' });
+        done(refusal(4, 'bad device id or secret'), false);
+      },
+      (err: unknown) => {
+        log.warn({ err, deviceId: id }, 'device authentication is unavailable');
+        done(refusal(3, 'authentication is unavailable'), false);
+      },
+    );
+  };
+
+  broker.authorizePublish = (client, packet, done) => {
+    if (!client) return done(new Error('no client'));
+    const retain = packet.retain;
+    packet.retain = false;
+    gateway.handle(client.id, packet.topic, packet.payload as Buffer, retain).then(
+      () => done(null),
+      (err: unknown) => {
+        if (err instanceof TopicNotAllowed) log.warn({ deviceId: client.id, topic: packet.topic }, 'device published outside its topics; disconnected');
+        else log.error({ err, deviceId: client.id }, 'device message not committed; not acknowledged');
+        done(err as Error);
+      },
+    );
+  };
+
+  broker.authorizeSubscribe = (client, subscription, done) => {
+    done(null, client && maySubscribe(client.id, subscription.topic) ? subscription : null);
+  };
+
+  broker.on('clientReady', (client) => {
+    metrics.edgeConnections.inc();
+    gateway.presence(client.id, true);
+  });
+  broker.on('clientDisconnect', (client) => {
+    metrics.edgeConnections.dec();
+    const current = (broker as unknown as { clients: Record<string, Client> }).clients[client.id];
+    if (!current || current === client) gateway.presence(client.id, false);
+  });
+
+  const tcp = createServer((socket) => broker.handle(socket));
+  const port = await listenTcp(tcp, options.port, options.host);
+  const wss = new WebSocketServer({ noServer: true });
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (req.url !== '/mqtt') return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => broker.handle(createWebSocketStream(ws) as never));
+  };
+  options.http?.on('upgrade', upgrade);
+
+  return {
+    port,
+    disconnect(deviceId) {
+      const client = (broker as unknown as { clients: Record<string, Client | undefined> }).clients[deviceId];
+      client?.close();
+    },
+    sendToDevice(topic, payload) {
+      const packet = { cmd: 'publish' as const, topic, payload: Buffer.from(payload), qos: 1 as const, retain: false, dup: false };
+      broker.publish(packet, (err) => {
+        if (err) log.warn({ err, topic }, 'could not send a message to a device');
+      });
+    },
+    async close() {
+      options.http?.off('upgrade', upgrade);
+      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      await gateway.drained();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      for (const ws of wss.clients) ws.terminate();
+      await closed;
+    },
+  };
+}
+
+function listenTcp(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        reject(new Error(`edge broker port ${port} is already in use; choose another with --edge-port or CLEAVE_EDGE_PORT, or turn the broker off with --edge off`));
+      } else reject(new Error(`edge broker cannot listen on ${host}:${port}: ${err.message}`));
+    });
+    server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+  });
+}

@@ -1,0 +1,118 @@
+import mqtt, { type MqttClient } from 'mqtt';
+
+/** A device's credentials. */
+export interface DeviceCredentials {
+  id: string;
+  secret: string;
+}
+
+export interface SimulationOptions {
+  /** The edge broker, e.g. `mqtt://127.0.0.1:1883`. */
+  url: string;
+  devices: DeviceCredentials[];
+  /** Messages per second per device; 0 publishes as fast as acknowledgements allow. */
+  rate: number;
+  durationMs: number;
+  qos: 0 | 1;
+  /** Unacknowledged messages a device may have at once when `rate` is 0. */
+  window?: number;
+  /** Called about every second with the totals so far. */
+  onProgress?: (progress: SimulationReport) => void;
+}
+
+/** Totals of a simulation. */
+export interface SimulationReport {
+  sent: number;
+  acknowledged: number;
+  rejected: number;
+  failed: number;
+  elapsedMs: number;
+  /** Acknowledgement latency percentiles in milliseconds (QoS 1). */
+  p50: number;
+  p99: number;
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : 0);
+
+/**
+ * Connects simulated devices to an edge broker and publishes telemetry (`{ ts, id, metrics }`) for a
+ * while, counting acknowledgements, refusals reported on each device's `errors` topic, and latency.
+ */
+export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
+  const latencies: number[] = [];
+  const totals = { sent: 0, acknowledged: 0, rejected: 0, failed: 0 };
+  const started = performance.now();
+  const report = (): SimulationReport => {
+    const sorted = [...latencies].sort((a, b) => a - b);
+    return { ...totals, elapsedMs: performance.now() - started, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+  };
+  const clients = await Promise.all(options.devices.map((device) => connect(options.url, device)));
+  for (const [i, client] of clients.entries()) {
+    client.on('message', () => totals.rejected++);
+    await client.subscribeAsync(`v1/devices/${options.devices[i].id}/errors`, { qos: 1 });
+  }
+  const progress = setInterval(() => options.onProgress?.(report()), 1000);
+  const deadline = Date.now() + options.durationMs;
+  try {
+    await Promise.all(
+      clients.map((client, i) => runDevice(client, options.devices[i].id, options, deadline, totals, latencies)),
+    );
+  } finally {
+    clearInterval(progress);
+    await Promise.all(clients.map((client) => client.endAsync().catch(() => undefined)));
+  }
+  return report();
+}
+
+function connect(url: string, device: DeviceCredentials): Promise<MqttClient> {
+  return mqtt.connectAsync(url, {
+    clientId: device.id,
+    username: device.id,
+    password: device.secret,
+    protocolVersion: 4,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    clean: true,
+  });
+}
+
+async function runDevice(
+  client: MqttClient,
+  deviceId: string,
+  options: SimulationOptions,
+  deadline: number,
+  totals: { sent: number; acknowledged: number; failed: number },
+  latencies: number[],
+): Promise<void> {
+  const topic = `v1/devices/${deviceId}/telemetry`;
+  const interval = options.rate > 0 ? 1000 / options.rate : 0;
+  const window = options.rate > 0 ? Infinity : (options.window ?? 16);
+  const inFlight = new Set<Promise<void>>();
+  let seq = 0;
+  let lastTs = 0;
+  let next = performance.now();
+  while (Date.now() < deadline) {
+    if (interval) {
+      const wait = next - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      next += interval;
+    } else if (inFlight.size >= window) {
+      await Promise.race(inFlight);
+    }
+    lastTs = Math.max(Date.now(), lastTs + 1);
+    const payload = JSON.stringify({ ts: lastTs, id: `${deviceId}-${++seq}`, metrics: { temperature: 20 + Math.random() * 5, humidity: 40 + Math.random() * 20 } });
+    const sentAt = performance.now();
+    totals.sent++;
+    const pending: Promise<void> = client.publishAsync(topic, payload, { qos: options.qos }).then(
+      () => {
+        totals.acknowledged++;
+        if (options.qos === 1) latencies.push(performance.now() - sentAt);
+      },
+      () => {
+        totals.failed++;
+      },
+    ).finally(() => inFlight.delete(pending));
+    inFlight.add(pending);
+  }
+  await Promise.all(inFlight);
+}

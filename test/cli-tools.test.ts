@@ -1,0 +1,138 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import test from 'ava';
+import { assertOneErrorLine, cleave, fixture, sandbox } from './fixtures/cli-run.js';
+
+test('when migrations are pending, then status lists them and up applies them all', async (t) => {
+  const box = sandbox(t);
+
+  const before = await cleave(box, 'migrate');
+  const up = await cleave(box, 'migrate', 'up');
+  const again = await cleave(box, 'migrate', 'up');
+  const after = await cleave(box, 'migrate', 'status', '--json');
+
+  t.is(before.code, 0);
+  t.regex(before.stdout, /^MODULE\s+APPLIED\s+PENDING$/m);
+  t.regex(before.stdout, /^identity\s+0\s+.*0001_users/m);
+  t.regex(up.stdout, /^identity: applied .*0001_users/m);
+  t.regex(again.stdout, /^identity: up to date$/m);
+  const [identity] = JSON.parse(after.stdout) as Array<{ module: string; applied: string[]; pending: string[] }>;
+  t.is(identity.module, 'identity');
+  t.true(identity.applied.includes('0001_users'));
+  t.deepEqual(identity.pending, []);
+});
+
+test('when the last batch is rolled back, then its migrations are pending again', async (t) => {
+  const box = sandbox(t);
+  await cleave(box, 'migrate', 'up');
+
+  const down = await cleave(box, 'migrate', 'down');
+  const status = await cleave(box, 'migrate', 'status');
+
+  t.is(down.code, 0);
+  t.regex(down.stdout, /^identity: rolled back .*0001_users/m);
+  t.regex(status.stdout, /^identity\s+1\s+0001_users, 0002_signing_keys$/m);
+});
+
+test('when the modules are listed, then identity shows its commands, queries and events', async (t) => {
+  const text = await cleave(sandbox(t), 'modules');
+  const json = await cleave(sandbox(t), 'modules', '--json');
+
+  t.is(text.code, 0);
+  t.regex(text.stdout, /^identity$/m);
+  t.regex(text.stdout, /commands\s+createUser, login/);
+  t.regex(text.stdout, /queries\s+getUser, listUsers, getJwks/);
+  t.regex(text.stdout, /events\s+userCreated/);
+  const summaries = JSON.parse(json.stdout) as Array<{ name: string; queries: string[] }>;
+  const identity = summaries.find((m) => m.name === 'identity');
+  t.deepEqual(identity?.queries, ['getUser', 'listUsers', 'getJwks']);
+});
+
+test('when the configuration holds secrets, then config prints it redacted', async (t) => {
+  const box = sandbox(t, { CLEAVE_DB_URL: 'postgres://u:secret@h/db', CLEAVE_ADMIN_PASSWORD: 'hunter2-hunter2' });
+
+  const result = await cleave(box, 'config');
+
+  t.is(result.code, 0);
+  t.false(result.stdout.includes('secret'));
+  t.false(result.stdout.includes('hunter2'));
+  const config = JSON.parse(result.stdout) as { db: { url: string }; identity: { adminPassword: string } };
+  t.is(config.db.url, 'postgres://u:[redacted]@h/db');
+  t.is(config.identity.adminPassword, '[redacted]');
+});
+
+test('when a config file and flags are given, then config shows what start would use', async (t) => {
+  const result = await cleave(sandbox(t), 'config', '--config', fixture('cli-config.json'), '--http-port', '8081');
+
+  t.is(result.code, 0);
+  const config = JSON.parse(result.stdout) as { http: { port: number }; bus: { namespace: string } };
+  t.is(config.http.port, 8081);
+  t.is(config.bus.namespace, 'from-file');
+});
+
+test('when the config file is missing, then config exits 2 naming it', async (t) => {
+  const result = await cleave(sandbox(t), 'config', '--config', 'missing.json');
+
+  t.is(result.code, 2);
+  assertOneErrorLine(t, result.stderr, 'missing.json');
+});
+
+test('when --keys is given, then config lists every key with its env variable', async (t) => {
+  const result = await cleave(sandbox(t), 'config', '--keys');
+
+  t.is(result.code, 0);
+  t.regex(result.stdout, /^KEY\s+ENV\s+DEFAULT\s+DOC$/m);
+  t.regex(result.stdout, /^http\.port\s+CLEAVE_HTTP_PORT\s+3000\s+HTTP port/m);
+});
+
+test('when the data dir is fresh, then dlq list says there are no dead letters', async (t) => {
+  const box = sandbox(t);
+
+  const text = await cleave(box, 'dlq', 'list');
+  const json = await cleave(box, 'dlq', 'list', '--json');
+
+  t.is(text.code, 0);
+  t.regex(text.stdout, /no dead letters/);
+  t.deepEqual(JSON.parse(json.stdout), []);
+});
+
+test('when a module has a dead letter, then dlq lists it and replay puts it back in the inbox', async (t) => {
+  const box = sandbox(t);
+  await cleave(box, 'migrate', 'up');
+  const db = new Database(path.join(box.cwd, 'data', 'identity.sqlite'));
+  t.teardown(() => db.close());
+  const envelope = JSON.stringify({ id: 'ev-1', type: 'identity.userCreated', data: { id: 'u1' } });
+  db.prepare(`insert into cleave_inbox (id, type, envelope, status, attempts, next_at, received_at)
+    values ('ev-1', 'identity.userCreated', ?, 'dead', 5, 0, 0)`).run(envelope);
+  db.prepare(`insert into cleave_dead_letters (id, type, envelope, attempts, error, failed_at)
+    values ('ev-1', 'identity.userCreated', ?, 5, 'INTERNAL: boom', 0)`).run(envelope);
+
+  const listed = await cleave(box, 'dlq', 'list');
+  const replayed = await cleave(box, 'dlq', 'replay', '--id', 'ev-1');
+  const after = await cleave(box, 'dlq', 'list', '--json');
+
+  t.regex(listed.stdout, /^identity\s+ev-1\s+identity\.userCreated\s+5\s+1970-01-01T00:00:00\.000Z\s+INTERNAL: boom$/m);
+  t.is(replayed.code, 0);
+  t.regex(replayed.stdout, /^identity: 1 replayed$/m);
+  t.deepEqual(JSON.parse(after.stdout), []);
+  t.is(db.prepare(`select status from cleave_inbox where id = 'ev-1'`).pluck().get(), 'pending');
+});
+
+test('when there is nothing to replay, then dlq replay reports 0 and an unknown id fails', async (t) => {
+  const box = sandbox(t);
+
+  const all = await cleave(box, 'dlq', 'replay');
+  const one = await cleave(box, 'dlq', 'replay', '--id', 'nope');
+
+  t.is(all.code, 0);
+  t.regex(all.stdout, /^identity: 0 replayed$/m);
+  t.is(one.code, 1);
+  assertOneErrorLine(t, one.stderr, 'nope');
+});
+
+test('when dlq is given no sub-command, then it shows its help and exits 2', async (t) => {
+  const result = await cleave(sandbox(t), 'dlq');
+
+  t.is(result.code, 2);
+  t.regex(result.stderr, /cleave dlq list/);
+});

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { assertOneErrorLine, cleave, root, sandbox, startHost } from './fixtures/cli-run.js';
+
+test('when --help is given, then it exits 0 and lists the commands', async (t) => {
+  const result = await cleave(sandbox(t), '--help');
+
+  t.is(result.code, 0);
+  for (const command of ['start', 'migrate', 'modules', 'config', 'dlq']) {
+    t.true(result.stdout.includes(`cleave ${command}`), command);
+  }
+});
+
+test('when a command is given --help, then it exits 0 and lists its flags', async (t) => {
+  const result = await cleave(sandbox(t), 'start', '--help');
+
+  t.is(result.code, 0);
+  for (const flag of ['--modules', '--bus', '--http-port', '--data-dir', '--edge', '--no-migrate', '--config']) {
+    t.true(result.stdout.includes(flag), flag);
+  }
+});
+
+test('when no command is given, then it shows help and exits 2', async (t) => {
+  const result = await cleave(sandbox(t));
+
+  t.is(result.code, 2);
+  t.regex(result.stderr, /Commands:/);
+  t.regex(result.stderr, /^cleave: cleave needs a command/m);
+});
+
+test('when --version is given, then it prints the package version', async (t) => {
+  const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+
+  const result = await cleave(sandbox(t), '--version');
+
+  t.is(result.code, 0);
+  t.is(result.stdout.trim(), version);
+});
+
+test('when the command is unknown, then it exits 2 naming it', async (t) => {
+  const result = await cleave(sandbox(t), 'launch');
+
+  t.is(result.code, 2);
+  assertOneErrorLine(t, result.stderr, 'unknown command "launch"');
+});
+
+test('when a flag is unknown to the command, then it exits 2 naming it', async (t) => {
+  const result = await cleave(sandbox(t), 'migrate', '--http-port', '80');
+
+  t.is(result.code, 2);
+  assertOneErrorLine(t, result.stderr, '--http-port');
+});
+
+test('when the configuration has a bad value, then start exits 2 naming the key', async (t) => {
+  const result = await cleave(sandbox(t, { CLEAVE_HTTP_PORT: 'abc' }), 'start');
+
+  t.is(result.code, 2);
+  assertOneErrorLine(t, result.stderr, 'http.port', 'abc', 'CLEAVE_HTTP_PORT');
+});
+
+test('when --verbose is given, then an error also prints its stack', async (t) => {
+  const result = await cleave(sandbox(t, { CLEAVE_HTTP_PORT: 'abc' }), 'start', '--verbose');
+
+  t.is(result.code, 2);
+  t.regex(result.stderr, /^cleave: config key "http.port"/);
+  t.regex(result.stderr, /\n\s+at /);
+});
+
+test('when an unknown module is named, then start exits 2 naming it', async (t) => {
+  const result = await cleave(sandbox(t), 'start', '--modules', 'nope');
+
+  t.is(result.code, 2);
+  assertOneErrorLine(t, result.stderr, '"nope"', 'identity');
+});
+
+test('when the MQTT bus is asked for, then start exits 2 saying it is not available yet', async (t) => {
+  const result = await cleave(sandbox(t), 'start', '--bus', 'mqtt');
+
+  t.is(result.code, 2);
+  assertOneErrorLine(t, result.stderr, 'not available yet');
+});
+
+test('when --gateway or --split is given, then start exits 2 saying it is not available yet', async (t) => {
+  for (const flag of ['--gateway', '--split']) {
+    const result = await cleave(sandbox(t), 'start', flag);
+
+    t.is(result.code, 2);
+    assertOneErrorLine(t, result.stderr, flag, 'not available yet');
+  }
+});
+
+test('when a started host gets SIGTERM, then it stops gracefully and exits 0', async (t) => {
+  const host = startHost(t, sandbox(t));
+  const ready = await host.waitForLog('cleave is ready');
+
+  host.child.kill('SIGTERM');
+
+  t.is(await host.exited, 0);
+  t.deepEqual(ready.modules, ['identity', 'devices', 'telemetry', 'alerts']);
+  const messages = host.lines.map((line) => line.msg);
+  t.true(messages.includes('cleave is stopping'));
+  t.true(messages.indexOf('cleave stopped') > messages.indexOf('cleave is stopping'));
+  t.is(host.stderr(), '');
+});
+
+test('when the HTTP port is in use, then start exits 1 with one line', async (t) => {
+  const first = startHost(t, sandbox(t));
+  const { http } = await first.waitForLog('cleave is ready');
+  const port = new URL(String(http)).port;
+
+  const result = await cleave(sandbox(t, { CLEAVE_LOG_LEVEL: 'silent' }), 'start', '--http-port', port);
+
+  t.is(result.code, 1);
+  assertOneErrorLine(t, result.stderr, port);
+  first.child.kill('SIGTERM');
+  t.is(await first.exited, 0);
+});

@@ -1,0 +1,131 @@
+import test from 'ava';
+import type { MqttClient } from 'mqtt';
+import { closed, connectDevice, getJson, nextMessage, registerDevice } from './support/devices.js';
+import { eventually, startTestHost, type TestHost } from './support/host.js';
+
+const edge = { 'edge.broker': 'embedded', 'edge.port': 0, 'edge.host': '127.0.0.1' };
+
+type Rejection = { deviceId: string; topic: string; code: string; reason: string };
+type Readings = { readings: Array<{ metric: string; value: number }> };
+
+async function withDevice(run: (t: TestHost, device: { id: string; secret: string }, client: MqttClient) => Promise<void>) {
+  const host = await startTestHost({ config: edge });
+  const device = await registerDevice(host);
+  const client = await connectDevice(host, device);
+  try {
+    await run(host, device, client);
+  } finally {
+    client.end(true);
+    await host.stop();
+  }
+}
+
+const refusedWith = async (t: TestHost, credentials: { id: string; secret: string; clientId?: string }) => {
+  const error = await connectDevice(t, credentials).then(
+    (client) => {
+      client.end(true);
+      return undefined;
+    },
+    (err: { code?: number }) => err,
+  );
+  return error?.code;
+};
+
+test('when a device connects with a wrong secret, an unknown id or a client id that is not its own, then CONNACK refuses it', async (t) => {
+  const host = await startTestHost({ config: edge });
+  try {
+    const device = await registerDevice(host);
+    t.is(await refusedWith(host, { id: device.id, secret: 'wrong' }), 4);
+    t.is(await refusedWith(host, { id: 'no-such-device', secret: device.secret }), 4);
+    t.is(await refusedWith(host, { ...device, clientId: 'someone-else' }), 2);
+    const client = await connectDevice(host, device);
+    t.true(client.connected, 'the right credentials still work');
+    client.end(true);
+  } finally {
+    await host.stop();
+  }
+});
+
+test('when a device keeps sending bad secrets, then it is blocked for a while even with the right one', async (t) => {
+  const host = await startTestHost({ config: edge });
+  try {
+    const device = await registerDevice(host);
+    for (let i = 0; i < 5; i++) t.is(await refusedWith(host, { id: device.id, secret: `guess-${i}` }), 4);
+    t.is(await refusedWith(host, device), 5);
+  } finally {
+    await host.stop();
+  }
+});
+
+test('when a device publishes to another device\'s topic, then it is disconnected and nothing is stored', async (t) => {
+  await withDevice(async (host, device, client) => {
+    const other = await registerDevice(host);
+    const gone = closed(client);
+    client.publish(`v1/devices/${other.id}/telemetry`, JSON.stringify({ metrics: { temp: 1 } }), { qos: 1 });
+    await gone;
+    const readings = await getJson<Readings>(host, `/api/telemetry/devices/${other.id}/readings`);
+    t.deepEqual(readings.readings, []);
+  });
+});
+
+test('when a device subscribes outside its own tree, then the SUBACK refuses that filter and it stays connected', async (t) => {
+  await withDevice(async (_host, device, client) => {
+    const refused = await t.throwsAsync(client.subscribeAsync(['v1/devices/other/errors', `v1/devices/${device.id}/errors`, '#'], { qos: 1 }));
+    t.deepEqual((refused as Error & { packet: { granted: number[] } }).packet.granted, [128, 1, 128]);
+    await client.publishAsync(`v1/devices/${device.id}/telemetry`, JSON.stringify({ metrics: { temp: 1 } }), { qos: 1 });
+    t.true(client.connected);
+  });
+});
+
+const badPayloads: Array<[string, (id: string) => { topic: string; payload: string | Buffer; retain?: boolean }, string, RegExp]> = [
+  ['malformed JSON', (id) => ({ topic: `v1/devices/${id}/telemetry`, payload: '{"metrics": {' }), 'MALFORMED_JSON', /JSON/],
+  ['a non-numeric metric', (id) => ({ topic: `v1/devices/${id}/telemetry`, payload: JSON.stringify({ metrics: { temp: 'hot' } }) }), 'INVALID_PAYLOAD', /temp/],
+  ['an oversized payload', (id) => ({ topic: `v1/devices/${id}/telemetry`, payload: Buffer.alloc(70_000, 32) }), 'PAYLOAD_TOO_LARGE', /70000 bytes/],
+  ['a retained message', (id) => ({ topic: `v1/devices/${id}/telemetry`, payload: JSON.stringify({ metrics: { temp: 1 } }), retain: true }), 'RETAIN_NOT_ALLOWED', /retain/],
+  ['an unknown topic', (id) => ({ topic: `v1/devices/${id}/commands/c1/result`, payload: '{}' }), 'UNSUPPORTED_TOPIC', /./],
+];
+
+for (const [what, make, code, reason] of badPayloads) {
+  test(`when a device publishes ${what}, then it is acknowledged, recorded as ${code}, reported on its errors topic, and it stays connected`, async (t) => {
+    await withDevice(async (host, device, client) => {
+      await client.subscribeAsync(`v1/devices/${device.id}/errors`, { qos: 1 });
+      const report = nextMessage(client, `v1/devices/${device.id}/errors`);
+      const { topic, payload, retain } = make(device.id);
+      await client.publishAsync(topic, payload, { qos: 1, retain: retain ?? false });
+      t.like(await report, { code });
+      const { rejections } = await getJson<{ rejections: Rejection[] }>(host, `/api/telemetry/rejections?deviceId=${device.id}`);
+      t.is(rejections.length, 1);
+      t.is(rejections[0].code, code);
+      t.regex(rejections[0].reason, reason);
+      t.true(client.connected);
+      await client.publishAsync(`v1/devices/${device.id}/telemetry`, JSON.stringify({ metrics: { temp: 21.5 } }), { qos: 1 });
+      const readings = await getJson<Readings>(host, `/api/telemetry/devices/${device.id}/readings`);
+      t.deepEqual(readings.readings.map((r) => r.value), [21.5], 'a good message after the bad one is stored');
+    });
+  });
+}
+
+test('when a device is decommissioned, then its live connection closes within a second and it cannot reconnect', async (t) => {
+  await withDevice(async (host, device, client) => {
+    const gone = closed(client);
+    const res = await fetch(`${host.url}/api/devices/${device.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${await host.login()}` } });
+    t.is(res.status, 204);
+    const started = Date.now();
+    await gone;
+    t.true(Date.now() - started < 1000, `closed after ${Date.now() - started} ms`);
+    t.is(await refusedWith(host, device), 4);
+  });
+});
+
+test('when a device connects and disconnects, then the registry shows it online, then offline with lastSeenAt', async (t) => {
+  await withDevice(async (host, device, client) => {
+    type Device = { online: boolean; lastSeenAt: string | null };
+    await eventually(async () => ((await getJson<Device>(host, `/api/devices/${device.id}`)).online ? true : undefined), 5000, 'online');
+    client.end(true);
+    const after = await eventually(async () => {
+      const current = await getJson<Device>(host, `/api/devices/${device.id}`);
+      return current.online ? undefined : current;
+    }, 5000, 'offline');
+    t.truthy(after.lastSeenAt);
+  });
+});

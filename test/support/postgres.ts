@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** The server tests use: `CLEAVE_TEST_PG_URL`, or the local one with trust auth. */
+export const serverUrl = process.env.CLEAVE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function reachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+let checked: Promise<boolean> | undefined;
+
+/**
+ * True when PostgreSQL is there. Under CI a missing server fails the run; elsewhere the caller skips its
+ * PostgreSQL cases and one line says how to enable them.
+ */
+export async function postgresAvailable(): Promise<boolean> {
+  checked ??= reachable().then((ok) => {
+    if (ok) return true;
+    if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI but ${serverUrl} is not reachable`);
+    console.log(`PostgreSQL tests skipped: start PostgreSQL on 127.0.0.1:5432 or set CLEAVE_TEST_PG_URL`);
+    return false;
+  });
+  return checked;
+}
+
+async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates a fresh database and returns its URL and a function that drops it. */
+export async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `cleave_test_${randomBytes(6).toString('hex')}`;
+  await admin((client) => client.query(`create database ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => admin((client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  };
+}
