@@ -1,0 +1,63 @@
+import type { Knex } from '../../../src/index.js';
+import type { Role, User } from '../contract.js';
+
+interface UserRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface NewUser extends User {
+  passwordHash: string;
+}
+
+const toUser = (row: UserRow): User => ({ id: row.id, email: row.email, role: row.role, createdAt: row.created_at });
+
+/** Queries on identity's `users` table. Writes take the transaction they belong to. */
+export function makeUsers({ db }: { db: Knex }) {
+  return {
+    async insert(trx: Knex.Transaction, user: NewUser): Promise<void> {
+      const row: UserRow = {
+        id: user.id,
+        email: user.email,
+        password_hash: user.passwordHash,
+        role: user.role,
+        created_at: user.createdAt,
+      };
+      await trx<UserRow>('users').insert(row);
+    },
+
+    async emailTaken(email: string): Promise<boolean> {
+      return (await db<UserRow>('users').where({ email }).first('id')) !== undefined;
+    },
+
+    async byId(id: string): Promise<User | undefined> {
+      const row = await db<UserRow>('users').where({ id }).first();
+      return row && toUser(row);
+    },
+
+    async credentialsOf(email: string): Promise<{ user: User; passwordHash: string } | undefined> {
+      const row = await db<UserRow>('users').where({ email }).first();
+      return row && { user: toUser(row), passwordHash: row.password_hash };
+    },
+
+    async list(): Promise<User[]> {
+      const rows = await db<UserRow>('users').orderBy([{ column: 'created_at' }, { column: 'email' }]);
+      return rows.map(toUser);
+    },
+
+    async any(): Promise<boolean> {
+      return (await db<UserRow>('users').first('id')) !== undefined;
+    },
+  };
+}
+
+export type Users = ReturnType<typeof makeUsers>;
+
+/** True when `err` is the store refusing a second row with the same unique value (SQLite or PostgreSQL). */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

@@ -1,0 +1,46 @@
+import type { Knex, Static } from '../../../src/index.js';
+import type { Rejection } from '../contract.js';
+import { toIso } from '../time.js';
+import { insertMany, type Db, type Values } from './sql.js';
+
+interface RejectionRow {
+  device_id: string;
+  topic: string;
+  code: Static<typeof Rejection>['code'];
+  reason: string;
+  received_at: number | string;
+}
+
+export const rejectionColumns = ['device_id', 'topic', 'code', 'reason', 'payload', 'received_at'] as const;
+
+/** How much of a refused payload is kept, to see what the device sent. */
+export const payloadExcerpt = (payload: string | undefined) => (payload === undefined ? null : payload.slice(0, 512));
+
+const toRejection = (row: RejectionRow): Static<typeof Rejection> => ({
+  deviceId: row.device_id,
+  topic: row.topic,
+  code: row.code,
+  reason: row.reason,
+  receivedAt: toIso(row.received_at),
+});
+
+/** Queries on telemetry's `rejections` table: device messages that were refused, with why. */
+export function makeRejections({ db }: { db: Knex }) {
+  return {
+    /** Stores rejections given as a flat list of values in `rejectionColumns` order. */
+    async insert(trx: Db, values: Values): Promise<void> {
+      await insertMany(trx, 'rejections', rejectionColumns, values);
+    },
+
+    async list(filter: { deviceId?: string; limit: number }): Promise<Array<Static<typeof Rejection>>> {
+      const query = db<RejectionRow>('rejections');
+      if (filter.deviceId) query.where('device_id', filter.deviceId);
+      const rows: RejectionRow[] = await query
+        .orderBy([{ column: 'received_at', order: 'desc' }, { column: 'seq', order: 'desc' }])
+        .limit(filter.limit);
+      return rows.map(toRejection);
+    },
+  };
+}
+
+export type Rejections = ReturnType<typeof makeRejections>;
