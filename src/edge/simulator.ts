@@ -41,7 +41,7 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
   const latencies: number[] = [];
   const totals = { sent: 0, acknowledged: 0, rejected: 0, failed: 0 };
-  const started = performance.now();
+  let started = performance.now();
   const report = (): SimulationReport => {
     const sorted = [...latencies].sort((a, b) => a - b);
     return { ...totals, elapsedMs: performance.now() - started, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
@@ -51,6 +51,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     client.on('message', () => totals.rejected++);
     await client.subscribeAsync(`v1/devices/${options.devices[i].id}/errors`, { qos: 1 });
   }
+  started = performance.now();
   const progress = setInterval(() => options.onProgress?.(report()), 1000);
   const deadline = Date.now() + options.durationMs;
   try {

@@ -18,7 +18,10 @@ const newestWins =
   ' on conflict (device_id, metric) do update set ts = excluded.ts, value = excluded.value, received_at = excluded.received_at' +
   ' where excluded.ts > latest_readings.ts';
 
-/** The newest of `readings` per device and metric, flat (one upsert statement may not touch a row twice). */
+/**
+ * The newest of `readings` per device and metric, flat: one upsert may not touch a row twice. Sorted by key, so
+ * replicas upserting the same devices at once on PostgreSQL take their row locks in one order and cannot deadlock.
+ */
 function newestPerMetric(readings: ReadingRow[]): Values {
   const newest = new Map<string, ReadingRow>();
   for (const reading of readings) {
@@ -27,7 +30,10 @@ function newestPerMetric(readings: ReadingRow[]): Values {
     if (!kept || Number(kept.ts) < Number(reading.ts)) newest.set(key, reading);
   }
   const values: Values = [];
-  for (const row of newest.values()) values.push(row.device_id, row.metric, row.ts, row.value, row.received_at);
+  for (const key of [...newest.keys()].sort()) {
+    const row = newest.get(key)!;
+    values.push(row.device_id, row.metric, row.ts, row.value, row.received_at);
+  }
   return values;
 }
 

@@ -10,7 +10,7 @@ export type Values = Knex.Value[];
 const maxBindings = 32766;
 
 /** The rows of a raw query on either store: better-sqlite3 answers an array, pg a result holding `rows`. */
-export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows);
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows);
 
 /**
  * Inserts rows given as one flat list of values (`columns.length` per row) with as few multi-row statements as
