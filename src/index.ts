@@ -47,3 +47,5 @@ export {
 export { tokenFormat, type TokenClaims } from './kernel/tokens.js';
 /** Schemas of the operations the edge listener asks of the modules that provide them. */
 export * as edge from './edge/capabilities.js';
+/** Salted scrypt hashing for passwords and secrets. */
+export { slowHash, type SlowHash } from './kernel/slow-hash.js';

@@ -22,7 +22,8 @@ export function accessLog(log: Logger, metrics: Metrics): Middleware {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const status = ctx.status;
       const route = routeLabel(ctx as { _matchedRoute?: unknown });
-      metrics.httpSeconds.observe({ method: ctx.method, route, status: String(status) }, seconds);
+      metrics.httpSeconds.labels(ctx.method, route, String(status)).observe(seconds);
+      if (!log.isLevelEnabled(status >= 500 ? 'error' : 'info')) return;
       const line = {
         method: ctx.method,
         path: ctx.path,

@@ -95,14 +95,10 @@ export class Host {
     const { config, modules } = this.options;
     const selected = selectModules(modules, config.modules);
     const root = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
+    await Promise.all(selected.map((definition) => this.openStore(definition)));
     for (const definition of selected) {
       const name = definition.contract.name;
-      const db = await openStore(name, { dataDir: config.db.dataDir, url: config.db.url });
-      this.stores.set(name, db);
-      if (this.options.migrate !== false) {
-        const applied = await migrateUp({ module: name, db, folder: definition.migrations });
-        if (applied.length) this.log.info({ module: name, applied }, 'applied migrations');
-      }
+      const db = this.stores.get(name)!;
       const runtime = new ModuleRuntime(definition, {
         bus: this.bus,
         db,
@@ -123,6 +119,17 @@ export class Host {
     this.edge = await startEdge({ config, modules, bus: this.bus, http: this.http?.server, log: this.log.child({ component: 'edge' }), metrics: this.metrics });
     this.phase = 'ready';
     this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, http: this.url, edge: this.edgePort }, 'cleave is ready');
+  }
+
+  /** Opens a module's store and applies its pending migrations; stores open side by side at start. */
+  private async openStore(definition: ModuleDefinition): Promise<void> {
+    const { config } = this.options;
+    const name = definition.contract.name;
+    const db = await openStore(name, { dataDir: config.db.dataDir, url: config.db.url });
+    this.stores.set(name, db);
+    if (this.options.migrate === false) return;
+    const applied = await migrateUp({ module: name, db, folder: definition.migrations });
+    if (applied.length) this.log.info({ module: name, applied }, 'applied migrations');
   }
 
   private async startHttp(selected: ModuleDefinition[]): Promise<void> {

@@ -41,13 +41,13 @@ export class Metrics {
     labelNames: ['consumer'] as const,
     registers: [this.registry],
   });
-  readonly httpSeconds = new Histogram({
-    name: 'cleave_http_request_seconds',
-    help: 'HTTP request latency, by method, route and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  readonly httpSeconds = new HotHistogram(
+    'cleave_http_request_seconds',
+    'HTTP request latency, by method, route and status.',
+    ['method', 'route', 'status'],
+    [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    this.registry,
+  );
 
   readonly edgeMessages = new Counter({
     name: 'cleave_edge_messages_total',

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { simulate, type DeviceCredentials, type SimulationReport } from '../../edge/simulator.js';
+import type { DeviceCredentials, SimulationReport } from '../../edge/simulator.js';
 import { UsageError } from '../output.js';
 import type { Command, GlobalArgs } from '../options.js';
 
@@ -44,6 +44,7 @@ export const deviceCommand: Command = {
     const devices = args.credentials ? readCredentials(args.credentials) : await register(args);
     if (args.save && !args.credentials) writeFileSync(args.save, JSON.stringify(devices, null, 2));
     const tty = process.stderr.isTTY;
+    const { simulate } = await import('../../edge/simulator.js');
     const result = await simulate({
       url: args.url,
       devices: devices.slice(0, args.devices),
