@@ -36,8 +36,9 @@ const doneRetentionMs = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * A consumer module's inbox: events are stored on arrival (deduplicated by id, which is what makes a
- * redelivery harmless), then handled in order, each in one transaction with its effect. A failing event is
- * retried with exponential backoff and jitter, then moved to the dead letters.
+ * redelivery harmless), then handled in order, each in one transaction with its effect. A handled event keeps
+ * only its id (for deduplication, for 7 days). A failing event is retried with exponential backoff and
+ * jitter, then moved to the dead letters.
  */
 export class Inbox {
   private readonly pump: Pump;
@@ -102,7 +103,7 @@ export class Inbox {
         for (const row of rows) published = (await this.apply(row, trx)) || published;
         await trx('cleave_inbox')
           .whereIn('seq', rows.map((row) => row.seq))
-          .update({ status: 'done', attempts: db.raw('attempts + 1'), processed_at: Date.now() });
+          .update({ status: 'done', envelope: '', attempts: db.raw('attempts + 1'), processed_at: Date.now() });
       });
     } catch {
       for (const row of rows) await this.handleOne(row);
@@ -117,7 +118,7 @@ export class Inbox {
     try {
       const published = await db.transaction(async (trx) => {
         const wrote = await this.apply(row, trx);
-        await trx('cleave_inbox').where({ seq: row.seq }).update({ status: 'done', attempts: row.attempts + 1, processed_at: Date.now() });
+        await trx('cleave_inbox').where({ seq: row.seq }).update({ status: 'done', envelope: '', attempts: row.attempts + 1, processed_at: Date.now() });
         return wrote;
       });
       if (published) this.options.onPublished();

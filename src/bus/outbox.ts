@@ -6,7 +6,6 @@ import type { Transport } from './transport.js';
 import { Pump } from './pump.js';
 
 const batchSize = 256;
-const retentionMs = 60 * 60 * 1000;
 
 const insertChunk = 200;
 
@@ -39,12 +38,12 @@ export interface RelayOptions {
 }
 
 /**
- * Dispatches a module's committed outbox rows in commit order and marks each done once the transport
- * confirms it (in-process: stored in every consumer's inbox; MQTT: PUBACK).
+ * Dispatches a module's committed outbox rows in commit order and deletes each once the transport confirms
+ * it (in-process: stored in every consumer's inbox; MQTT: PUBACK). Deleting rather than marking keeps the
+ * table small and spares rewriting each row.
  */
 export class OutboxRelay {
   private readonly pump: Pump;
-  private lastPrune = 0;
 
   constructor(private readonly options: RelayOptions) {
     this.pump = new Pump(() => this.drain(), options.log, 1000);
@@ -85,17 +84,9 @@ export class OutboxRelay {
           metrics?.eventsPublished.inc({ type: run[0].type }, run.length);
         }
       } finally {
-        if (done.length) await db('cleave_outbox').whereIn('seq', done).update({ dispatched_at: Date.now() });
+        if (done.length) await db('cleave_outbox').whereIn('seq', done).delete();
       }
       if (rows.length < batchSize) break;
     }
-    await this.prune();
-  }
-
-  private async prune(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastPrune < 60_000) return;
-    this.lastPrune = now;
-    await this.options.db('cleave_outbox').where('dispatched_at', '<', now - retentionMs).delete();
   }
 }

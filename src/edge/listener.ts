@@ -33,6 +33,8 @@ function provider(modules: ModuleDefinition[], capability: Capability): { module
 export async function startEdge(options: {
   config: CleaveConfig;
   modules: ModuleDefinition[];
+  /** Names of the modules this host runs. */
+  hosted: string[];
   bus: Bus;
   http?: HttpServer;
   log: Logger;
@@ -48,6 +50,11 @@ export async function startEdge(options: {
     devicePresence: provider(modules, 'devicePresence'),
     ingest: provider(modules, 'ingest'),
   };
+  const missing = [...new Set(Object.values(providers).map((p) => p.module))].filter((name) => !options.hosted.includes(name));
+  if (missing.length && !bus.transport.remote) {
+    log.warn({ missing }, `edge broker not started: it needs ${missing.join(' and ')} in this process on the in-process bus (add them to --modules, or use --edge off)`);
+    return undefined;
+  }
   let broker: EmbeddedBroker | undefined;
   const gateway = new EdgeGateway({
     bus,

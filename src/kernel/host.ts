@@ -116,7 +116,7 @@ export class Host {
     await this.bus.transport.start();
     for (const runtime of this.runtimes) await runtime.start();
     await this.startHttp(selected);
-    this.edge = await startEdge({ config, modules, bus: this.bus, http: this.http?.server, log: this.log.child({ component: 'edge' }), metrics: this.metrics });
+    this.edge = await startEdge({ config, modules, hosted: this.hosted, bus: this.bus, http: this.http?.server, log: this.log.child({ component: 'edge' }), metrics: this.metrics });
     this.phase = 'ready';
     this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, http: this.url, edge: this.edgePort }, 'cleave is ready');
   }
