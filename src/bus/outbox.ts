@@ -69,7 +69,6 @@ export class OutboxRelay {
     const { db, transport, module, metrics } = this.options;
     for (;;) {
       const rows: Array<{ seq: number; type: string; envelope: string }> = await db('cleave_outbox')
-        .whereNull('dispatched_at')
         .orderBy('seq')
         .limit(batchSize)
         .select('seq', 'type', 'envelope');

@@ -10,7 +10,6 @@ export const kernelMigrations: Record<string, { up(db: Knex): Promise<void>; dow
         t.string('type', 200).notNullable();
         t.text('envelope').notNullable();
         t.bigInteger('created_at').notNullable();
-        t.bigInteger('dispatched_at').nullable().index();
       });
       await db.schema.createTable('cleave_inbox', (t) => {
         t.increments('seq').primary();

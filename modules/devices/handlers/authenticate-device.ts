@@ -1,4 +1,4 @@
-import type { Registry } from '../data/devices.js';
+import type { Registry } from '../store.js';
 import type { Handler } from '../handler.js';
 import { spendOneHash, verifySecret } from '../secrets.js';
 

@@ -1,6 +1,6 @@
 import { conflict } from '../../../src/index.js';
 import type { Device } from '../contract.js';
-import { isUniqueViolation, type Registry } from '../data/devices.js';
+import { isUniqueViolation, type Registry } from '../store.js';
 import type { Handler } from '../handler.js';
 import { hashSecret, newDeviceId, newSecret } from '../secrets.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract, User } from '../contract.js';
-import { isUniqueViolation, type Users } from '../data/users.js';
+import { isUniqueViolation, type Users } from '../store.js';
 import { hashPassword } from '../passwords.js';
 
 interface Deps {

@@ -1,6 +1,6 @@
 import { notFound, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
-import type { Users } from '../data/users.js';
+import type { Users } from '../store.js';
 
 export const getUser =
   ({ users }: { users: Users }): OperationHandler<IdentityContract, 'getUser'> =>

@@ -1,6 +1,6 @@
 import { unauthenticated, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
-import type { Users } from '../data/users.js';
+import type { Users } from '../store.js';
 import { spendOneHash, verifyPassword } from '../passwords.js';
 import type { Tokens } from '../tokens.js';
 

@@ -1,11 +1,7 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import type { DeviceEvents } from '../data/device-events.js';
-import type { Readings } from '../data/readings.js';
-import type { Rejections } from '../data/rejections.js';
-import { claimMessageIds } from '../data/seen-messages.js';
-import { eventValues, readGroup, readingValues } from '../ingestion/group.js';
-import { recordedPerDevice } from '../ingestion/recorded.js';
+import { type DeviceEvents, type Readings, type Rejections, claimMessageIds } from '../store.js';
+import { eventValues, readGroup, readingValues, recordedPerDevice } from '../ingestion.js';
 import { limitsOf } from '../settings.js';
 
 interface Deps {

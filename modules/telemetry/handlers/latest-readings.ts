@@ -1,7 +1,6 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import type { KnownDevices } from '../data/known-devices.js';
-import type { Readings } from '../data/readings.js';
+import type { KnownDevices, Readings } from '../store.js';
 
 interface Deps {
   knownDevices: KnownDevices;

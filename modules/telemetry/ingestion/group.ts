@@ -1,10 +1,6 @@
 import type { edge } from '../../../src/index.js';
-import type { Values } from '../data/sql.js';
-import { payloadExcerpt } from '../data/rejections.js';
-import { messageKey } from '../data/seen-messages.js';
-import type { ReportedEvent } from '../payloads/device-event.js';
-import { readMessage } from '../payloads/message.js';
-import type { ReadingSet } from '../payloads/telemetry.js';
+import { type Values, payloadExcerpt, messageKey } from '../store.js';
+import { type ReportedEvent, readMessage, type ReadingSet } from '../payloads.js';
 import type { Limits } from '../settings.js';
 
 interface Received<T> {

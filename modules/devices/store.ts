@@ -1,0 +1,2 @@
+/** The module's queries on its own tables, for its handlers. */
+export * from './data/devices.js';
