@@ -1,10 +1,11 @@
 import { benchBusInproc } from './bus-inproc.js';
+import { benchBusMqtt } from './bus-mqtt.js';
 import { benchHttp } from './http.js';
 import { benchIngest } from './ingest.js';
 import { printTable, type Row } from './table.js';
 
 /** `npm run bench [name...]`: runs the benchmarks (all by default) and prints one table. */
-const all: Record<string, () => Promise<Row[]>> = { 'bus-inproc': benchBusInproc, http: benchHttp, ingest: benchIngest };
+const all: Record<string, () => Promise<Row[]>> = { 'bus-inproc': benchBusInproc, 'bus-mqtt': benchBusMqtt, http: benchHttp, ingest: benchIngest };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in all));
 if (unknown.length) {

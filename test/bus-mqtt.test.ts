@@ -21,7 +21,7 @@ function world(url: string) {
   const started: MqttTransport[] = [];
   return {
     prefix: `cleave/${namespace}/`,
-    make: (instanceId: string) => new MqttTransport({ url, namespace, instanceId, log, version: 'test' }),
+    make: (instanceId: string) => new MqttTransport({ url, namespace, instanceId, log, version: 'test', consumed: () => true }),
     async start(transport: MqttTransport) {
       await transport.start();
       started.push(transport);

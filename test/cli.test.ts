@@ -74,20 +74,21 @@ test('when an unknown module is named, then start exits 2 naming it', async (t) 
   assertOneErrorLine(t, result.stderr, '"nope"', 'identity');
 });
 
-test('when the MQTT bus is asked for, then start exits 2 saying it is not available yet', async (t) => {
-  const result = await cleave(sandbox(t), 'start', '--bus', 'mqtt');
+test('when --gateway is given without the MQTT bus, or --modules none without --gateway, then start exits 2 saying why', async (t) => {
+  const gateway = await cleave(sandbox(t), 'start', '--gateway');
+  const none = await cleave(sandbox(t), 'start', '--modules', 'none', '--bus', 'mqtt');
 
-  t.is(result.code, 2);
-  assertOneErrorLine(t, result.stderr, 'not available yet');
+  t.is(gateway.code, 2);
+  assertOneErrorLine(t, gateway.stderr, '--gateway', '--bus mqtt');
+  t.is(none.code, 2);
+  assertOneErrorLine(t, none.stderr, '--modules none', '--gateway');
 });
 
-test('when --gateway or --split is given, then start exits 2 saying it is not available yet', async (t) => {
-  for (const flag of ['--gateway', '--split']) {
-    const result = await cleave(sandbox(t), 'start', flag);
+test('when the MQTT broker cannot be reached, then start exits 1 naming the URL and the flag', async (t) => {
+  const result = await cleave(sandbox(t), 'start', '--bus', 'mqtt', '--mqtt-url', 'mqtt://127.0.0.1:1', '--http-port', '0', '--edge', 'off');
 
-    t.is(result.code, 2);
-    assertOneErrorLine(t, result.stderr, flag, 'not available yet');
-  }
+  t.is(result.code, 1);
+  assertOneErrorLine(t, result.stderr, 'mqtt://127.0.0.1:1', '--mqtt-url');
 });
 
 test('when a started host gets SIGTERM, then it stops gracefully and exits 0', async (t) => {

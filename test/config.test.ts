@@ -27,9 +27,10 @@ test('when nothing is configured, then every key has its default', (t) => {
   t.deepEqual(config.modules, ['*']);
   t.is(config.bus.transport, 'inproc');
   t.is(config.bus.mqtt.url, 'mqtt://127.0.0.1:1883');
+  t.is(config.bus.instance, '');
   t.is(config.bus.retry.maxAttempts, 5);
   t.true(config.bus.outbox.relay);
-  t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: 1_048_576 });
+  t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: 1_048_576, gateway: false });
   t.deepEqual(config.db, { dataDir: './data', url: '' });
   t.deepEqual(config.edge, {
     broker: 'embedded',
@@ -189,5 +190,5 @@ test('when keys are described, then each has its env variable, default and doc',
     key: 'http.port', env: 'CLEAVE_HTTP_PORT', default: 3000, doc: 'HTTP port; 0 picks any free port.',
   });
   t.true(keys.every((key) => key.env.startsWith('CLEAVE_') && key.doc.length > 0));
-  t.is(keys.length, 26);
+  t.is(keys.length, 28);
 });

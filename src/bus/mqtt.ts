@@ -2,6 +2,7 @@ import mqtt, { type IConnackPacket, type IPublishPacket, type MqttClient } from 
 import type { Logger } from 'pino';
 import { CleaveError } from '../errors.js';
 import { deadlines } from './deadlines.js';
+import { parsePresence, type InstanceInfo } from './presence.js';
 import { copyJson, type Envelope } from './envelope.js';
 import { withTimeout } from './inproc.js';
 import type { EventIntake, Reply, RequestHandler, Transport } from './transport.js';
@@ -16,32 +17,37 @@ export interface MqttTransportOptions {
   instanceId: string;
   log: Logger;
   version?: string;
-  /** This host's HTTP address, published in presence. */
+  /** This host's HTTP address, published in presence (also settable later with `advertise`). */
   http?: string;
-}
-
-/** One live instance as seen through presence. */
-export interface InstanceInfo {
-  instanceId: string;
-  modules: string[];
-  http?: string;
-  version?: string;
-  startedAt?: string;
+  /**
+   * True when some module of the build consumes `module.event`. Such an event that reaches no subscriber
+   * (MQTT 5 PUBACK "no matching subscribers": its consumers have never connected, or have not resubscribed
+   * yet) stays in the outbox and is sent again; other events are simply not wanted.
+   */
+  consumed?: (module: string, event: string) => boolean;
 }
 
 type WireReply = { id: string } & Reply;
-type AckCallback = (error: Error | number, code?: number) => void;
+/** Acknowledges a received message; not calling it leaves the message to be sent again. */
+type AckCallback = () => void;
+type Intake = { consumer: string; topic: string; intake: EventIntake };
 
 const connectTimeoutMs = 5000;
 const backoffBaseMs = 200;
 const backoffMaxMs = 10_000;
-/** After a reconnect, a PUBACK "no matching subscribers" may mean consumers have not resubscribed yet. */
-const resubscribeGraceMs = 15_000;
+/** CONNACK codes of a broker that does not speak MQTT 5 (3.1.1: 1; 5: 0x84). */
+const unsupportedProtocol = new Set([1, 132]);
+/** MQTT 5 reason codes: PUBACK "no matching subscribers", DISCONNECT "session taken over". */
+const noMatchingSubscribers = 16;
+const sessionTakenOver = 142;
+
+export type { InstanceInfo };
 
 /**
- * The bus over an MQTT 5 broker (Mosquitto 2, EMQX, HiveMQ): requests on shared subscriptions, replies to the
- * caller's own topic, events at-least-once with the PUBACK sent only after the consumer's inbox stored them,
- * presence as retained messages cleared by the will. Requests to modules served in this process stay in-process.
+ * The bus over an MQTT broker: requests on shared subscriptions, replies to the caller's own topic, events
+ * at-least-once with the PUBACK sent only after the consumer's inbox stored them, presence as retained messages
+ * cleared by the will. Requests to modules served in this process stay in-process. On an MQTT 3.1.1 broker
+ * (the embedded aedes) it falls back to plain subscriptions: one replica per module.
  */
 export class MqttTransport implements Transport {
   readonly kind = 'mqtt';
@@ -50,15 +56,15 @@ export class MqttTransport implements Transport {
   private readonly replyTopic: string;
   private readonly presenceTopic: string;
   private readonly local = new Map<string, RequestHandler>();
-  private readonly handlers = new Map<string, RequestHandler>();
-  private readonly intakes: Array<{ filter: string; intake: EventIntake }> = [];
-  private readonly requestFilters: string[] = [];
+  private readonly handlers = new Map<string, { module: string; handler: RequestHandler }>();
+  private readonly intakes: Intake[] = [];
   private readonly pending = new Map<string, (reply: Reply) => void>();
   private readonly presence = new Map<string, InstanceInfo>();
   private readonly startedAt = new Date().toISOString();
   private client?: MqttClient;
+  private http?: string;
+  private v5 = true;
   private attempts = 0;
-  private reconnectedAt = 0;
   private readonly unrouted = new Set<number>();
   private stopping = false;
 
@@ -66,13 +72,17 @@ export class MqttTransport implements Transport {
     this.prefix = `cleave/${options.namespace}/`;
     this.replyTopic = `${this.prefix}rep/${options.instanceId}`;
     this.presenceTopic = `${this.prefix}presence/${options.instanceId}`;
+    this.http = options.http;
+  }
+
+  /** The MQTT protocol the broker speaks: 5, or 4 (3.1.1) after a fallback. */
+  get protocolVersion(): 4 | 5 {
+    return this.v5 ? 5 : 4;
   }
 
   serve(module: string, operation: string, handler: RequestHandler): void {
-    const topic = `${this.prefix}req/${module}/${operation}`;
     this.local.set(`${module}.${operation}`, handler);
-    this.handlers.set(topic, handler);
-    this.requestFilters.push(`$share/${module}/${topic}`);
+    this.handlers.set(`${this.prefix}req/${module}/${operation}`, { module, handler });
   }
 
   async request(module: string, operation: string, request: Envelope, timeoutMs: number): Promise<Reply> {
@@ -98,17 +108,15 @@ export class MqttTransport implements Transport {
         resolve(reply);
       });
       const payload = JSON.stringify({ ...request, replyto: this.replyTopic });
-      const properties = { messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1000)) };
-      client.publish(`${this.prefix}req/${module}/${operation}`, payload, { qos: 1, properties }, (err) => {
+      client.publish(`${this.prefix}req/${module}/${operation}`, payload, { qos: 1, ...this.expiry(timeoutMs) }, (err) => {
         if (err) this.options.log.warn({ err, module, operation }, 'request publish failed');
       });
     });
   }
 
+  /** Subscribes `consumer` to an event; the consumer `edge` (a kernel listener) gets every event, unshared. */
   subscribe(consumer: string, module: string, event: string, intake: EventIntake): void {
-    const topic = `${this.prefix}evt/${module}/${event}`;
-    const filter = consumer === 'edge' ? topic : `$share/${consumer}/${topic}`;
-    this.intakes.push({ filter, intake });
+    this.intakes.push({ consumer, topic: `${this.prefix}evt/${module}/${event}`, intake });
   }
 
   async publish(module: string, event: string, messages: Envelope[]): Promise<void> {
@@ -117,9 +125,15 @@ export class MqttTransport implements Transport {
     const topic = `${this.prefix}evt/${module}/${event}`;
     const acks = await Promise.all(messages.map((message) => client.publishAsync(topic, JSON.stringify(message), { qos: 1 })));
     const unrouted = acks.filter((ack) => ack?.messageId !== undefined && this.unrouted.delete(ack.messageId));
-    if (unrouted.length && Date.now() - this.reconnectedAt < resubscribeGraceMs) {
-      throw new CleaveError('UNAVAILABLE', `${unrouted.length} ${module}.${event} events reached no subscriber right after a reconnect`);
+    if (unrouted.length && this.options.consumed?.(module, event)) {
+      throw new CleaveError('UNAVAILABLE', `${unrouted.length} ${module}.${event} events reached no subscriber: their consumers have not connected yet`);
     }
+  }
+
+  /** Publishes this host's HTTP address in its presence. */
+  async advertise(http: string): Promise<void> {
+    this.http = http;
+    if (this.client?.connected) await this.announce();
   }
 
   /** The live instances known from presence, this one included. */
@@ -128,27 +142,40 @@ export class MqttTransport implements Transport {
   }
 
   async start(): Promise<void> {
-    const { url, namespace, instanceId, log } = this.options;
     this.stopping = false;
+    try {
+      await this.connect();
+    } catch (err) {
+      if (!(err instanceof UnsupportedProtocol)) throw err;
+      this.v5 = false;
+      this.options.log.info({ url: this.options.url }, 'the MQTT broker speaks 3.1.1 only: plain subscriptions, one replica per module');
+      await this.connect();
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const { url, namespace, instanceId, log } = this.options;
     const client = mqtt.connect(url, {
-      protocolVersion: 5,
+      protocolVersion: this.protocolVersion,
       clientId: `cleave-${namespace}-${instanceId}`,
       clean: false,
-      properties: { sessionExpiryInterval: 3600 },
+      ...(this.v5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
       resubscribe: false,
       reconnectPeriod: backoffBaseMs,
       connectTimeout: connectTimeoutMs,
       will: { topic: this.presenceTopic, payload: Buffer.alloc(0), qos: 1, retain: true },
-      customHandleAcks: (topic, message, packet, done) => this.receive(topic, message, packet as IPublishPacket, done),
     });
     this.client = client;
-    client.on('message', (topic, message, packet) => {
-      if (packet.qos === 0) this.receive(topic, message, packet, () => undefined);
-    });
+    // mqtt.js sends a QoS 1 PUBACK once handleMessage calls back, on MQTT 3.1.1 and 5 alike.
+    client.handleMessage = (packet, callback) => this.receive(packet.topic, packet.payload as Buffer, packet, callback);
     client.on('packetreceive', (packet) => {
       if (packet.cmd !== 'puback' || packet.messageId === undefined) return;
-      if (packet.reasonCode === 16) this.unrouted.add(packet.messageId);
+      if (packet.reasonCode === noMatchingSubscribers) this.unrouted.add(packet.messageId);
       else this.unrouted.delete(packet.messageId);
+    });
+    client.on('disconnect', (packet) => {
+      if (packet.reasonCode !== sessionTakenOver) return;
+      log.error({ instanceId }, `another process connected to the bus as instance "${instanceId}": give each process its own --instance (CLEAVE_INSTANCE)`);
     });
     client.on('error', (err) => log.debug({ err }, 'MQTT client error'));
     client.on('offline', () => this.backoff());
@@ -158,7 +185,6 @@ export class MqttTransport implements Transport {
       this.attempts = 0;
       client.options.reconnectPeriod = backoffBaseMs;
       if (resumed) {
-        this.reconnectedAt = Date.now();
         log.info({ url, sessionPresent: connack.sessionPresent }, 'MQTT reconnected');
         this.subscribeAll(client)
           .then(() => this.announce())
@@ -174,6 +200,17 @@ export class MqttTransport implements Transport {
     }
     await this.subscribeAll(client);
     await this.announce();
+    await this.presenceSettled();
+  }
+
+  /**
+   * Waits until this instance's own presence comes back: brokers such as aedes send retained messages after
+   * the SUBACK, and they arrive in order, so by then every other instance's presence is known.
+   */
+  private async presenceSettled(): Promise<void> {
+    for (let waited = 0; waited < connectTimeoutMs && !this.presence.has(this.options.instanceId); waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   async stop(): Promise<void> {
@@ -194,16 +231,28 @@ export class MqttTransport implements Transport {
   /**
    * Subscribes everything, also after a resumed session: Mosquitto 2.0.11 keeps a persistent session's
    * plain subscriptions over a restart but not its shared ones. Presence first, so its retained messages
-   * have arrived by the time the last SUBACK does.
+   * have arrived by the time the last SUBACK does. On MQTT 5 each event subscription carries an identifier
+   * naming its intake; on 3.1.1 one plain subscription per topic feeds every intake of that topic.
    */
   private async subscribeAll(client: MqttClient): Promise<void> {
     await client.subscribeAsync(`${this.prefix}presence/+`, { qos: 1 });
     const filters: Record<string, { qos: 1 }> = { [this.replyTopic]: { qos: 1 } };
-    for (const filter of this.requestFilters) filters[filter] = { qos: 1 };
+    for (const [topic, { module }] of this.handlers) filters[this.share(module, topic)] = { qos: 1 };
+    if (!this.v5) for (const { topic } of this.intakes) filters[topic] = { qos: 1 };
     await client.subscribeAsync(filters);
-    for (const [index, { filter }] of this.intakes.entries()) {
+    if (!this.v5) return;
+    for (const [index, { consumer, topic }] of this.intakes.entries()) {
+      const filter = consumer === 'edge' ? topic : this.share(consumer, topic);
       await client.subscribeAsync(filter, { qos: 1, properties: { subscriptionIdentifier: index + 1 } });
     }
+  }
+
+  private share(group: string, topic: string): string {
+    return this.v5 ? `$share/${group}/${topic}` : topic;
+  }
+
+  private expiry(timeoutMs: number): { properties?: { messageExpiryInterval: number } } {
+    return this.v5 ? { properties: { messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1000)) } } : {};
   }
 
   private hosted(module: string): boolean {
@@ -211,10 +260,13 @@ export class MqttTransport implements Transport {
     return false;
   }
 
+  private modules(): string[] {
+    return [...new Set([...this.handlers.values()].map((h) => h.module))];
+  }
+
   private announce(): Promise<unknown> {
-    const modules = [...new Set([...this.local.keys()].map((key) => key.slice(0, key.indexOf('.'))))];
-    const { instanceId, http, version } = this.options;
-    const payload = JSON.stringify({ instanceId, modules, http, version, startedAt: this.startedAt });
+    const { instanceId, version } = this.options;
+    const payload = JSON.stringify({ instanceId, modules: this.modules(), http: this.http, version, startedAt: this.startedAt });
     return this.client!.publishAsync(this.presenceTopic, payload, { qos: 1, retain: true });
   }
 
@@ -225,11 +277,21 @@ export class MqttTransport implements Transport {
         const hint = 'check the broker or set --mqtt-url / CLEAVE_MQTT_URL';
         reject(new CleaveError('UNAVAILABLE', `cannot reach MQTT broker ${this.options.url} within ${connectTimeoutMs / 1000} s: ${hint}`));
       }, connectTimeoutMs);
+      const onError = (err: Error & { code?: unknown }) => {
+        if (typeof err.code !== 'number') return;
+        clearTimeout(timer);
+        client.off('connect', onConnect);
+        client.off('error', onError);
+        if (unsupportedProtocol.has(err.code) && this.v5) reject(new UnsupportedProtocol());
+        else reject(new CleaveError('UNAVAILABLE', `MQTT broker ${this.options.url} refused the connection: ${err.message}`));
+      };
       const onConnect = () => {
         clearTimeout(timer);
+        client.off('error', onError);
         resolve();
       };
       client.once('connect', onConnect);
+      client.on('error', onError);
     });
   }
 
@@ -243,7 +305,7 @@ export class MqttTransport implements Transport {
   private receive(topic: string, message: Buffer, packet: IPublishPacket, done: AckCallback): void {
     const rest = topic.startsWith(this.prefix) ? topic.slice(this.prefix.length) : '';
     if (rest.startsWith('evt/')) return this.deliverEvent(topic, message, packet, done);
-    done(0);
+    done();
     if (rest.startsWith('rep/')) this.deliverReply(message);
     else if (rest.startsWith('req/')) void this.handleRequest(topic, message);
     else if (rest.startsWith('presence/')) this.updatePresence(rest.slice('presence/'.length), message);
@@ -251,19 +313,24 @@ export class MqttTransport implements Transport {
 
   private deliverEvent(topic: string, message: Buffer, packet: IPublishPacket, done: AckCallback): void {
     const { log } = this.options;
-    const ids = packet.properties?.subscriptionIdentifier ?? [];
-    const intakes = (Array.isArray(ids) ? ids : [ids]).map((id) => this.intakes[id - 1]?.intake).filter((i) => i !== undefined);
+    const intakes = this.intakesOf(topic, packet);
     const event = this.parse<Envelope>(message, topic);
-    if (!intakes.length || !event) return done(0);
+    if (!intakes.length || !event) return done();
     intakes
       .reduce((previous, intake) => previous.then(() => intake([{ ...event, data: copyJson(event.data) }])), Promise.resolve())
       .then(
-      () => done(0),
+      () => done(),
       (err: unknown) => {
         log.error({ err, event: event.id, topic }, 'event intake failed; reconnecting so the broker redelivers it');
         this.client?.stream.destroy();
       },
     );
+  }
+
+  private intakesOf(topic: string, packet: IPublishPacket): EventIntake[] {
+    if (!this.v5) return this.intakes.filter((i) => i.topic === topic).map((i) => i.intake);
+    const ids = packet.properties?.subscriptionIdentifier ?? [];
+    return (Array.isArray(ids) ? ids : [ids]).map((id) => this.intakes[id - 1]?.intake).filter((i) => i !== undefined);
   }
 
   private deliverReply(message: Buffer): void {
@@ -272,7 +339,7 @@ export class MqttTransport implements Transport {
   }
 
   private async handleRequest(topic: string, message: Buffer): Promise<void> {
-    const handler = this.handlers.get(topic);
+    const handler = this.handlers.get(topic)?.handler;
     const request = this.parse<Envelope>(message, topic);
     if (!handler || !request?.replyto) return;
     if (request.deadline !== undefined && request.deadline < Date.now()) return;
@@ -280,18 +347,23 @@ export class MqttTransport implements Transport {
     const left = request.deadline === undefined ? 60 : Math.ceil((request.deadline - Date.now()) / 1000);
     if (left <= 0 || this.stopping || !this.client) return;
     const payload = JSON.stringify({ id: request.id, ...reply });
-    this.client.publish(request.replyto, payload, { qos: 1, properties: { messageExpiryInterval: left } }, (err) => {
+    this.client.publish(request.replyto, payload, { qos: 1, ...this.expiry(left * 1000) }, (err) => {
       if (err) this.options.log.warn({ err, request: request.id }, 'reply publish failed');
     });
   }
 
   private updatePresence(instanceId: string, message: Buffer): void {
-    if (message.length === 0) {
+    const info = parsePresence(instanceId, message);
+    if (!info) {
+      if (message.length) this.options.log.warn({ topic: `presence/${instanceId}` }, 'dropped a malformed MQTT message');
       this.presence.delete(instanceId);
       return;
     }
-    const info = this.parse<InstanceInfo>(message, `presence/${instanceId}`);
-    if (info && Array.isArray(info.modules)) this.presence.set(instanceId, { ...info, instanceId });
+    this.presence.set(instanceId, info);
+    const twins = this.v5 || instanceId === this.options.instanceId ? [] : info.modules.filter((m) => this.modules().includes(m));
+    if (twins.length) {
+      this.options.log.warn({ instance: instanceId, modules: twins }, 'another instance hosts the same modules, but an MQTT 3.1.1 broker cannot share their messages: both will handle them; use an MQTT 5 broker for replicas');
+    }
   }
 
   private parse<T>(message: Buffer, topic: string): T | undefined {
@@ -303,3 +375,6 @@ export class MqttTransport implements Transport {
     }
   }
 }
+
+/** The broker refused MQTT 5: the transport connects again with 3.1.1. */
+class UnsupportedProtocol extends Error {}

@@ -29,6 +29,8 @@ export interface Transport {
    * (in-process: in the consumers' inboxes; MQTT: acknowledged by the broker).
    */
   publish(module: string, event: string, messages: Envelope[]): Promise<void>;
+  /** Tells other processes where this one serves HTTP (MQTT: in its presence). */
+  advertise?(http: string): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,16 +1,17 @@
-import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { cleaveVersion } from '../version.js';
 import { configCommand } from './commands/config.js';
 import { deviceCommand } from './commands/device.js';
 import { dlqCommand } from './commands/dlq.js';
 import { migrateCommand } from './commands/migrate.js';
 import { modulesCommand } from './commands/modules.js';
 import { startCommand } from './commands/start.js';
+import { statusCommand } from './commands/status.js';
 import type { Command, GlobalArgs } from './options.js';
 import { describeUnknown, exitCodeOf, isMissingCommand, missingCommand, printError, UsageError } from './output.js';
 
-const commands: Command[] = [startCommand, migrateCommand, modulesCommand, configCommand, dlqCommand, deviceCommand];
+const commands: Command[] = [startCommand, statusCommand, migrateCommand, modulesCommand, configCommand, dlqCommand, deviceCommand];
 const names = commands.map((command) => command.command.split(' ')[0]);
 
 /**
@@ -37,7 +38,7 @@ function buildCli(argv: string[]): Argv<GlobalArgs> {
       config: { type: 'string', requiresArg: true, global: true, describe: 'A further JSON config file' },
       verbose: { type: 'boolean', global: true, describe: 'Print stack traces with errors' },
     })
-    .version(readVersion())
+    .version(cleaveVersion)
     .help()
     .strict()
     .exitProcess(false)
@@ -68,9 +69,4 @@ function commandWord(argv: string[]): string | undefined {
     else if (!argv[i].startsWith('-')) return argv[i];
   }
   return undefined;
-}
-
-function readVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
-  return String(manifest.version);
 }

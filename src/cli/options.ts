@@ -24,6 +24,8 @@ export const configFlags = {
   modules: 'modules',
   bus: 'bus.transport',
   'mqtt-url': 'bus.mqtt.url',
+  instance: 'bus.instance',
+  gateway: 'http.gateway',
   'http-port': 'http.port',
   'http-host': 'http.host',
   'data-dir': 'db.dataDir',
@@ -47,9 +49,10 @@ export function withConfigFlags<T>(yargs: Argv<T>, flags: ConfigFlag[] = Object.
     const key = configFlags[flag];
     const item = schemaItems.get(key)!;
     const choices = Array.isArray(item.format) ? ` One of ${item.format.join(', ')}.` : '';
+    const boolean = item.format === 'cleave-bool';
     options[flag] = {
-      type: 'string',
-      requiresArg: true,
+      type: boolean ? 'boolean' : 'string',
+      requiresArg: !boolean,
       describe: `${item.doc}${choices} Sets ${key} (env ${item.env}).`,
       defaultDescription: Array.isArray(item.default) ? item.default.join(',') : JSON.stringify(item.default),
     };

@@ -7,11 +7,12 @@ export interface CleaveConfig {
     transport: 'inproc' | 'mqtt';
     mqtt: { url: string };
     namespace: string;
+    instance: string;
     requestTimeoutMs: number;
     retry: { maxAttempts: number; baseDelayMs: number };
     outbox: { relay: boolean };
   };
-  http: { port: number; host: string; bodyLimit: number };
+  http: { port: number; host: string; bodyLimit: number; gateway: boolean };
   db: { dataDir: string; url: string };
   edge: {
     broker: 'embedded' | 'external' | 'off';
@@ -67,9 +68,9 @@ export const formats: Record<string, convict.Format> = {
   'cleave-modules': {
     coerce: parseModules,
     validate(value: unknown) {
-      const rule = 'must be * or a comma-separated list of module names (lowercase letters, digits, dashes)';
+      const rule = 'must be *, none, or a comma-separated list of module names (lowercase letters, digits, dashes)';
       if (!Array.isArray(value) || value.length === 0) fail(rule);
-      if (value.length === 1 && value[0] === '*') return;
+      if (value.length === 1 && (value[0] === '*' || value[0] === 'none')) return;
       for (const name of value) if (typeof name !== 'string' || !MODULE_NAME.test(name)) fail(rule);
     },
   },
@@ -113,7 +114,7 @@ for (const [name, format] of Object.entries(formats)) convict.addFormat({ name, 
 /** The schema of every configuration key; see `describeKeys` for a flat listing. */
 export const schema = {
   modules: {
-    doc: 'Modules this host runs: * for all, or a comma-separated list of names.',
+    doc: 'Modules this host runs: * for all, none (a gateway), or a comma-separated list of names.',
     format: 'cleave-modules', default: ['*'], env: 'CLEAVE_MODULES',
   },
   bus: {
@@ -132,6 +133,11 @@ export const schema = {
       doc: 'Topic namespace isolating one deployment from others on the same broker.',
       format: 'cleave-string', pattern: /^[A-Za-z0-9_-]{1,64}$/,
       rule: 'must be 1 to 64 letters, digits, underscores or dashes', default: 'default', env: 'CLEAVE_BUS_NAMESPACE',
+    },
+    instance: {
+      doc: 'Name of this process on the MQTT bus (client id, reply and presence topics); unique per process. Empty derives it from the host name, the modules and the HTTP port.',
+      format: 'cleave-string', allowEmpty: true, pattern: /^[A-Za-z0-9_.-]{1,100}$/,
+      rule: 'must be empty or 1 to 100 letters, digits, dots, underscores or dashes', default: '', env: 'CLEAVE_INSTANCE',
     },
     requestTimeoutMs: {
       doc: 'Time a command or query waits for its reply, in milliseconds.',
@@ -167,6 +173,10 @@ export const schema = {
     bodyLimit: {
       doc: 'Largest accepted request body, in bytes.',
       format: 'cleave-int', min: 1, default: 1_048_576, env: 'CLEAVE_HTTP_BODY_LIMIT',
+    },
+    gateway: {
+      doc: 'Also serve the routes of modules hosted elsewhere, forwarding each request over the bus.',
+      format: 'cleave-bool', default: false, env: 'CLEAVE_GATEWAY',
     },
   },
   db: {

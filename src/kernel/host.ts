@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { Bus } from '../bus/bus.js';
 import { InprocTransport } from '../bus/inproc.js';
+import { MqttTransport } from '../bus/mqtt.js';
 import type { Transport } from '../bus/transport.js';
 import type { CleaveConfig } from '../config/schema.js';
 import { migrateUp } from '../db/migrate.js';
@@ -19,6 +20,7 @@ import { Metrics } from '../observability/metrics.js';
 import type { ModuleDefinition } from './module.js';
 import { ModuleRuntime } from './runtime.js';
 import { selectModules } from './select.js';
+import { cleaveVersion } from '../version.js';
 
 export interface HostOptions {
   config: CleaveConfig;
@@ -36,7 +38,7 @@ type Phase = 'starting' | 'ready' | 'stopping' | 'stopped';
  * `stop` takes it down gracefully (stop taking work, finish what is in flight, flush outboxes, close stores).
  */
 export class Host {
-  readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  readonly instanceId: string;
   readonly metrics = new Metrics({ defaults: true });
   readonly log: Logger;
   readonly bus: Bus;
@@ -48,9 +50,10 @@ export class Host {
 
   private constructor(private readonly options: HostOptions) {
     const { config } = options;
+    this.instanceId = instanceIdOf(config);
     this.log = options.log ?? createLogger(config.log.level, { instance: this.instanceId });
     this.bus = new Bus({
-      transport: createTransport(config),
+      transport: this.createTransport(),
       contracts: options.modules.map((m) => m.contract),
       instanceId: this.instanceId,
       requestTimeoutMs: config.bus.requestTimeoutMs,
@@ -115,7 +118,8 @@ export class Host {
     }
     await this.bus.transport.start();
     for (const runtime of this.runtimes) await runtime.start();
-    await this.startHttp(selected);
+    await this.startHttp(config.http.gateway ? modules : selected);
+    await this.bus.transport.advertise?.(this.url);
     this.edge = await startEdge({ config, modules, hosted: this.hosted, bus: this.bus, http: this.http?.server, log: this.log.child({ component: 'edge' }), metrics: this.metrics });
     this.phase = 'ready';
     this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, http: this.url, edge: this.edgePort }, 'cleave is ready');
@@ -132,7 +136,22 @@ export class Host {
     if (applied.length) this.log.info({ module: name, applied }, 'applied migrations');
   }
 
-  private async startHttp(selected: ModuleDefinition[]): Promise<void> {
+  private createTransport(): Transport {
+    const { config, modules } = this.options;
+    if (config.bus.transport === 'inproc') return new InprocTransport();
+    const consumed = new Set(modules.flatMap((m) => (m.subscriptions ?? []).map((s) => `${s.contract.name}.${s.event}`)));
+    return new MqttTransport({
+      url: config.bus.mqtt.url,
+      namespace: config.bus.namespace,
+      instanceId: this.instanceId,
+      log: this.log.child({ component: 'bus' }),
+      version: cleaveVersion,
+      consumed: (module, event) => consumed.has(`${module}.${event}`),
+    });
+  }
+
+  /** Starts HTTP with the routes of `routed` modules: the hosted ones, or every module for a gateway. */
+  private async startHttp(routed: ModuleDefinition[]): Promise<void> {
     const { config, modules } = this.options;
     const provider = modules.find((m) => m.provides?.jwks);
     const fetchJwks = async () => {
@@ -142,7 +161,7 @@ export class Host {
     };
     const app = createHttpApp({
       bus: this.bus,
-      modules: selected.map((m) => ({ contract: m.contract, routes: m.routes ?? [] })),
+      modules: routed.map((m) => ({ contract: m.contract, routes: m.routes ?? [] })),
       metrics: this.metrics,
       log: this.log,
       bodyLimit: config.http.bodyLimit,
@@ -173,6 +192,7 @@ export class Host {
   async stop(): Promise<void> {
     if (this.phase === 'stopping' || this.phase === 'stopped') return;
     this.phase = 'stopping';
+    this.log.info('cleave is stopping');
     const timeoutMs = this.options.config.shutdown.timeoutMs;
     await this.edge?.close().catch((err) => this.log.error({ err }, 'edge broker did not stop cleanly'));
     await this.http?.close(timeoutMs);
@@ -186,9 +206,14 @@ export class Host {
   }
 }
 
-function createTransport(config: CleaveConfig): Transport {
-  if (config.bus.transport === 'mqtt') {
-    throw new CleaveError('UNAVAILABLE', 'the MQTT bus is not available yet in this build; use --bus inproc');
-  }
-  return new InprocTransport();
+/**
+ * The name of this process on the bus: `bus.instance`, or one derived from the host name, the modules and the
+ * HTTP port, so a restarted process resumes its persistent session. With HTTP on a random port (0) there is
+ * nothing stable to derive from, and the name is random.
+ */
+function instanceIdOf(config: CleaveConfig): string {
+  if (config.bus.instance) return config.bus.instance;
+  const modules = config.modules.includes('*') ? 'all' : config.modules.join('+');
+  const port = config.http.port === 0 ? `${process.pid}-${randomBytes(3).toString('hex')}` : String(config.http.port);
+  return `${hostname()}-${modules}-${port}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100);
 }

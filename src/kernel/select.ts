@@ -1,9 +1,13 @@
 import { ConfigError } from '../config/load.js';
 import type { ModuleDefinition } from './module.js';
 
-/** The modules named by config `modules` (`*` for all), in the build's order; an unknown name is a config error. */
+/**
+ * The modules named by config `modules` (`*` for all, `none` for a bare gateway), in the build's order;
+ * an unknown name is a config error.
+ */
 export function selectModules(all: ModuleDefinition[], names: string[]): ModuleDefinition[] {
   if (names.includes('*')) return all;
+  if (names.includes('none')) return [];
   const known = new Map(all.map((m) => [m.contract.name, m]));
   const unknown = names.filter((name) => !known.has(name));
   if (unknown.length) {

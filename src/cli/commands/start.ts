@@ -1,39 +1,55 @@
-import type { Host } from '../../kernel/host.js';
+import { supervisedEnv } from '../../split/child.js';
 import { UsageError } from '../output.js';
 import { resolveConfig, withConfigFlags, type Command } from '../options.js';
+import { runSplit } from '../split.js';
 
 const GRACE_MS = 2000;
 
-/** `cleave start`: runs a host until SIGINT or SIGTERM, then stops it gracefully. */
+/** Something `start` runs until a signal: a host, or the supervisor of a split rehearsal. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/** `cleave start`: runs a host (or, with `--split`, one per module) until SIGINT or SIGTERM, then stops gracefully. */
 export const startCommand: Command = {
   command: 'start',
   describe: 'Run a host: the selected modules, their HTTP routes and the bus',
   builder: (yargs) =>
     withConfigFlags(yargs).options({
       migrate: { type: 'boolean', default: true, describe: 'Apply pending migrations at start (--no-migrate skips)' },
-      gateway: { type: 'boolean', describe: 'Also serve routes of modules hosted elsewhere (not available yet)' },
-      split: { type: 'boolean', describe: 'One child process per module over MQTT (not available yet)' },
+      split: {
+        type: 'boolean',
+        describe: 'Rehearse a split deployment: one child process per module plus a gateway, over MQTT (an embedded broker unless --mqtt-url)',
+      },
     }),
   handler: async (argv) => {
-    if (argv.gateway) throw new UsageError('--gateway is not available yet in this build');
-    if (argv.split) throw new UsageError('--split is not available yet in this build');
-    const { config, modules } = await resolveConfig(argv);
-    if (config.bus.transport === 'mqtt') {
-      throw new UsageError('the MQTT bus is not available yet in this build; use --bus inproc');
-    }
-    const { Host } = await import('../../kernel/host.js');
+    const resolved = await resolveConfig(argv);
+    const { config, modules } = resolved;
+    const forceAfterMs = config.shutdown.timeoutMs + GRACE_MS;
     try {
-      await runUntilSignal(
-        () => Host.start({ config, modules, migrate: argv.migrate !== false }),
-        config.shutdown.timeoutMs + GRACE_MS,
-      );
+      if (argv.split) {
+        await runUntilSignal(() => runSplit(argv, resolved, config.shutdown.timeoutMs), forceAfterMs * 2);
+        return;
+      }
+      if (config.http.gateway && config.bus.transport === 'inproc') {
+        throw new UsageError('--gateway forwards requests to other processes: it needs --bus mqtt');
+      }
+      if (config.modules.includes('none') && !config.http.gateway) {
+        throw new UsageError('--modules none hosts nothing: it is for a gateway (add --gateway --bus mqtt)');
+      }
+      const { Host } = await import('../../kernel/host.js');
+      await runUntilSignal(() => Host.start({ config, modules, migrate: argv.migrate !== false }), forceAfterMs);
     } finally {
       setTimeout(() => process.exit(), GRACE_MS).unref();
     }
   },
 };
 
-async function runUntilSignal(start: () => Promise<Host>, forceAfterMs: number): Promise<void> {
+/**
+ * Starts something and stops it on the first SIGINT or SIGTERM (a second one exits at once). A supervised
+ * child also stops when its supervisor goes away (its stdin closes).
+ */
+async function runUntilSignal(start: () => Promise<Stoppable>, forceAfterMs: number): Promise<void> {
   let stopping = false;
   let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
@@ -44,21 +60,23 @@ async function runUntilSignal(start: () => Promise<Host>, forceAfterMs: number):
     };
   });
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  let host: Host;
+  const orphaned = () => onSignal('SIGTERM');
+  if (process.env[supervisedEnv] === '1') process.stdin.once('close', orphaned).resume();
+  let running: Stoppable;
   try {
-    host = await start();
+    running = await start();
   } catch (error) {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    process.stdin.off('close', orphaned);
     throw error;
   }
-  const signal = await signalled;
-  host.log.info({ signal }, 'cleave is stopping');
+  await signalled;
   const timer = setTimeout(
     () => forceExit(`stopping took longer than ${forceAfterMs} ms (shutdown.timeoutMs + ${GRACE_MS} ms); exiting now`),
     forceAfterMs,
   );
   try {
-    await host.stop();
+    await running.stop();
   } finally {
     clearTimeout(timer);
   }

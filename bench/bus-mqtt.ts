@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { envelope } from '../src/bus/envelope.js';
+import { loadConfig } from '../src/config/load.js';
+import { Host } from '../src/kernel/host.js';
+import { ping, pingContract, sink, sinkContract } from './fixtures/ping.js';
+import { mosquittoBinary, startMosquitto } from './mosquitto.js';
+import type { Row } from './table.js';
+
+const input = { n: 1, text: 'hello world', tags: ['a', 'b', 'c'] };
+const event = { n: 1, text: 'hello', tags: ['a', 'b'] };
+const window = 64;
+const ms = Number(process.env.BENCH_BUS_MQTT_SECONDS ?? 3) * 1000;
+const latencySamples = 5000;
+const eventCount = 20_000;
+
+type Call = () => Promise<unknown>;
+
+/**
+ * The bus over MQTT (Mosquitto started here): request/reply between two hosts and durable events across them,
+ * against raw mqtt.js MQTT 5 request/reply and QoS 1 publish/subscribe through the same broker in the same run.
+ */
+export async function benchBusMqtt(): Promise<Row[]> {
+  const binary = mosquittoBinary();
+  if (!binary) {
+    console.error('bus-mqtt skipped: mosquitto is not installed');
+    return [];
+  }
+  const broker = await startMosquitto(binary);
+  try {
+    const raw = await rawRequestReply(broker.url);
+    const rawLatency = await latency(raw.call);
+    const rawParallel = await throughput(raw.call);
+    await raw.close();
+    const rawEvents = await rawPublishSubscribe(broker.url);
+
+    const cleave = await cleaveHosts(broker.url);
+    try {
+      const client = cleave.caller.bus.client(pingContract);
+      const call = () => client.ping(input);
+      const busLatency = await latency(call);
+      const busParallel = await throughput(call);
+      const events = await durableEvents(cleave.caller, cleave.server);
+      const bench = 'bus-mqtt';
+      return [
+        { bench, case: 'raw mqtt.js MQTT 5 req/reply, QoS 1, sequential p50 (baseline)', value: rawLatency.p50, unit: 'ms' },
+        { bench, case: 'raw mqtt.js MQTT 5 req/reply, QoS 1, sequential p99 (baseline)', value: rawLatency.p99, unit: 'ms' },
+        { bench, case: `raw mqtt.js MQTT 5 req/reply, QoS 1, ${window} in flight (baseline)`, value: rawParallel, unit: 'req/s' },
+        { bench, case: 'request/reply across hosts, sequential p50', value: busLatency.p50, unit: 'ms', vsBaseline: busLatency.p50 / rawLatency.p50, target: 'p50 <= 0.4 ms' },
+        { bench, case: 'request/reply across hosts, sequential p99', value: busLatency.p99, unit: 'ms', vsBaseline: busLatency.p99 / rawLatency.p99 },
+        { bench, case: `request/reply across hosts, ${window} in flight`, value: busParallel, unit: 'req/s', vsBaseline: busParallel / rawParallel, target: '>= 0.9x raw' },
+        { bench, case: `raw mqtt.js QoS 1 publish/subscribe, ${window} unacked (baseline)`, value: rawEvents, unit: 'msg/s' },
+        { bench, case: 'durable events: outbox -> MQTT QoS 1 -> inbox -> handler', value: events, unit: 'events/s', vsBaseline: events / rawEvents, target: '>= 0.5x raw QoS 1' },
+      ];
+    } finally {
+      await cleave.stop();
+    }
+  } finally {
+    await broker.stop();
+  }
+}
+
+/** p50 and p99 in ms of `latencySamples` sequential calls, after as many unmeasured ones. */
+async function latency(call: Call): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < latencySamples; i++) await call();
+  const samples: number[] = [];
+  for (let i = 0; i < latencySamples; i++) {
+    const start = performance.now();
+    await call();
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] };
+}
+
+/** Calls per second with `window` calls always in flight, over `ms` after a warm-up of a third of that. */
+async function throughput(call: Call): Promise<number> {
+  const run = async (duration: number) => {
+    let done = 0;
+    const end = performance.now() + duration;
+    const worker = async () => {
+      while (performance.now() < end) {
+        await call();
+        done++;
+      }
+    };
+    const start = performance.now();
+    await Promise.all(Array.from({ length: window }, worker));
+    return (done / (performance.now() - start)) * 1000;
+  };
+  await run(ms / 3);
+  return run(ms);
+}
+
+async function connect(url: string): Promise<MqttClient> {
+  return mqtt.connectAsync(url, { protocolVersion: 5, clientId: `bench-${randomBytes(4).toString('hex')}`, reconnectPeriod: 0 });
+}
+
+/** Raw MQTT 5 request/reply: a requester and a responder, responseTopic + correlationData, JSON both ways, QoS 1. */
+async function rawRequestReply(url: string): Promise<{ call: Call; close: () => Promise<void> }> {
+  const requestTopic = `bench/${randomBytes(4).toString('hex')}/req`;
+  const responseTopic = `${requestTopic}/reply`;
+  const responder = await connect(url);
+  responder.on('message', (_topic, payload, packet) => {
+    const { responseTopic: to, correlationData } = packet.properties ?? {};
+    if (to) responder.publish(to, JSON.stringify(JSON.parse(payload.toString())), { qos: 1, properties: { correlationData } });
+  });
+  await responder.subscribeAsync(requestTopic, { qos: 1 });
+  const requester = await connect(url);
+  const pending = new Map<string, (reply: unknown) => void>();
+  requester.on('message', (_topic, payload, packet) => {
+    const id = packet.properties?.correlationData?.toString() ?? '';
+    pending.get(id)?.(JSON.parse(payload.toString()));
+    pending.delete(id);
+  });
+  await requester.subscribeAsync(responseTopic, { qos: 1 });
+  let next = 0;
+  const call = () =>
+    new Promise<unknown>((resolve) => {
+      const id = String(next++);
+      pending.set(id, resolve);
+      requester.publish(requestTopic, JSON.stringify(input), { qos: 1, properties: { responseTopic, correlationData: Buffer.from(id) } });
+    });
+  return { call, close: async () => void (await Promise.all([requester.endAsync(), responder.endAsync()])) };
+}
+
+/**
+ * Raw QoS 1 publish/subscribe of messages the size of a Cleave event envelope: the publisher keeps `window`
+ * messages unacknowledged, the subscriber counts. Messages per second until the subscriber has them all.
+ */
+async function rawPublishSubscribe(url: string): Promise<number> {
+  const topic = `bench/${randomBytes(4).toString('hex')}/evt`;
+  const payload = JSON.stringify(envelope('ping@bench', 'ping.pinged', event));
+  const subscriber = await connect(url);
+  const publisher = await connect(url);
+  let received = 0;
+  let wanted = 0;
+  let onAll = () => {};
+  subscriber.on('message', () => {
+    if (++received === wanted) onAll();
+  });
+  await subscriber.subscribeAsync(topic, { qos: 1 });
+  const run = async (duration: number) => {
+    received = 0;
+    wanted = 0;
+    const start = performance.now();
+    const end = start + duration;
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const send = () => {
+        if (performance.now() >= end) return;
+        sent++;
+        publisher.publish(topic, payload, { qos: 1 }, send);
+      };
+      for (let i = 0; i < window; i++) send();
+      const wait = setInterval(() => {
+        if (performance.now() < end) return;
+        clearInterval(wait);
+        wanted = sent;
+        onAll = resolve;
+        if (received === wanted) resolve();
+      }, 5);
+    });
+    return (received / (performance.now() - start)) * 1000;
+  };
+  await run(ms / 3);
+  const perSecond = await run(ms);
+  await Promise.all([publisher.endAsync(), subscriber.endAsync()]);
+  return perSecond;
+}
+
+/** Two hosts on the MQTT bus: `server` hosts ping, `caller` hosts sink, so each call and event crosses the broker. */
+async function cleaveHosts(url: string): Promise<{ caller: Host; server: Host; stop: () => Promise<void> }> {
+  const namespace = `bench${randomBytes(4).toString('hex')}`;
+  const dirs: string[] = [];
+  const start = (module: string) => {
+    const dataDir = mkdtempSync(join(tmpdir(), `cleave-bench-${module}-`));
+    dirs.push(dataDir);
+    const overrides = {
+      modules: [module],
+      'db.dataDir': dataDir,
+      'http.port': 0,
+      'log.level': 'silent',
+      'edge.broker': 'off',
+      'bus.transport': 'mqtt',
+      'bus.mqtt.url': url,
+      'bus.namespace': namespace,
+    };
+    return Host.start({ config: loadConfig({ cwd: dataDir, env: {}, overrides }), modules: [ping, sink] });
+  };
+  const server = await start('ping');
+  const caller = await start('sink');
+  const stop = async () => {
+    await Promise.all([caller.stop(), server.stop()]);
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  };
+  return { caller, server, stop };
+}
+
+/**
+ * Events per second from ping's outbox (server) over MQTT into sink's inbox and handler (caller): `emit`
+ * commits them 500 a transaction; the clock stops when sink has handled them all. A warm-up round first.
+ */
+async function durableEvents(caller: Host, server: Host): Promise<number> {
+  const emitter = server.bus.client(pingContract);
+  const counter = caller.bus.client(sinkContract);
+  const deliver = async (total: number) => {
+    const before = (await counter.count({})).count;
+    const start = performance.now();
+    const deadline = start + 60_000;
+    for (let sent = 0; sent < total; sent += 500) await emitter.emit({ count: 500 });
+    while ((await counter.count({})).count - before < total) {
+      if (performance.now() > deadline) throw new Error(`sink handled ${(await counter.count({})).count - before} of ${total} events in 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return (total / (performance.now() - start)) * 1000;
+  };
+  await deliver(2000);
+  return deliver(eventCount);
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import mqtt from 'mqtt';
+import { CleaveError } from '../errors.js';
+
+/** One live instance as seen through presence. */
+export interface InstanceInfo {
+  instanceId: string;
+  modules: string[];
+  http?: string;
+  version?: string;
+  startedAt?: string;
+}
+
+/** The presence message of `instanceId`, or undefined when it is not one (malformed, or a cleared presence). */
+export function parsePresence(instanceId: string, payload: Buffer): InstanceInfo | undefined {
+  if (payload.length === 0) return undefined;
+  let info: Partial<InstanceInfo>;
+  try {
+    info = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(info?.modules) || !info.modules.every((m) => typeof m === 'string')) return undefined;
+  return { ...info, instanceId, modules: info.modules };
+}
+
+/**
+ * Reads the live instances of a deployment from the retained presence messages on its broker. It connects
+ * with MQTT 3.1.1 and a clean session (any broker), and stops once a probe it sent itself comes back: the
+ * broker delivers in order, so every retained presence has arrived by then.
+ */
+export async function readPresence(url: string, namespace: string, timeoutMs = 5000): Promise<InstanceInfo[]> {
+  const prefix = `cleave/${namespace}/`;
+  const probe = `${prefix}status/${randomBytes(6).toString('hex')}`;
+  const found = new Map<string, InstanceInfo>();
+  const client = mqtt.connect(url, { protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: timeoutMs });
+  try {
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new CleaveError('UNAVAILABLE', `no answer from MQTT broker ${url} within ${timeoutMs / 1000} s: check it, or set --mqtt-url / CLEAVE_MQTT_URL`)), timeoutMs);
+      client.on('error', (err) => {
+        clearTimeout(timer);
+        reject(new CleaveError('UNAVAILABLE', `MQTT broker ${url} refused the connection: ${err.message}`));
+      });
+      client.on('message', (topic, payload) => {
+        if (topic === probe) {
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        const instanceId = topic.slice(`${prefix}presence/`.length);
+        const info = parsePresence(instanceId, payload);
+        if (info) found.set(instanceId, info);
+      });
+      client.on('connect', () => {
+        client
+          .subscribeAsync({ [`${prefix}presence/+`]: { qos: 1 }, [probe]: { qos: 1 } })
+          .then(() => client.publishAsync(probe, '', { qos: 1 }))
+          .catch(reject);
+      });
+    });
+    await done;
+  } finally {
+    client.end(true);
+  }
+  return [...found.values()].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+}

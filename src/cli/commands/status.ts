@@ -1,0 +1,23 @@
+import { readPresence } from '../../bus/presence.js';
+import { redact } from '../../config/load.js';
+import { list, print, printJson, table } from '../output.js';
+import { resolveConfig, withConfigFlags, type Command } from '../options.js';
+
+/** `cleave status`: the live instances of a deployment, read from their presence on the MQTT bus. */
+export const statusCommand: Command = {
+  command: 'status',
+  describe: 'List the live instances on the MQTT bus: what each hosts and where it serves HTTP',
+  builder: (yargs) => withConfigFlags(yargs, ['mqtt-url']).option('json', { type: 'boolean', describe: 'Print JSON' }),
+  handler: async (argv) => {
+    const { config } = await resolveConfig(argv);
+    const { url } = config.bus.mqtt;
+    const instances = await readPresence(url, config.bus.namespace);
+    if (argv.json) return printJson(instances);
+    if (!instances.length) {
+      print(`no live instances in namespace "${config.bus.namespace}" on ${redact(config).bus.mqtt.url}`);
+      return;
+    }
+    const rows = instances.map((i) => [i.instanceId, list(i.modules), i.http ?? '-', i.version ?? '-', i.startedAt ?? '-']);
+    print(...table(rows, ['INSTANCE', 'MODULES', 'HTTP', 'VERSION', 'STARTED']));
+  },
+};

@@ -1,0 +1,68 @@
+import { hostname } from 'node:os';
+import { schemaItems } from '../config/schema.js';
+import { startBusBroker } from '../split/bus-broker.js';
+import type { ChildSpec } from '../split/child.js';
+import { say, Supervisor } from '../split/supervisor.js';
+import { UsageError } from './output.js';
+import { configFlags, type ConfigFlag, type GlobalArgs, type Resolved } from './options.js';
+
+/** Flags the supervisor sets itself for every child. */
+const setForAll: ConfigFlag[] = ['modules', 'bus', 'mqtt-url', 'instance', 'gateway'];
+/** Flags that only the gateway takes from the command line: module children serve HTTP on a free port, no devices. */
+const gatewayOnly: ConfigFlag[] = ['http-port', 'http-host', 'edge', 'edge-port', 'edge-url'];
+const script = new URL('../../../bin/cleave', import.meta.url).pathname;
+
+/**
+ * `cleave start --split`: one child process per selected module plus a gateway (all routes, the edge
+ * listener), over the MQTT bus at `--mqtt-url`, or an embedded broker on a free loopback port.
+ */
+export async function runSplit(argv: GlobalArgs, { config, selected }: Resolved, graceMs: number) {
+  if (!selected.length) throw new UsageError('--split needs modules to run; --modules none leaves nothing to split');
+  const explicit = argv['mqtt-url'] !== undefined || config.bus.mqtt.url !== schemaItems.get('bus.mqtt.url')!.default;
+  const broker = explicit ? undefined : await startBusBroker();
+  const url = broker?.url ?? config.bus.mqtt.url;
+  say(broker ? `bus: embedded MQTT broker at ${url} (one replica per module)` : 'bus: the MQTT broker given by bus.mqtt.url');
+  const tag = `${hostname()}-split-${config.http.port}`;
+  const children: ChildSpec[] = [
+    ...selected.map(({ contract: { name } }) => ({
+      name,
+      env: { CLEAVE_MQTT_URL: url },
+      args: [...passThrough(argv, [...setForAll, ...gatewayOnly]), '--modules', name, '--bus', 'mqtt', '--instance', `${tag}-${name}`, '--http-port', '0', '--edge', 'off'],
+    })),
+    {
+      name: 'gateway',
+      env: { CLEAVE_MQTT_URL: url },
+      args: [...passThrough(argv, setForAll), '--modules', 'none', '--gateway', '--bus', 'mqtt', '--instance', `${tag}-gateway`],
+    },
+  ];
+  const supervisor = new Supervisor({
+    children,
+    script,
+    graceMs,
+    onReady: (http) => say(`ready: ${children.length} processes; HTTP at ${http.gateway} (gateway)`),
+  });
+  say(`starting ${children.map((child) => child.name).join(', ')}`);
+  supervisor.start();
+  return {
+    async stop() {
+      say('stopping every process');
+      await supervisor.stop();
+      await broker?.close();
+      say('stopped');
+    },
+  };
+}
+
+/** The command-line options a child inherits: `--config`, `--verbose`, `--no-migrate` and config flags not in `except`. */
+function passThrough(argv: GlobalArgs, except: ConfigFlag[]): string[] {
+  const args: string[] = [];
+  if (argv.config) args.push('--config', argv.config);
+  if (argv.verbose) args.push('--verbose');
+  if (argv.migrate === false) args.push('--no-migrate');
+  for (const flag of Object.keys(configFlags) as ConfigFlag[]) {
+    if (except.includes(flag) || argv[flag] === undefined) continue;
+    const value = argv[flag];
+    args.push(typeof value === 'boolean' ? (value ? `--${flag}` : `--no-${flag}`) : `--${flag}=${String(value)}`);
+  }
+  return args;
+}
