@@ -25,6 +25,7 @@ export {
   type Role,
   type ModuleDefinition,
   type KernelDeps,
+  type DeviceCredentials,
   type CallContext,
   type EventContext,
   type Tx,

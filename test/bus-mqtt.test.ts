@@ -24,6 +24,7 @@ function world(url: string) {
     make: (instanceId: string) => new MqttTransport({ url, namespace, instanceId, log, version: 'test', consumed: () => true }),
     async start(transport: MqttTransport) {
       await transport.start();
+      await transport.advertise(`http://${transport.protocolVersion}.test`);
       started.push(transport);
       return transport;
     },

@@ -165,6 +165,13 @@ test('when the edge broker is external without a URL, then the error says edge.u
   t.regex(message, /"edge\.url" is empty: must be set when edge\.broker is "external"/);
 });
 
+test('when the external edge broker URL has no user and password, then the error asks for the dynamic-security admin', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_EDGE: 'external', CLEAVE_EDGE_URL: 'mqtt://edge-host:1883' }, cwd: tempCwd(t) }));
+
+  t.regex(message, /"edge\.url" has no user and password: name the broker's dynamic-security admin/);
+  t.false(message.includes('edge-host'), 'the URL is sensitive and not echoed');
+});
+
 test('when a config is redacted, then passwords are hidden and the original is unchanged', (t) => {
   const env = {
     CLEAVE_DB_URL: 'postgres://app:s3cret@db:5432/cleave',

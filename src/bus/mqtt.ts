@@ -1,8 +1,11 @@
-import mqtt, { type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CleaveError } from '../errors.js';
+import { ackLater, OrderedAcks, type PendingAck } from '../mqtt/acks.js';
+import { ConnectRefused, manageConnection, untilConnected } from '../mqtt/client.js';
 import { deadlines } from './deadlines.js';
-import { parsePresence, type InstanceInfo } from './presence.js';
+import { IntakeQueue, shareAck } from './intake-queue.js';
+import { PresenceBook, type InstanceInfo } from './presence.js';
 import { copyJson, type Envelope } from './envelope.js';
 import { withTimeout } from './inproc.js';
 import type { EventIntake, Reply, RequestHandler, Transport } from './transport.js';
@@ -28,15 +31,9 @@ export interface MqttTransportOptions {
 }
 
 type WireReply = { id: string } & Reply;
-/** Acknowledges a received message; not calling it leaves the message to be sent again. */
-type AckCallback = () => void;
-type Intake = { consumer: string; topic: string; intake: EventIntake };
+type Intake = { consumer: string; topic: string; queue: IntakeQueue };
 
 const connectTimeoutMs = 5000;
-const backoffBaseMs = 200;
-const backoffMaxMs = 10_000;
-/** CONNACK codes of a broker that does not speak MQTT 5 (3.1.1: 1; 5: 0x84). */
-const unsupportedProtocol = new Set([1, 132]);
 /** MQTT 5 reason codes: PUBACK "no matching subscribers", DISCONNECT "session taken over". */
 const noMatchingSubscribers = 16;
 const sessionTakenOver = 142;
@@ -59,12 +56,12 @@ export class MqttTransport implements Transport {
   private readonly handlers = new Map<string, { module: string; handler: RequestHandler }>();
   private readonly intakes: Intake[] = [];
   private readonly pending = new Map<string, (reply: Reply) => void>();
-  private readonly presence = new Map<string, InstanceInfo>();
+  private readonly presence = new PresenceBook();
   private readonly startedAt = new Date().toISOString();
   private client?: MqttClient;
   private http?: string;
+  private serving = false;
   private v5 = true;
-  private attempts = 0;
   private readonly unrouted = new Set<number>();
   private stopping = false;
 
@@ -91,7 +88,7 @@ export class MqttTransport implements Transport {
       const reply = await withTimeout(handler({ ...request, data: copyJson(request.data) }), timeoutMs, `${module}.${operation}`);
       return reply.ok ? { ok: true, data: copyJson(reply.data) } : reply;
     }
-    if (!this.hosted(module)) {
+    if (!this.presence.hosts(module)) {
       return { ok: false, error: { code: 'UNAVAILABLE', message: `no process hosts module "${module}"` } };
     }
     const client = this.client;
@@ -116,7 +113,12 @@ export class MqttTransport implements Transport {
 
   /** Subscribes `consumer` to an event; the consumer `edge` (a kernel listener) gets every event, unshared. */
   subscribe(consumer: string, module: string, event: string, intake: EventIntake): void {
-    this.intakes.push({ consumer, topic: `${this.prefix}evt/${module}/${event}`, intake });
+    this.intakes.push({ consumer, topic: `${this.prefix}evt/${module}/${event}`, queue: new IntakeQueue(intake, this.options.log) });
+    const client = this.client;
+    if (!client?.connected) return;
+    this.subscribeIntake(client, this.intakes.length - 1).catch((err: unknown) => {
+      this.options.log.error({ err, consumer, module, event }, 'subscribing to an event failed');
+    });
   }
 
   async publish(module: string, event: string, messages: Envelope[]): Promise<void> {
@@ -130,15 +132,19 @@ export class MqttTransport implements Transport {
     }
   }
 
-  /** Publishes this host's HTTP address in its presence. */
+  /**
+   * Says in presence that this instance serves its modules (and HTTP at `http`). Until then its presence lists
+   * no modules, so no other process routes calls here while the modules are still starting.
+   */
   async advertise(http: string): Promise<void> {
     this.http = http;
+    this.serving = true;
     if (this.client?.connected) await this.announce();
   }
 
   /** The live instances known from presence, this one included. */
   instances(): InstanceInfo[] {
-    return [...this.presence.values()].map((info) => ({ ...info, modules: [...info.modules] }));
+    return this.presence.list();
   }
 
   async start(): Promise<void> {
@@ -146,7 +152,7 @@ export class MqttTransport implements Transport {
     try {
       await this.connect();
     } catch (err) {
-      if (!(err instanceof UnsupportedProtocol)) throw err;
+      if (!(err instanceof ConnectRefused && err.unsupportedProtocol && this.v5)) throw err;
       this.v5 = false;
       this.options.log.info({ url: this.options.url }, 'the MQTT broker speaks 3.1.1 only: plain subscriptions, one replica per module');
       await this.connect();
@@ -161,13 +167,18 @@ export class MqttTransport implements Transport {
       clean: false,
       ...(this.v5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
       resubscribe: false,
-      reconnectPeriod: backoffBaseMs,
+      // Without it mqtt.js stops reconnecting for good after one refused CONNACK.
+      reconnectOnConnackError: true,
       connectTimeout: connectTimeoutMs,
       will: { topic: this.presenceTopic, payload: Buffer.alloc(0), qos: 1, retain: true },
     });
     this.client = client;
-    // mqtt.js sends a QoS 1 PUBACK once handleMessage calls back, on MQTT 3.1.1 and 5 alike.
-    client.handleMessage = (packet, callback) => this.receive(packet.topic, packet.payload as Buffer, packet, callback);
+    const acks = new OrderedAcks(client);
+    client.handleMessage = (packet, callback) => {
+      const ack = acks.take(packet);
+      callback(ackLater);
+      this.receive(packet, ack);
+    };
     client.on('packetreceive', (packet) => {
       if (packet.cmd !== 'puback' || packet.messageId === undefined) return;
       if (packet.reasonCode === noMatchingSubscribers) this.unrouted.add(packet.messageId);
@@ -178,21 +189,16 @@ export class MqttTransport implements Transport {
       log.error({ instanceId }, `another process connected to the bus as instance "${instanceId}": give each process its own --instance (CLEAVE_INSTANCE)`);
     });
     client.on('error', (err) => log.debug({ err }, 'MQTT client error'));
-    client.on('offline', () => this.backoff());
-    client.on('reconnect', () => this.backoff());
-    client.on('connect', (connack: IConnackPacket) => {
-      const resumed = this.attempts > 0;
-      this.attempts = 0;
-      client.options.reconnectPeriod = backoffBaseMs;
-      if (resumed) {
-        log.info({ url, sessionPresent: connack.sessionPresent }, 'MQTT reconnected');
-        this.subscribeAll(client)
-          .then(() => this.announce())
-          .catch((err: unknown) => log.warn({ err }, 'resubscribe or presence publish failed'));
-      }
+    manageConnection(client, (reconnect) => {
+      acks.flush();
+      if (!reconnect) return;
+      log.info({ url }, 'MQTT reconnected');
+      this.subscribeAll(client)
+        .then(() => this.announce())
+        .catch((err: unknown) => log.warn({ err }, 'resubscribe or presence publish failed'));
     });
     try {
-      await this.connected(client);
+      await untilConnected(client, { name: `MQTT broker ${url}`, hint: 'check the broker or set --mqtt-url / CLEAVE_MQTT_URL', timeoutMs: connectTimeoutMs });
     } catch (err) {
       client.end(true);
       this.client = undefined;
@@ -217,6 +223,7 @@ export class MqttTransport implements Transport {
     const client = this.client;
     if (!client) return;
     this.stopping = true;
+    this.serving = false;
     for (const resolve of [...this.pending.values()]) {
       resolve({ ok: false, error: { code: 'UNAVAILABLE', message: 'the MQTT transport stopped' } });
     }
@@ -240,11 +247,17 @@ export class MqttTransport implements Transport {
     for (const [topic, { module }] of this.handlers) filters[this.share(module, topic)] = { qos: 1 };
     if (!this.v5) for (const { topic } of this.intakes) filters[topic] = { qos: 1 };
     await client.subscribeAsync(filters);
-    if (!this.v5) return;
-    for (const [index, { consumer, topic }] of this.intakes.entries()) {
-      const filter = consumer === 'edge' ? topic : this.share(consumer, topic);
-      await client.subscribeAsync(filter, { qos: 1, properties: { subscriptionIdentifier: index + 1 } });
+    if (this.v5) for (const index of this.intakes.keys()) await this.subscribeIntake(client, index);
+  }
+
+  private async subscribeIntake(client: MqttClient, index: number): Promise<void> {
+    const { consumer, topic } = this.intakes[index];
+    if (!this.v5) {
+      await client.subscribeAsync(topic, { qos: 1 });
+      return;
     }
+    const filter = consumer === 'edge' ? topic : this.share(consumer, topic);
+    await client.subscribeAsync(filter, { qos: 1, properties: { subscriptionIdentifier: index + 1 } });
   }
 
   private share(group: string, topic: string): string {
@@ -255,82 +268,41 @@ export class MqttTransport implements Transport {
     return this.v5 ? { properties: { messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1000)) } } : {};
   }
 
-  private hosted(module: string): boolean {
-    for (const info of this.presence.values()) if (info.modules.includes(module)) return true;
-    return false;
-  }
-
   private modules(): string[] {
     return [...new Set([...this.handlers.values()].map((h) => h.module))];
   }
 
   private announce(): Promise<unknown> {
     const { instanceId, version } = this.options;
-    const payload = JSON.stringify({ instanceId, modules: this.modules(), http: this.http, version, startedAt: this.startedAt });
+    const modules = this.serving ? this.modules() : [];
+    const payload = JSON.stringify({ instanceId, modules, http: this.http, version, startedAt: this.startedAt });
     return this.client!.publishAsync(this.presenceTopic, payload, { qos: 1, retain: true });
   }
 
-  private connected(client: MqttClient): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        client.off('connect', onConnect);
-        const hint = 'check the broker or set --mqtt-url / CLEAVE_MQTT_URL';
-        reject(new CleaveError('UNAVAILABLE', `cannot reach MQTT broker ${this.options.url} within ${connectTimeoutMs / 1000} s: ${hint}`));
-      }, connectTimeoutMs);
-      const onError = (err: Error & { code?: unknown }) => {
-        if (typeof err.code !== 'number') return;
-        clearTimeout(timer);
-        client.off('connect', onConnect);
-        client.off('error', onError);
-        if (unsupportedProtocol.has(err.code) && this.v5) reject(new UnsupportedProtocol());
-        else reject(new CleaveError('UNAVAILABLE', `MQTT broker ${this.options.url} refused the connection: ${err.message}`));
-      };
-      const onConnect = () => {
-        clearTimeout(timer);
-        client.off('error', onError);
-        resolve();
-      };
-      client.once('connect', onConnect);
-      client.on('error', onError);
-    });
-  }
-
-  private backoff(): void {
-    if (!this.client) return;
-    this.attempts += 1;
-    const ceiling = Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(this.attempts - 1, 16));
-    this.client.options.reconnectPeriod = Math.round(ceiling * (0.5 + Math.random() * 0.5));
-  }
-
-  private receive(topic: string, message: Buffer, packet: IPublishPacket, done: AckCallback): void {
+  private receive(packet: IPublishPacket, ack: PendingAck): void {
+    const { topic } = packet;
+    const message = packet.payload as Buffer;
     const rest = topic.startsWith(this.prefix) ? topic.slice(this.prefix.length) : '';
-    if (rest.startsWith('evt/')) return this.deliverEvent(topic, message, packet, done);
-    done();
+    if (rest.startsWith('evt/')) return this.deliverEvent(packet, ack);
+    ack.done();
     if (rest.startsWith('rep/')) this.deliverReply(message);
     else if (rest.startsWith('req/')) void this.handleRequest(topic, message);
     else if (rest.startsWith('presence/')) this.updatePresence(rest.slice('presence/'.length), message);
   }
 
-  private deliverEvent(topic: string, message: Buffer, packet: IPublishPacket, done: AckCallback): void {
-    const { log } = this.options;
-    const intakes = this.intakesOf(topic, packet);
-    const event = this.parse<Envelope>(message, topic);
-    if (!intakes.length || !event) return done();
-    intakes
-      .reduce((previous, intake) => previous.then(() => intake([{ ...event, data: copyJson(event.data) }])), Promise.resolve())
-      .then(
-      () => done(),
-      (err: unknown) => {
-        log.error({ err, event: event.id, topic }, 'event intake failed; reconnecting so the broker redelivers it');
-        this.client?.stream.destroy();
-      },
-    );
+  /** Queues an event for each intake it is for; it is acknowledged once every one of them stored it. */
+  private deliverEvent(packet: IPublishPacket, ack: PendingAck): void {
+    const intakes = this.intakesOf(packet);
+    const event = this.parse<Envelope>(packet.payload as Buffer, packet.topic);
+    if (!intakes.length || !event) return ack.done();
+    const shared = shareAck(ack, intakes.length);
+    for (const { queue } of intakes) queue.push({ ...event, data: copyJson(event.data) }, shared);
   }
 
-  private intakesOf(topic: string, packet: IPublishPacket): EventIntake[] {
-    if (!this.v5) return this.intakes.filter((i) => i.topic === topic).map((i) => i.intake);
+  private intakesOf(packet: IPublishPacket): Intake[] {
+    if (!this.v5) return this.intakes.filter((i) => i.topic === packet.topic);
     const ids = packet.properties?.subscriptionIdentifier ?? [];
-    return (Array.isArray(ids) ? ids : [ids]).map((id) => this.intakes[id - 1]?.intake).filter((i) => i !== undefined);
+    return (Array.isArray(ids) ? ids : [ids]).map((id) => this.intakes[id - 1]).filter((i) => i !== undefined);
   }
 
   private deliverReply(message: Buffer): void {
@@ -353,13 +325,11 @@ export class MqttTransport implements Transport {
   }
 
   private updatePresence(instanceId: string, message: Buffer): void {
-    const info = parsePresence(instanceId, message);
+    const info = this.presence.update(instanceId, message);
     if (!info) {
       if (message.length) this.options.log.warn({ topic: `presence/${instanceId}` }, 'dropped a malformed MQTT message');
-      this.presence.delete(instanceId);
       return;
     }
-    this.presence.set(instanceId, info);
     const twins = this.v5 || instanceId === this.options.instanceId ? [] : info.modules.filter((m) => this.modules().includes(m));
     if (twins.length) {
       this.options.log.warn({ instance: instanceId, modules: twins }, 'another instance hosts the same modules, but an MQTT 3.1.1 broker cannot share their messages: both will handle them; use an MQTT 5 broker for replicas');
@@ -375,6 +345,3 @@ export class MqttTransport implements Transport {
     }
   }
 }
-
-/** The broker refused MQTT 5: the transport connects again with 3.1.1. */
-class UnsupportedProtocol extends Error {}

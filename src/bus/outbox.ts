@@ -5,7 +5,7 @@ import type { Envelope } from './envelope.js';
 import type { Transport } from './transport.js';
 import { Pump } from './pump.js';
 
-const batchSize = 256;
+const batchSize = 1000;
 
 const insertChunk = 200;
 

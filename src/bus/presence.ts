@@ -64,3 +64,34 @@ export async function readPresence(url: string, namespace: string, timeoutMs = 5
   }
   return [...found.values()].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
 }
+
+/** The live instances one process knows of, kept from the presence messages it receives. */
+export class PresenceBook {
+  private readonly known = new Map<string, InstanceInfo>();
+
+  /** Records a presence message; returns the instance, or undefined when it left or the message is malformed. */
+  update(instanceId: string, payload: Buffer): InstanceInfo | undefined {
+    const info = parsePresence(instanceId, payload);
+    if (info) this.known.set(instanceId, info);
+    else this.known.delete(instanceId);
+    return info;
+  }
+
+  has(instanceId: string): boolean {
+    return this.known.has(instanceId);
+  }
+
+  /** True when some live instance serves `module`. */
+  hosts(module: string): boolean {
+    for (const info of this.known.values()) if (info.modules.includes(module)) return true;
+    return false;
+  }
+
+  list(): InstanceInfo[] {
+    return [...this.known.values()].map((info) => ({ ...info, modules: [...info.modules] }));
+  }
+
+  clear(): void {
+    this.known.clear();
+  }
+}

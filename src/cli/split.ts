@@ -23,10 +23,12 @@ export async function runSplit(argv: GlobalArgs, { config, selected }: Resolved,
   const url = broker?.url ?? config.bus.mqtt.url;
   say(broker ? `bus: embedded MQTT broker at ${url} (one replica per module)` : 'bus: the MQTT broker given by bus.mqtt.url');
   const tag = `${hostname()}-split-${config.http.port}`;
+  // With an external device broker, the module that registers devices provisions their credentials into it.
+  const edgeUrl: Record<string, string> = config.edge.broker === 'external' ? { CLEAVE_EDGE_URL: config.edge.url } : {};
   const children: ChildSpec[] = [
     ...selected.map(({ contract: { name } }) => ({
       name,
-      env: { CLEAVE_MQTT_URL: url },
+      env: { CLEAVE_MQTT_URL: url, ...edgeUrl },
       args: [...passThrough(argv, [...setForAll, ...gatewayOnly]), '--modules', name, '--bus', 'mqtt', '--instance', `${tag}-${name}`, '--http-port', '0', '--edge', 'off'],
     })),
     {
@@ -41,7 +43,6 @@ export async function runSplit(argv: GlobalArgs, { config, selected }: Resolved,
     graceMs,
     onReady: (http) => say(`ready: ${children.length} processes; HTTP at ${http.gateway} (gateway)`),
   });
-  say(`starting ${children.map((child) => child.name).join(', ')}`);
   supervisor.start();
   return {
     async stop() {

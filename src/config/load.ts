@@ -173,6 +173,8 @@ function findProblems(values: CleaveConfig, sources: Map<string, Source>): strin
   }
   if (values.edge?.broker === 'external' && values.edge.url === '') {
     problems.push('config key "edge.url" is empty: must be set when edge.broker is "external"');
+  } else if (values.edge?.broker === 'external' && !/^[a-z]+:\/\/[^/@:]+:[^/@]+@/i.test(values.edge.url)) {
+    problems.push('config key "edge.url" has no user and password: name the broker\'s dynamic-security admin, e.g. mqtt://admin:password@broker:1883');
   }
   return problems;
 }

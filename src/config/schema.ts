@@ -218,7 +218,7 @@ export const schema = {
       },
     },
     url: {
-      doc: 'URL of the external edge broker; required when edge.broker is external.',
+      doc: 'URL of the external edge broker with its dynamic-security admin, e.g. mqtt://admin:password@broker:1883; required when edge.broker is external. Device credentials are provisioned there whenever it is set (also with edge.broker off).',
       format: 'cleave-url', protocols: MQTT_PROTOCOLS, allowEmpty: true, default: '', env: 'CLEAVE_EDGE_URL',
       sensitive: true,
     },

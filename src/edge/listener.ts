@@ -6,13 +6,16 @@ import type { CleaveConfig } from '../config/schema.js';
 import { CleaveError } from '../errors.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { Metrics } from '../observability/metrics.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './embedded.js';
+import { brokerUser, DynsecCredentials, dynsecClient } from './credentials.js';
+import { brokerName } from './dynsec.js';
+import { startEmbeddedBroker } from './embedded.js';
+import { startExternalBroker, type ExternalBroker } from './external.js';
 import { EdgeGateway, type EdgeProviders } from './gateway.js';
 
-/** The edge listener of a host: the embedded broker and its gateway to the modules. */
+/** The edge listener of a host: the embedded broker, or the ingest from an external one, and its gateway to the modules. */
 export interface EdgeListener {
-  /** TCP port of the embedded broker. */
-  port: number;
+  /** TCP port of the embedded broker; none with an external broker. */
+  port?: number;
   close(): Promise<void>;
 }
 
@@ -26,11 +29,7 @@ function provider(modules: ModuleDefinition[], capability: Capability): { module
   return { module: found.contract.name, operation: found.provides![capability]! };
 }
 
-/**
- * Starts the edge listener named by config `edge.broker`: `embedded` runs the aedes broker on `edge.port`
- * (and MQTT over WebSocket at `/mqtt` of the HTTP server); `off` runs nothing.
- */
-export async function startEdge(options: {
+export interface EdgeOptions {
   config: CleaveConfig;
   modules: ModuleDefinition[];
   /** Names of the modules this host runs. */
@@ -39,12 +38,18 @@ export async function startEdge(options: {
   http?: HttpServer;
   log: Logger;
   metrics: Metrics;
-}): Promise<EdgeListener | undefined> {
+  /** The host's instance id: names its session on an external broker. */
+  instanceId: string;
+}
+
+/**
+ * Starts the edge listener named by config `edge.broker`: `embedded` runs the aedes broker on `edge.port`
+ * (and MQTT over WebSocket at `/mqtt` of the HTTP server); `external` ingests from the MQTT 5 broker at
+ * `edge.url` (Mosquitto with dynamic security); `off` runs nothing.
+ */
+export async function startEdge(options: EdgeOptions): Promise<EdgeListener | undefined> {
   const { config, modules, bus, log, metrics } = options;
   if (config.edge.broker === 'off') return undefined;
-  if (config.edge.broker === 'external') {
-    throw new CleaveError('UNAVAILABLE', 'the external edge broker is not available yet in this build; use --edge embedded or --edge off');
-  }
   const providers: EdgeProviders = {
     deviceAuth: provider(modules, 'deviceAuth'),
     devicePresence: provider(modules, 'devicePresence'),
@@ -55,7 +60,7 @@ export async function startEdge(options: {
     log.warn({ missing }, `edge broker not started: it needs ${missing.join(' and ')} in this process on the in-process bus (add them to --modules, or use --edge off)`);
     return undefined;
   }
-  let broker: EmbeddedBroker | undefined;
+  let send: ((topic: string, payload: string) => void) | undefined;
   const gateway = new EdgeGateway({
     bus,
     providers,
@@ -63,16 +68,38 @@ export async function startEdge(options: {
     metrics,
     maxPayloadBytes: config.edge.maxPayloadBytes,
     batch: config.edge.batch,
-    sendToDevice: (topic, payload) => broker?.sendToDevice(topic, payload),
+    sendToDevice: (topic, payload) => send?.(topic, payload),
   });
-  broker = await startEmbeddedBroker({ gateway, port: config.edge.port, host: config.edge.host, http: options.http, log, metrics });
+  if (config.edge.broker === 'external') {
+    const external = await startExternal(gateway, options);
+    send = external.sendToDevice;
+    return { close: () => external.close() };
+  }
+  const broker = await startEmbeddedBroker({ gateway, port: config.edge.port, host: config.edge.host, http: options.http, log, metrics });
+  send = broker.sendToDevice;
   const revoker = modules.find((m) => m.provides?.deviceRevoked);
   if (revoker) {
     const close = async (events: Envelope[]) => {
-      for (const event of events) broker?.disconnect((event.data as { id: string }).id);
+      for (const event of events) broker.disconnect((event.data as { id: string }).id);
     };
     bus.transport.subscribe('edge', revoker.contract.name, revoker.provides!.deviceRevoked!, close);
   }
   log.info({ port: broker.port, websocket: options.http ? '/mqtt' : undefined }, 'edge broker is listening');
-  return { port: broker.port, close: () => broker!.close() };
+  return { port: broker.port, close: () => broker.close() };
+}
+
+/** Grants Cleave's user its role in the broker, then ingests through a shared subscription. */
+async function startExternal(gateway: EdgeGateway, options: EdgeOptions): Promise<ExternalBroker> {
+  const { config, instanceId, log } = options;
+  const url = config.edge.url;
+  const credentials = new DynsecCredentials(dynsecClient(url, { instanceId, log }));
+  try {
+    await credentials.grantEdgeRole(brokerUser(url)!);
+  } finally {
+    await credentials.close();
+  }
+  const receiveMaximum = 2 * config.edge.batch.maxMessages;
+  const broker = await startExternalBroker({ gateway, url, clientId: `cleave-edge-${instanceId}`, receiveMaximum, log });
+  log.info({ broker: brokerName(url) }, 'ingesting from the external device broker');
+  return broker;
 }

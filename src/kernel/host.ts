@@ -15,6 +15,7 @@ import { createHttpApp } from '../http/app.js';
 import { listen, type HttpServer } from '../http/server.js';
 import { createTokenVerifier } from '../http/token-verifier.js';
 import { startEdge, type EdgeListener } from '../edge/listener.js';
+import { createDeviceCredentials } from '../edge/credentials.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
 import type { ModuleDefinition } from './module.js';
@@ -46,12 +47,14 @@ export class Host {
   private readonly stores = new Map<string, Knex>();
   private http: HttpServer | undefined;
   private edge: EdgeListener | undefined;
+  private readonly deviceCredentials: ReturnType<typeof createDeviceCredentials>;
   private phase: Phase = 'starting';
 
   private constructor(private readonly options: HostOptions) {
     const { config } = options;
     this.instanceId = instanceIdOf(config);
     this.log = options.log ?? createLogger(config.log.level, { instance: this.instanceId });
+    this.deviceCredentials = createDeviceCredentials(config, { instanceId: this.instanceId, log: this.log.child({ component: 'dynsec' }) });
     this.bus = new Bus({
       transport: this.createTransport(),
       contracts: options.modules.map((m) => m.contract),
@@ -112,6 +115,7 @@ export class Host {
         instanceId: this.instanceId,
         relay: config.bus.outbox.relay,
         retry: config.bus.retry,
+        deviceCredentials: this.deviceCredentials,
       });
       this.runtimes.push(runtime);
       runtime.connect();
@@ -120,7 +124,7 @@ export class Host {
     for (const runtime of this.runtimes) await runtime.start();
     await this.startHttp(config.http.gateway ? modules : selected);
     await this.bus.transport.advertise?.(this.url);
-    this.edge = await startEdge({ config, modules, hosted: this.hosted, bus: this.bus, http: this.http?.server, log: this.log.child({ component: 'edge' }), metrics: this.metrics });
+    this.edge = await startEdge({ config, modules, hosted: this.hosted, bus: this.bus, http: this.http?.server, log: this.log.child({ component: 'edge' }), metrics: this.metrics, instanceId: this.instanceId });
     this.phase = 'ready';
     this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, http: this.url, edge: this.edgePort }, 'cleave is ready');
   }
@@ -200,6 +204,7 @@ export class Host {
       await runtime.stop().catch((err) => this.log.error({ err, module: runtime.name }, 'module did not stop cleanly'));
     }
     await this.bus.transport.stop();
+    await this.deviceCredentials.close();
     for (const db of this.stores.values()) await db.destroy();
     this.phase = 'stopped';
     this.log.info('cleave stopped');

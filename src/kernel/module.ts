@@ -8,6 +8,18 @@ import type { Envelope, Principal } from '../bus/envelope.js';
 export const roles = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof roles)[number];
 
+/**
+ * Device credentials kept in an external device broker. A no-op unless the host runs with
+ * `edge.broker = external`; there it provisions Mosquitto through its dynamic-security plugin.
+ * Both methods are idempotent and fail with `UNAVAILABLE` when the broker does not confirm.
+ */
+export interface DeviceCredentials {
+  /** Lets the device connect with this secret (creating it in the broker, or replacing its old secret). */
+  set(deviceId: string, secret: string): Promise<void>;
+  /** Removes the device from the broker, which also closes its live connection. */
+  revoke(deviceId: string): Promise<void>;
+}
+
 /** What the kernel registers in every module's container. */
 export interface KernelDeps {
   /** The module's own store (knex): its SQLite file or Postgres schema. */
@@ -19,6 +31,8 @@ export interface KernelDeps {
   moduleName: string;
   /** A clock, replaceable in tests. */
   clock: () => Date;
+  /** Device credentials in the external device broker, if any. */
+  deviceCredentials: DeviceCredentials;
 }
 
 /** Writes done in one transaction of the module's store; `publish` puts an event in the outbox of that transaction. */

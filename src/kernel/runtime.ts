@@ -9,7 +9,7 @@ import { assertValid } from '../contract/validate.js';
 import type { Contract } from '../contract/contract.js';
 import type { Metrics } from '../observability/metrics.js';
 import { EventCallContext, MessageCallContext, type ContextHost } from './context.js';
-import type { ModuleDefinition } from './module.js';
+import type { DeviceCredentials, ModuleDefinition } from './module.js';
 
 export interface RuntimeOptions {
   bus: Bus;
@@ -22,6 +22,8 @@ export interface RuntimeOptions {
   instanceId: string;
   relay: boolean;
   retry: { maxAttempts: number; baseDelayMs: number };
+  /** Device credentials in the external device broker (a no-op without one). */
+  deviceCredentials: DeviceCredentials;
 }
 
 /**
@@ -108,6 +110,7 @@ export class ModuleRuntime implements ContextHost {
       config: asValue(config),
       moduleName: asValue(this.contract.name),
       clock: asValue(() => new Date()),
+      deviceCredentials: asValue(this.options.deviceCredentials),
     });
     for (const [name, resolver] of Object.entries(this.definition.register ?? {})) {
       scope.register(name, scoped(resolver));

@@ -55,6 +55,7 @@ export class Child {
       detached: true,
     });
     this.process = child;
+    if (child.pid !== undefined) this.options.say(`${this.spec.name} started (pid ${child.pid})`);
     const prefix = `[${this.spec.name}]`.padEnd(this.options.prefixWidth + 2);
     const stdout = createInterface({ input: child.stdout! });
     stdout.on('line', (line) => {

@@ -25,7 +25,8 @@ function binary(): string {
   return which || '/usr/sbin/mosquitto';
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on the loopback address right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -35,6 +36,15 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Creates the plugin's JSON with its admin (`mosquitto_ctrl dynsec init`) and returns the config lines. */
+function dynsecConfig(dir: string, { admin, password }: { admin: string; password: string }): string {
+  const file = join(dir, 'dynamic-security.json');
+  const init = spawnSync('mosquitto_ctrl', ['dynsec', 'init', file, admin, password], { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`mosquitto_ctrl dynsec init failed: ${init.stderr || init.stdout}`);
+  chmodSync(file, 0o644);
+  return `plugin /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so\nplugin_opt_config_file ${file}`;
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -48,14 +58,17 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Starts Mosquitto on a free local port with settings sized for the bus; waits until it accepts connections. */
-export async function startMosquitto(options: { persistence?: boolean } = {}): Promise<Mosquitto> {
+/**
+ * Starts Mosquitto on a free local port with settings sized for the bus; waits until it accepts connections.
+ * With `dynsec`, anonymous clients are refused and the dynamic-security plugin runs with that admin.
+ */
+export async function startMosquitto(options: { persistence?: boolean; dynsec?: { admin: string; password: string } } = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'cleave-mosquitto-'));
   chmodSync(dir, 0o755);
   const port = await freePort();
   const lines = [
     `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
+    options.dynsec ? dynsecConfig(dir, options.dynsec) : 'allow_anonymous true',
     'set_tcp_nodelay true',
     'max_inflight_messages 0',
     'max_queued_messages 100000',

@@ -43,14 +43,44 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates a fresh database and returns its URL and a function that drops it. */
+/**
+ * At most this many databases of one test file exist at once: the tests of a file run side by side, and each
+ * host holds a pool per module, so without a bound they exhaust the server's 100 connections.
+ */
+const maxDatabases = 4;
+let open = 0;
+const waiting: Array<() => void> = [];
+
+async function slot(): Promise<() => void> {
+  if (open >= maxDatabases) await new Promise<void>((resolve) => waiting.push(resolve));
+  else open += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const next = waiting.shift();
+    if (next) next();
+    else open -= 1;
+  };
+}
+
+/** Creates a fresh database and returns its URL and a function that drops it (waiting while others are in use). */
 export async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const release = await slot();
   const name = `cleave_test_${randomBytes(6).toString('hex')}`;
-  await admin((client) => client.query(`create database ${name}`));
+  try {
+    await admin((client) => client.query(`create database ${name}`));
+  } catch (err) {
+    release();
+    throw err;
+  }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => admin((client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+    drop: () => admin((client) => client.query(`drop database if exists ${name} with (force)`)).then(release, (err: unknown) => {
+      release();
+      throw err;
+    }),
   };
 }

@@ -1,4 +1,4 @@
-import { conflict } from '../../../src/index.js';
+import { conflict, type DeviceCredentials } from '../../../src/index.js';
 import type { Device } from '../contract.js';
 import { isUniqueViolation, type Registry } from '../store.js';
 import type { Handler } from '../handler.js';
@@ -7,12 +7,13 @@ import { hashSecret, newDeviceId, newSecret } from '../secrets.js';
 interface Deps {
   registry: Registry;
   clock: () => Date;
+  deviceCredentials: DeviceCredentials;
 }
 
 const idTaken = () => conflict('a device with this id exists or existed; ids are never reused');
 
 export const registerDevice =
-  ({ registry, clock }: Deps): Handler<'registerDevice'> =>
+  ({ registry, clock, deviceCredentials }: Deps): Handler<'registerDevice'> =>
   async (input, ctx) => {
     const id = input.id ?? newDeviceId();
     if (await registry.idTaken(id)) throw idTaken();
@@ -26,12 +27,17 @@ export const registerDevice =
     };
     const secret = newSecret();
     const secretHash = await hashSecret(secret);
+    let provisioned = false;
     try {
+      // The broker learns the secret inside the transaction: if it cannot, nothing is registered.
       await ctx.transaction(async (tx) => {
         await registry.insert(tx.db, { ...device, secretHash });
         await tx.publish('deviceRegistered', { id, name: device.name, labels: device.labels });
+        await deviceCredentials.set(id, secret);
+        provisioned = true;
       });
     } catch (err) {
+      if (provisioned) await deviceCredentials.revoke(id).catch(() => undefined);
       throw isUniqueViolation(err) ? idTaken() : err;
     }
     return { ...device, secret };

@@ -1,16 +1,17 @@
-import { notFound } from '../../../src/index.js';
+import { notFound, type DeviceCredentials } from '../../../src/index.js';
 import type { Registry } from '../store.js';
 import type { Handler } from '../handler.js';
 import { hashSecret, newSecret } from '../secrets.js';
 
 export const rotateSecret =
-  ({ registry }: { registry: Registry }): Handler<'rotateSecret'> =>
+  ({ registry, deviceCredentials }: { registry: Registry; deviceCredentials: DeviceCredentials }): Handler<'rotateSecret'> =>
   async ({ id }, ctx) => {
     const secret = newSecret();
     const secretHash = await hashSecret(secret);
     await ctx.transaction(async (tx) => {
       if (!(await registry.replaceSecretHash(tx.db, id, secretHash))) throw notFound('device');
       await tx.publish('deviceSecretRotated', { id });
+      await deviceCredentials.set(id, secret);
     });
     return { id, secret };
   };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';
 import { CleaveError } from '../src/errors.js';
 import { listDeadLetters, replayDeadLetters } from '../src/bus/dead-letters.js';
@@ -7,25 +8,41 @@ import { ledgerContract } from './fixtures/modules/ledger/contract.js';
 import audit, { makeAudit } from './fixtures/modules/audit/index.js';
 import { auditContract } from './fixtures/modules/audit/contract.js';
 import { eventually, startTestHost, type TestHost } from './support/host.js';
+import { mosquittoAvailable, startMosquitto, type Mosquitto } from './support/mosquitto.js';
 import { createDatabase, postgresAvailable } from './support/postgres.js';
 
 const fixtures = [ledger, audit];
 
 const stores = (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
+const transports = mosquittoAvailable() ? ['inproc', 'mqtt'] : ['inproc'];
+if (transports.length === 1) console.log('bus rules over MQTT skipped: install mosquitto');
+let broker: Mosquitto | undefined;
+test.before(async () => {
+  if (transports.includes('mqtt')) broker = await startMosquitto();
+});
+test.after.always(async () => {
+  await broker?.stop();
+});
 
-/** Registers one scenario per store: SQLite files, and PostgreSQL with a schema per module when it is there. */
+/**
+ * Registers one scenario per bus transport and store: the in-process bus and the MQTT bus (events through a
+ * Mosquitto broker, each test in its own namespace); SQLite files, and PostgreSQL with a schema per module.
+ */
 function scenario(title: string, run: (t: ExecutionContext, host: TestHost) => Promise<void>, config: Record<string, unknown> = {}, modules = fixtures) {
-  for (const store of stores) {
-    test(`[${store}] ${title}`, async (t) => {
-      const database = store === 'postgres' ? await createDatabase() : undefined;
-      const host = await startTestHost({ modules, config: { ...config, ...(database ? { 'db.url': database.url } : {}) } });
-      try {
-        await run(t, host);
-      } finally {
-        await host.stop();
-        await database?.drop();
-      }
-    });
+  for (const transport of transports) {
+    for (const store of stores) {
+      test(`[${transport}, ${store}] ${title}`, async (t) => {
+        const database = store === 'postgres' ? await createDatabase() : undefined;
+        const bus = transport === 'mqtt' ? { 'bus.transport': 'mqtt', 'bus.mqtt.url': broker!.url, 'bus.namespace': `t${randomBytes(4).toString('hex')}` } : {};
+        const host = await startTestHost({ modules, config: { ...config, ...bus, ...(database ? { 'db.url': database.url } : {}) } });
+        try {
+          await run(t, host);
+        } finally {
+          await host.stop();
+          await database?.drop();
+        }
+      });
+    }
   }
 }
 

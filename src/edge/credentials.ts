@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CleaveConfig } from '../config/schema.js';
+import { CleaveError } from '../errors.js';
+import type { DeviceCredentials } from '../kernel/module.js';
+import { DynsecClient, splitCredentials, type DynsecResponse } from './dynsec.js';
+import { topicRoot } from './topics.js';
+
+/** The dynamic-security role of one device. */
+export const deviceRole = (deviceId: string) => `device-${deviceId}`;
+/** The role Cleave grants the user of `edge.url`: read every device topic, report to devices. */
+export const edgeRole = 'cleave-edge';
+
+const allow = (acltype: string, topic: string) => ({ acltype, topic, allow: true });
+
+/** A device publishes only in its own tree and subscribes only to what Cleave sends it. */
+const deviceAcls = (deviceId: string) => [
+  allow('publishClientSend', `${topicRoot}/${deviceId}/#`),
+  allow('subscribePattern', `${topicRoot}/${deviceId}/errors`),
+  allow('subscribePattern', `${topicRoot}/${deviceId}/commands/#`),
+];
+
+const edgeAcls = [
+  allow('subscribePattern', `${topicRoot}/#`),
+  allow('publishClientReceive', `${topicRoot}/#`),
+  allow('publishClientSend', `${topicRoot}/+/errors`),
+  allow('publishClientSend', `${topicRoot}/+/commands/#`),
+];
+
+/**
+ * Device credentials kept in Mosquitto by its dynamic-security plugin: per device a client (username and
+ * client id = device id, password = secret) holding the role `device-<id>`.
+ */
+export class DynsecCredentials implements DeviceCredentials {
+  constructor(private readonly dynsec: DynsecClient) {}
+
+  async set(deviceId: string, secret: string): Promise<void> {
+    const rolename = deviceRole(deviceId);
+    const [role, client] = await this.dynsec.run([
+      { command: 'createRole', rolename, acls: deviceAcls(deviceId) },
+      { command: 'createClient', username: deviceId, clientid: deviceId, password: secret, roles: [{ rolename }] },
+    ]);
+    this.check(role, 'Role already exists');
+    if (client.error !== 'Client already exists') return this.check(client);
+    const [existing] = await this.dynsec.run([{ command: 'getClient', username: deviceId }]);
+    if (!this.holds(existing, rolename)) {
+      await this.dynsec.run([{ command: 'deleteRole', rolename }]).catch(() => undefined);
+      throw new CleaveError('CONFLICT', `the device broker has a user "${deviceId}" that is not a Cleave device; choose another device id`);
+    }
+    // Mosquitto closes the device's live connections when its password changes.
+    const [password] = await this.dynsec.run([{ command: 'setClientPassword', username: deviceId, password: secret }]);
+    this.check(password);
+  }
+
+  async revoke(deviceId: string): Promise<void> {
+    // Deleting the client also closes its live connections.
+    const [client, role] = await this.dynsec.run([
+      { command: 'deleteClient', username: deviceId },
+      { command: 'deleteRole', rolename: deviceRole(deviceId) },
+    ]);
+    this.check(client, 'Client not found');
+    this.check(role, 'Role not found');
+  }
+
+  /**
+   * Makes sure `username` holds the `cleave-edge` role. Granting it makes Mosquitto disconnect that user's
+   * connections (this one too, before it answers), so it is done once, when missing, and checked afterwards.
+   */
+  async grantEdgeRole(username: string): Promise<void> {
+    const [role, before] = await this.dynsec.run([
+      { command: 'createRole', rolename: edgeRole, acls: edgeAcls },
+      { command: 'getClient', username },
+    ]);
+    this.check(role, 'Role already exists');
+    if (this.holds(before, edgeRole)) return;
+    await this.dynsec.runAndBeDisconnected([{ command: 'addClientRole', username, rolename: edgeRole }]);
+    const [after] = await this.dynsec.run([{ command: 'getClient', username }]);
+    if (!this.holds(after, edgeRole)) throw this.dynsec.unavailable(`did not grant the role "${edgeRole}" to "${username}": ${after.error ?? 'no reason given'}`);
+  }
+
+  close(): Promise<void> {
+    return this.dynsec.close();
+  }
+
+  private holds(response: DynsecResponse, rolename: string): boolean {
+    this.check(response);
+    const roles = (response.data as { client?: { roles?: Array<{ rolename: string }> } } | undefined)?.client?.roles ?? [];
+    return roles.some((role) => role.rolename === rolename);
+  }
+
+  /** Throws UNAVAILABLE naming the broker unless the command succeeded or failed only with `tolerated`. */
+  private check(response: DynsecResponse, tolerated?: string): void {
+    if (response.error && response.error !== tolerated) throw this.dynsec.unavailable(`refused ${response.command}: ${response.error}`);
+  }
+}
+
+/** The host's device credentials: the dynamic-security client when `edge.url` names an external broker, else a no-op. */
+export function createDeviceCredentials(
+  config: CleaveConfig,
+  options: { instanceId: string; log: Logger },
+): DeviceCredentials & { close(): Promise<void> } {
+  // A process that does not ingest (`--edge off`) still provisions when it knows the external broker's URL:
+  // in a split deployment the devices module runs apart from the edge listener.
+  if (config.edge.broker === 'embedded' || !config.edge.url) return { set: async () => undefined, revoke: async () => undefined, close: async () => undefined };
+  return new DynsecCredentials(dynsecClient(config.edge.url, options));
+}
+
+/** A dynamic-security client of the broker at `url`, with a client id of its own. */
+export function dynsecClient(url: string, options: { instanceId: string; log: Logger }): DynsecClient {
+  const clientId = `cleave-dynsec-${options.instanceId}-${randomBytes(3).toString('hex')}`;
+  return new DynsecClient({ url, clientId, log: options.log });
+}
+
+/** The user named in a broker URL, who administers dynamic security and runs the ingest. */
+export const brokerUser = (url: string) => splitCredentials(url).username;

@@ -1,0 +1,70 @@
+import type { MqttClient } from 'mqtt';
+import { CleaveError } from '../errors.js';
+
+/** The broker refused the CONNECT; `code` is its CONNACK code (1 or 132: it does not speak that protocol). */
+export class ConnectRefused extends CleaveError {
+  constructor(
+    readonly returnCode: number,
+    message: string,
+  ) {
+    super('UNAVAILABLE', message);
+  }
+
+  /** True when the broker does not speak the MQTT version asked for (3.1.1 code 1, MQTT 5 code 0x84). */
+  get unsupportedProtocol(): boolean {
+    return this.returnCode === 1 || this.returnCode === 132;
+  }
+}
+
+/**
+ * Waits for the first CONNACK. Rejects with `ConnectRefused` when the broker refuses, or with UNAVAILABLE naming
+ * the broker and `hint` (where to set its URL) when it does not answer within `timeoutMs`.
+ */
+export function untilConnected(client: MqttClient, options: { name: string; hint: string; timeoutMs: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      clearTimeout(timer);
+      client.off('connect', onConnect);
+      client.off('error', onError);
+      if (error) reject(error);
+      else resolve();
+    };
+    const timer = setTimeout(() => {
+      settle(new CleaveError('UNAVAILABLE', `cannot reach ${options.name} within ${options.timeoutMs / 1000} s: ${options.hint}`));
+    }, options.timeoutMs);
+    const onConnect = () => settle();
+    const onError = (err: Error & { code?: unknown }) => {
+      if (typeof err.code === 'number') settle(new ConnectRefused(err.code, `${options.name} refused the connection: ${err.message}; ${options.hint}`));
+    };
+    client.on('connect', onConnect);
+    client.on('error', onError);
+  });
+}
+
+/**
+ * Replaces mqtt.js' fixed reconnect period with exponential backoff and full jitter, turns Nagle's algorithm
+ * off on every connection (mqtt.js leaves it on: a request/reply then stalls ~40 ms on delayed ACKs), and calls
+ * `onConnect` with whether the connection is a reconnect.
+ */
+export function manageConnection(
+  client: MqttClient,
+  onConnect: (reconnect: boolean) => void = () => undefined,
+  backoff = { baseMs: 200, maxMs: 10_000 },
+): void {
+  let attempts = 0;
+  const retry = () => {
+    attempts += 1;
+    const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(attempts - 1, 16));
+    client.options.reconnectPeriod = Math.round(ceiling * (0.5 + Math.random() * 0.5));
+  };
+  client.options.reconnectPeriod = backoff.baseMs;
+  client.on('offline', retry);
+  client.on('reconnect', retry);
+  client.on('connect', () => {
+    (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
+    const reconnect = attempts > 0;
+    attempts = 0;
+    client.options.reconnectPeriod = backoff.baseMs;
+    onConnect(reconnect);
+  });
+}

@@ -1,0 +1,100 @@
+import mqtt from 'mqtt';
+import { closed, getJson, registerDevice } from './support/devices.js';
+import type { TestHost } from './support/host.js';
+import type { Mosquitto } from './support/mosquitto.js';
+import { api, connectTo, dynsec, external, publishReading, readingsOf, refusal, storedValues, withExternal, type Device } from './support/external-broker.js';
+
+external('when a device connects with a wrong secret or an unknown id, then the broker refuses it at CONNECT', async (t) => {
+  await withExternal(async (host, mosquitto) => {
+    const device = await registerDevice(host);
+    t.is(await refusal(mosquitto, { id: device.id, secret: 'wrong' }), 5);
+    t.is(await refusal(mosquitto, { id: 'no-such-device', secret: device.secret }), 5);
+    t.is(await refusal(mosquitto, device), undefined);
+  });
+});
+
+external('when a device secret is rotated, then the old secret is refused and the new one works', async (t) => {
+  await withExternal(async (host, mosquitto) => {
+    const device = await registerDevice(host);
+    const live = await connectTo(mosquitto, device);
+    const res = await api(host, 'POST', `/api/devices/${device.id}/secret`);
+    t.is(res.status, 200);
+    const { secret } = (await res.json()) as { secret: string };
+    await closed(live);
+    t.is(await refusal(mosquitto, device), 5);
+    const client = await connectTo(mosquitto, { id: device.id, secret });
+    await publishReading(client, device.id, { temperature: 7 });
+    t.deepEqual(await storedValues(host, device.id, 1), [7]);
+    client.end(true);
+  });
+});
+
+external('when a device is decommissioned, then its live connection closes and it is refused afterwards', async (t) => {
+  await withExternal(async (host, mosquitto) => {
+    const device = await registerDevice(host);
+    const client = await connectTo(mosquitto, device);
+    const gone = closed(client);
+    t.is((await api(host, 'DELETE', `/api/devices/${device.id}`)).status, 204);
+    await gone;
+    t.is(await refusal(mosquitto, device), 5);
+  });
+});
+
+external('when a device publishes into another device\'s tree, then nothing reaches the other device', async (t) => {
+  await withExternal(async (host, mosquitto) => {
+    const [device, other] = [await registerDevice(host), await registerDevice(host)];
+    const client = await connectTo(mosquitto, device);
+    await publishReading(client, other.id, { temperature: 99 });
+    await client.publishAsync(`v1/devices/${other.id}/status`, JSON.stringify({ online: true }), { qos: 1 });
+    await publishReading(client, device.id, { marker: 1 });
+    await storedValues(host, device.id, 1);
+    t.deepEqual((await readingsOf(host, other.id)).readings, [], 'the marker published after it arrived; the forgery did not');
+    t.false((await getJson<{ online: boolean }>(host, `/api/devices/${other.id}`)).online);
+    client.end(true);
+  });
+});
+
+const connectAdmin = (broker: Mosquitto, password: string) =>
+  mqtt.connectAsync(broker.url, { username: dynsec.admin, password, protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000 });
+
+/** Changes the dynamic-security admin's password; Mosquitto then disconnects every admin connection, this one too. */
+async function changeAdminPassword(broker: Mosquitto, from: string, to: string): Promise<void> {
+  const admin = await connectAdmin(broker, from);
+  const gone = closed(admin);
+  admin.publish('$CONTROL/dynamic-security/v1', JSON.stringify({ commands: [{ command: 'setClientPassword', username: dynsec.admin, password: to }] }));
+  await gone;
+}
+
+const register = async (host: TestHost, id: string) =>
+  fetch(`${host.url}/api/devices`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await host.login()}` },
+    body: JSON.stringify({ id, name: 'late device' }),
+  });
+
+external('when the broker cannot provision a device, then registering fails with 503 naming the broker and nothing is registered', async (t) => {
+  await withExternal(async (host, mosquitto) => {
+    await changeAdminPassword(mosquitto, dynsec.password, 'changed-password');
+    const refused = await register(host, 'late-1');
+    t.is(refused.status, 503);
+    t.regex(((await refused.json()) as { detail: string }).detail, new RegExp(`device broker mqtt://127\\.0\\.0\\.1:${mosquitto.port}`));
+    t.is((await api(host, 'GET', '/api/devices/late-1')).status, 404);
+    await changeAdminPassword(mosquitto, 'changed-password', dynsec.password);
+    const registered = await register(host, 'late-1');
+    t.is(registered.status, 201);
+    const client = await connectTo(mosquitto, (await registered.json()) as Device);
+    await publishReading(client, 'late-1', { temperature: 4 });
+    t.deepEqual(await storedValues(host, 'late-1', 1), [4], 'the ingest reconnected too');
+    client.end(true);
+  });
+});
+
+external('when a device id names a broker user that is not a device, then registering is refused and that user keeps its password', async (t) => {
+  await withExternal(async (host, mosquitto) => {
+    const res = await register(host, dynsec.admin);
+    t.is(res.status, 409);
+    t.is((await api(host, 'GET', `/api/devices/${dynsec.admin}`)).status, 404);
+    (await connectAdmin(mosquitto, dynsec.password)).end(true);
+    t.pass('the admin still connects with its own password');
+  });
+});
