@@ -6,10 +6,11 @@ import { Bus } from '../src/bus/bus.js';
 import { envelope, type Envelope } from '../src/bus/envelope.js';
 import { MqttTransport } from '../src/bus/mqtt.js';
 import type { Reply } from '../src/bus/transport.js';
-import { conflict } from '../src/errors.js';
+import { conflict, type CleaveError } from '../src/errors.js';
 import { ledgerContract } from './fixtures/modules/ledger/contract.js';
 import { eventually } from './support/host.js';
 import { mosquittoAvailable, startMosquitto, type Mosquitto } from './support/mosquitto.js';
+import { tcpProxy } from './support/tcp-proxy.js';
 
 const logLines: string[] = [];
 const log = pino({ level: process.env.MQTT_TEST_LOG ?? 'warn' }, { write: (line: string) => void (process.env.MQTT_TEST_LOG ? process.stderr.write(line) : logLines.push(line)) });
@@ -20,6 +21,7 @@ function world(url: string) {
   const namespace = `t${randomBytes(4).toString('hex')}`;
   const started: MqttTransport[] = [];
   return {
+    namespace,
     prefix: `cleave/${namespace}/`,
     make: (instanceId: string) => new MqttTransport({ url, namespace, instanceId, log, version: 'test', consumed: () => true }),
     async start(transport: MqttTransport) {
@@ -171,7 +173,7 @@ if (!mosquittoAvailable()) {
     }
   });
 
-  test.serial('when an event is published while its consumer is offline, then it is delivered when the consumer comes back', async (t) => {
+  test.serial('when its only consumer stopped gracefully, then publishing fails (the event stays with the publisher) until the consumer is back', async (t) => {
     const w = world(broker.url);
     try {
       const got: string[] = [];
@@ -184,14 +186,45 @@ if (!mosquittoAvailable()) {
       await first.stop();
       const publisher = await w.start(w.make('ledger-1'));
       const message = envelope('ledger@ledger-1', 'ledger.recorded', { id: 'x' });
-      await publisher.publish('ledger', 'recorded', [message]);
-      await sleep(100);
-      t.deepEqual(got, []);
+
+      const error = await t.throwsAsync(publisher.publish('ledger', 'recorded', [message]));
+      t.is((error as CleaveError).code, 'UNAVAILABLE');
       await w.start(consumer());
-      await eventually(async () => (got.length ? true : undefined), 5000, 'the queued event');
+      await publisher.publish('ledger', 'recorded', [message]);
+      await eventually(async () => (got.length ? true : undefined), 5000, 'the event');
       t.deepEqual(got, [message.id]);
     } finally {
       await w.stopAll();
+    }
+  });
+
+  test.serial('when a consumer loses its connection without stopping, then events wait in its session until it is back', async (t) => {
+    const w = world(broker.url);
+    const proxy = await tcpProxy(broker.port);
+    try {
+      const got: string[] = [];
+      const consumer = () => {
+        const transport = new MqttTransport({ url: proxy.url, namespace: w.namespace, instanceId: 'audit-1', log, consumed: () => true });
+        transport.subscribe('audit', 'ledger', 'recorded', async (batch) => void got.push(...batch.map((m) => m.id)));
+        return transport;
+      };
+      const first = await w.start(consumer());
+      const publisher = await w.start(w.make('ledger-1'));
+      proxy.pause();
+      await sleep(100);
+      const message = envelope('ledger@ledger-1', 'ledger.recorded', { id: 'x' });
+      await publisher.publish('ledger', 'recorded', [message]);
+      await sleep(100);
+      t.deepEqual(got, []);
+
+      proxy.resume();
+
+      await eventually(async () => (got.length ? true : undefined), 15_000, 'the queued event');
+      t.deepEqual(got, [message.id]);
+      await first.stop();
+    } finally {
+      await w.stopAll();
+      await proxy.close();
     }
   });
 

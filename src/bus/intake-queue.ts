@@ -12,7 +12,7 @@ type Item = { event: Envelope; ack: PendingAck };
  */
 export class IntakeQueue {
   private queued: Item[] = [];
-  private running = false;
+  private running: Promise<void> | undefined;
 
   constructor(
     private readonly intake: EventIntake,
@@ -21,9 +21,12 @@ export class IntakeQueue {
 
   push(event: Envelope, ack: PendingAck): void {
     this.queued.push({ event, ack });
-    if (this.running) return;
-    this.running = true;
-    setImmediate(() => void this.drain());
+    this.running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+  }
+
+  /** Resolves once every event received so far was handed to the intake. */
+  async idle(): Promise<void> {
+    await this.running;
   }
 
   private async drain(): Promise<void> {
@@ -38,7 +41,7 @@ export class IntakeQueue {
         for (const item of batch) item.ack.failed();
       }
     }
-    this.running = false;
+    this.running = undefined;
   }
 }
 

@@ -61,6 +61,7 @@ export class MqttTransport implements Transport {
   private client?: MqttClient;
   private http?: string;
   private serving = false;
+  private withdrawn = false;
   private v5 = true;
   private readonly unrouted = new Set<number>();
   private stopping = false;
@@ -149,6 +150,7 @@ export class MqttTransport implements Transport {
 
   async start(): Promise<void> {
     this.stopping = false;
+    this.withdrawn = false;
     try {
       await this.connect();
     } catch (err) {
@@ -219,16 +221,30 @@ export class MqttTransport implements Transport {
     }
   }
 
+  /**
+   * Takes this instance out of the deployment before it stops: its presence is cleared and its request and
+   * event subscriptions dropped, so new work goes to other replicas, and events with no consumer left stay in
+   * the publishers' outboxes (rather than in this instance's session, where they would wait for it). Replies to
+   * its own calls still arrive, and what is in hand still finishes.
+   */
+  async withdraw(): Promise<void> {
+    const client = this.client;
+    this.serving = false;
+    if (!client?.connected || this.withdrawn) return;
+    this.withdrawn = true;
+    await client.publishAsync(this.presenceTopic, '', { qos: 1, retain: true }).catch(() => undefined);
+    const filters = [...new Set([...this.requestFilters(), ...this.intakeFilters()])];
+    if (filters.length) await client.unsubscribeAsync(filters).catch(() => undefined);
+  }
+
   async stop(): Promise<void> {
     const client = this.client;
     if (!client) return;
+    await this.withdraw();
+    await Promise.all(this.intakes.map(({ queue }) => queue.idle()));
     this.stopping = true;
-    this.serving = false;
     for (const resolve of [...this.pending.values()]) {
       resolve({ ok: false, error: { code: 'UNAVAILABLE', message: 'the MQTT transport stopped' } });
-    }
-    if (client.connected) {
-      await client.publishAsync(this.presenceTopic, '', { qos: 1, retain: true }).catch(() => undefined);
     }
     await client.endAsync();
     this.client = undefined;
@@ -242,22 +258,28 @@ export class MqttTransport implements Transport {
    * naming its intake; on 3.1.1 one plain subscription per topic feeds every intake of that topic.
    */
   private async subscribeAll(client: MqttClient): Promise<void> {
+    if (this.withdrawn) return;
     await client.subscribeAsync(`${this.prefix}presence/+`, { qos: 1 });
     const filters: Record<string, { qos: 1 }> = { [this.replyTopic]: { qos: 1 } };
-    for (const [topic, { module }] of this.handlers) filters[this.share(module, topic)] = { qos: 1 };
-    if (!this.v5) for (const { topic } of this.intakes) filters[topic] = { qos: 1 };
+    for (const filter of this.requestFilters()) filters[filter] = { qos: 1 };
+    if (!this.v5) for (const filter of this.intakeFilters()) filters[filter] = { qos: 1 };
     await client.subscribeAsync(filters);
     if (this.v5) for (const index of this.intakes.keys()) await this.subscribeIntake(client, index);
   }
 
   private async subscribeIntake(client: MqttClient, index: number): Promise<void> {
-    const { consumer, topic } = this.intakes[index];
-    if (!this.v5) {
-      await client.subscribeAsync(topic, { qos: 1 });
-      return;
-    }
-    const filter = consumer === 'edge' ? topic : this.share(consumer, topic);
-    await client.subscribeAsync(filter, { qos: 1, properties: { subscriptionIdentifier: index + 1 } });
+    const filter = this.intakeFilters()[index];
+    const properties = this.v5 ? { properties: { subscriptionIdentifier: index + 1 } } : {};
+    await client.subscribeAsync(filter, { qos: 1, ...properties });
+  }
+
+  private requestFilters(): string[] {
+    return [...this.handlers].map(([topic, { module }]) => this.share(module, topic));
+  }
+
+  /** Each intake's subscription filter (the same filter may come twice on MQTT 3.1.1, where one feeds all). */
+  private intakeFilters(): string[] {
+    return this.intakes.map(({ consumer, topic }) => (!this.v5 || consumer === 'edge' ? topic : this.share(consumer, topic)));
   }
 
   private share(group: string, topic: string): string {

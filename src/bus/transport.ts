@@ -29,6 +29,8 @@ export interface Transport {
    * (in-process: in the consumers' inboxes; MQTT: acknowledged by the broker).
    */
   publish(module: string, event: string, messages: Envelope[]): Promise<void>;
+  /** Stops taking new work from other processes before a graceful stop (MQTT: presence and subscriptions). */
+  withdraw?(): Promise<void>;
   /** Tells other processes where this one serves HTTP (MQTT: in its presence). */
   advertise?(http: string): Promise<void>;
   start(): Promise<void>;

@@ -198,6 +198,7 @@ export class Host {
     this.phase = 'stopping';
     this.log.info('cleave is stopping');
     const timeoutMs = this.options.config.shutdown.timeoutMs;
+    await this.bus.transport.withdraw?.().catch((err) => this.log.warn({ err }, 'could not withdraw from the bus'));
     await this.edge?.close().catch((err) => this.log.error({ err }, 'edge broker did not stop cleanly'));
     await this.http?.close(timeoutMs);
     for (const runtime of [...this.runtimes].reverse()) {
