@@ -24,7 +24,11 @@ async function startSplit(t: import('ava').ExecutionContext) {
     CLEAVE_HTTP_HOST: '127.0.0.1',
     CLEAVE_EDGE_HOST: '127.0.0.1',
   };
-  const child = spawn(process.execPath, [bin, 'start', '--split', '--http-port', String(httpPort), '--edge-port', String(edgePort)], { cwd, env });
+  // Supervised: if this test process dies, the supervisor sees its stdin close and stops everything it started.
+  const child = spawn(process.execPath, [bin, 'start', '--split', '--http-port', String(httpPort), '--edge-port', String(edgePort)], {
+    cwd,
+    env: { ...env, CLEAVE_SUPERVISED: '1' },
+  });
   const stderr: string[] = [];
   let rest = '';
   child.stderr.on('data', (chunk: Buffer) => {

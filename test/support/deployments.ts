@@ -91,7 +91,11 @@ interface Running {
 }
 
 function run(env: NodeJS.ProcessEnv, args: string[]): Running {
-  const child = spawn(process.execPath, [bin, 'start', ...args], { env, stdio: process.env.TOPOLOGY_LOG ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'] });
+  // Supervised: if the test process dies, the child sees its stdin close and stops.
+  const child = spawn(process.execPath, [bin, 'start', ...args], {
+    env: { ...env, CLEAVE_SUPERVISED: '1' },
+    stdio: process.env.TOPOLOGY_LOG ? ['pipe', 'inherit', 'inherit'] : ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4000));
   child.stdout?.on('data', keep);

@@ -79,6 +79,7 @@ async function runUntilSignal(start: () => Promise<Stoppable>, forceAfterMs: num
     await running.stop();
   } finally {
     clearTimeout(timer);
+    process.stdin.off('close', orphaned).destroy();
   }
 }
 
