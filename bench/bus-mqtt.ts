@@ -8,7 +8,8 @@ import { envelope } from '../src/bus/envelope.js';
 import { loadConfig } from '../src/config/load.js';
 import { Host } from '../src/kernel/host.js';
 import { ping, pingContract, sink, sinkContract } from './fixtures/ping.js';
-import { mosquittoBinary, startMosquitto } from './mosquitto.js';
+// The tests' broker helper: Mosquitto on a free port, sized for the bus, stopped by its pid.
+import { mosquittoAvailable, startMosquitto } from '../test/support/mosquitto.js';
 import type { Row } from './table.js';
 
 const input = { n: 1, text: 'hello world', tags: ['a', 'b', 'c'] };
@@ -25,12 +26,11 @@ type Call = () => Promise<unknown>;
  * against raw mqtt.js MQTT 5 request/reply and QoS 1 publish/subscribe through the same broker in the same run.
  */
 export async function benchBusMqtt(): Promise<Row[]> {
-  const binary = mosquittoBinary();
-  if (!binary) {
+  if (!mosquittoAvailable()) {
     console.error('bus-mqtt skipped: mosquitto is not installed');
     return [];
   }
-  const broker = await startMosquitto(binary);
+  const broker = await startMosquitto();
   try {
     const raw = await rawRequestReply(broker.url);
     const rawLatency = await latency(raw.call);

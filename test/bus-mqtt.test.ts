@@ -9,7 +9,7 @@ import type { Reply } from '../src/bus/transport.js';
 import { conflict, type CleaveError } from '../src/errors.js';
 import { ledgerContract } from './fixtures/modules/ledger/contract.js';
 import { eventually } from './support/host.js';
-import { mosquittoAvailable, startMosquitto, type Mosquitto } from './support/mosquitto.js';
+import { mosquittoForFile, startMosquitto } from './support/mosquitto.js';
 import { tcpProxy } from './support/tcp-proxy.js';
 
 const logLines: string[] = [];
@@ -45,16 +45,8 @@ const echo = (seen?: string[]) => async (message: Envelope): Promise<Reply> => {
   return { ok: true, data: message.data };
 };
 
-if (!mosquittoAvailable()) {
-  console.log('MQTT bus tests skipped: install mosquitto');
-} else {
-  let broker: Mosquitto;
-  test.before(async () => {
-    broker = await startMosquitto();
-  });
-  test.after.always(async () => {
-    await broker?.stop();
-  });
+const broker = mosquittoForFile('MQTT bus tests');
+if (broker.available) {
 
   test.serial('when one instance serves a module, then another calls it over the broker and error codes cross unchanged', async (t) => {
     const w = world(broker.url);

@@ -8,21 +8,14 @@ import { ledgerContract } from './fixtures/modules/ledger/contract.js';
 import audit, { makeAudit } from './fixtures/modules/audit/index.js';
 import { auditContract } from './fixtures/modules/audit/contract.js';
 import { eventually, startTestHost, type TestHost } from './support/host.js';
-import { mosquittoAvailable, startMosquitto, type Mosquitto } from './support/mosquitto.js';
+import { mosquittoForFile } from './support/mosquitto.js';
 import { createDatabase, postgresAvailable } from './support/postgres.js';
 
 const fixtures = [ledger, audit];
 
 const stores = (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
-const transports = mosquittoAvailable() ? ['inproc', 'mqtt'] : ['inproc'];
-if (transports.length === 1) console.log('bus rules over MQTT skipped: install mosquitto');
-let broker: Mosquitto | undefined;
-test.before(async () => {
-  if (transports.includes('mqtt')) broker = await startMosquitto();
-});
-test.after.always(async () => {
-  await broker?.stop();
-});
+const broker = mosquittoForFile('bus rules over MQTT');
+const transports = broker.available ? ['inproc', 'mqtt'] : ['inproc'];
 
 /**
  * Registers one scenario per bus transport and store: the in-process bus and the MQTT bus (events through a
@@ -33,7 +26,7 @@ function scenario(title: string, run: (t: ExecutionContext, host: TestHost) => P
     for (const store of stores) {
       test(`[${transport}, ${store}] ${title}`, async (t) => {
         const database = store === 'postgres' ? await createDatabase() : undefined;
-        const bus = transport === 'mqtt' ? { 'bus.transport': 'mqtt', 'bus.mqtt.url': broker!.url, 'bus.namespace': `t${randomBytes(4).toString('hex')}` } : {};
+        const bus = transport === 'mqtt' ? { 'bus.transport': 'mqtt', 'bus.mqtt.url': broker.url, 'bus.namespace': `t${randomBytes(4).toString('hex')}` } : {};
         const host = await startTestHost({ modules, config: { ...config, ...bus, ...(database ? { 'db.url': database.url } : {}) } });
         try {
           await run(t, host);

@@ -1,18 +1,10 @@
 import test from 'ava';
 import { assertOneErrorLine, cleave, sandbox } from './fixtures/cli-run.js';
 import { startTestHost } from './support/host.js';
-import { mosquittoAvailable, startMosquitto, type Mosquitto } from './support/mosquitto.js';
+import { mosquittoForFile } from './support/mosquitto.js';
 
-if (!mosquittoAvailable()) {
-  console.log('cleave status tests skipped: install mosquitto');
-} else {
-  let broker: Mosquitto;
-  test.before(async () => {
-    broker = await startMosquitto();
-  });
-  test.after.always(async () => {
-    await broker?.stop();
-  });
+const broker = mosquittoForFile('cleave status tests');
+if (broker.available) {
 
   test('when hosts run on the MQTT bus, then status lists each with its modules and HTTP address, and drops one that stopped', async (t) => {
     const bus = { 'bus.transport': 'mqtt', 'bus.mqtt.url': broker.url, 'bus.namespace': 'status-a' };

@@ -2,7 +2,7 @@ import test from 'ava';
 import { monolith, processPerModule, type Deployment } from './support/deployments.js';
 import { fleetScenario } from './support/fleet-scenario.js';
 import { expectedTranscript } from './support/fleet-transcript.js';
-import { mosquittoAvailable, startMosquitto, type Mosquitto } from './support/mosquitto.js';
+import { mosquittoForFile } from './support/mosquitto.js';
 import { createDatabase, postgresAvailable } from './support/postgres.js';
 
 /**
@@ -10,16 +10,9 @@ import { createDatabase, postgresAvailable } from './support/postgres.js';
  * deploying the build. Each must show the same transcript.
  */
 const modules = ['identity', 'devices', 'telemetry', 'alerts'];
-const mqtt = mosquittoAvailable();
+const broker = mosquittoForFile('topologies over MQTT');
+const mqtt = broker.available;
 const pg = await postgresAvailable();
-if (!mqtt) console.log('topologies over MQTT skipped: install mosquitto');
-let broker: Mosquitto | undefined;
-test.before(async () => {
-  if (mqtt) broker = await startMosquitto();
-});
-test.after.always(async () => {
-  await broker?.stop();
-});
 
 function topology(name: string, deploy: () => Promise<Deployment>, needs: { mqtt?: boolean; pg?: boolean } = {}) {
   if ((needs.mqtt && !mqtt) || (needs.pg && !pg)) return;
@@ -43,7 +36,7 @@ async function withDatabase(deploy: (dbUrl: string) => Promise<Deployment>): Pro
 }
 
 topology('monolith, in-process bus, SQLite', () => monolith({}));
-topology('monolith, MQTT bus, SQLite', () => monolith({ mqttUrl: broker!.url }), { mqtt: true });
-topology('process per module over Mosquitto, SQLite', () => processPerModule({ mqttUrl: broker!.url }, modules), { mqtt: true });
-topology('process per module over Mosquitto, PostgreSQL', () => withDatabase((dbUrl) => processPerModule({ mqttUrl: broker!.url, dbUrl }, modules)), { mqtt: true, pg: true });
+topology('monolith, MQTT bus, SQLite', () => monolith({ mqttUrl: broker.url }), { mqtt: true });
+topology('process per module over Mosquitto, SQLite', () => processPerModule({ mqttUrl: broker.url }, modules), { mqtt: true });
+topology('process per module over Mosquitto, PostgreSQL', () => withDatabase((dbUrl) => processPerModule({ mqttUrl: broker.url, dbUrl }, modules)), { mqtt: true, pg: true });
 topology('monolith, in-process bus, PostgreSQL', () => withDatabase((dbUrl) => monolith({ dbUrl })), { pg: true });
