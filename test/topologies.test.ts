@@ -10,9 +10,9 @@ import { createDatabase, postgresAvailable } from './support/postgres.js';
  * deploying the build. Each must show the same transcript.
  */
 const modules = ['identity', 'devices', 'telemetry', 'alerts'];
+const pg = await postgresAvailable();
 const broker = mosquittoForFile('topologies over MQTT');
 const mqtt = broker.available;
-const pg = await postgresAvailable();
 
 function topology(name: string, deploy: () => Promise<Deployment>, needs: { mqtt?: boolean; pg?: boolean } = {}) {
   if ((needs.mqtt && !mqtt) || (needs.pg && !pg)) return;
