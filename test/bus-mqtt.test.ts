@@ -9,7 +9,8 @@ import type { Reply } from '../src/bus/transport.js';
 import { conflict, type CleaveError } from '../src/errors.js';
 import { ledgerContract } from './fixtures/modules/ledger/contract.js';
 import { eventually } from './support/host.js';
-import { mosquittoForFile, startMosquitto } from './support/mosquitto.js';
+import { mosquittoForFile } from './support/broker-per-file.js';
+import { startMosquitto } from './support/mosquitto.js';
 import { tcpProxy } from './support/tcp-proxy.js';
 
 const logLines: string[] = [];

@@ -8,7 +8,7 @@ import { ledgerContract } from './fixtures/modules/ledger/contract.js';
 import audit, { makeAudit } from './fixtures/modules/audit/index.js';
 import { auditContract } from './fixtures/modules/audit/contract.js';
 import { eventually, startTestHost, type TestHost } from './support/host.js';
-import { mosquittoForFile } from './support/mosquitto.js';
+import { mosquittoForFile } from './support/broker-per-file.js';
 import { createDatabase, postgresAvailable } from './support/postgres.js';
 
 const fixtures = [ledger, audit];

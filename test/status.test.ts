@@ -1,7 +1,7 @@
 import test from 'ava';
 import { assertOneErrorLine, cleave, sandbox } from './fixtures/cli-run.js';
 import { startTestHost } from './support/host.js';
-import { mosquittoForFile } from './support/mosquitto.js';
+import { mosquittoForFile } from './support/broker-per-file.js';
 
 const broker = mosquittoForFile('cleave status tests');
 if (broker.available) {

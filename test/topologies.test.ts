@@ -2,7 +2,7 @@ import test from 'ava';
 import { monolith, processPerModule, type Deployment } from './support/deployments.js';
 import { fleetScenario } from './support/fleet-scenario.js';
 import { expectedTranscript } from './support/fleet-transcript.js';
-import { mosquittoForFile } from './support/mosquitto.js';
+import { mosquittoForFile } from './support/broker-per-file.js';
 import { createDatabase, postgresAvailable } from './support/postgres.js';
 
 /**
