@@ -2,7 +2,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CleaveError } from '../errors.js';
 import { ackLater, OrderedAcks, type PendingAck } from '../mqtt/acks.js';
-import { ConnectRefused, manageConnection, untilConnected } from '../mqtt/client.js';
+import { ConnectRefused, corked, manageConnection, untilConnected } from '../mqtt/client.js';
 import { deadlines } from './deadlines.js';
 import { IntakeQueue, shareAck } from './intake-queue.js';
 import { PresenceBook, type InstanceInfo } from './presence.js';
@@ -126,7 +126,8 @@ export class MqttTransport implements Transport {
     const client = this.client;
     if (!client?.connected) throw new CleaveError('UNAVAILABLE', `MQTT broker ${this.options.url} is not connected`);
     const topic = `${this.prefix}evt/${module}/${event}`;
-    const acks = await Promise.all(messages.map((message) => client.publishAsync(topic, JSON.stringify(message), { qos: 1 })));
+    const sent = corked(client, () => messages.map((message) => client.publishAsync(topic, JSON.stringify(message), { qos: 1 })));
+    const acks = await Promise.all(sent);
     const unrouted = acks.filter((ack) => ack?.messageId !== undefined && this.unrouted.delete(ack.messageId));
     if (unrouted.length && this.options.consumed?.(module, event)) {
       throw new CleaveError('UNAVAILABLE', `${unrouted.length} ${module}.${event} events reached no subscriber: their consumers have not connected yet`);

@@ -1,4 +1,5 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
+import { corked } from './client.js';
 
 /**
  * Passed to mqtt.js' `handleMessage` callback: it reads the next packet without sending the PUBACK, which
@@ -45,10 +46,12 @@ export class OrderedAcks {
 
   /** Sends the acknowledgements that are due; call it again after a reconnect to forget stale ones. */
   flush(): void {
-    while (this.slots.length && (this.slots[0].ready || !this.current(this.slots[0].stream))) {
-      const slot = this.slots.shift()!;
-      if (slot.ready && this.current(slot.stream)) sendPuback(this.client, slot.messageId);
-    }
+    corked(this.client, () => {
+      while (this.slots.length && (this.slots[0].ready || !this.current(this.slots[0].stream))) {
+        const slot = this.slots.shift()!;
+        if (slot.ready && this.current(slot.stream)) sendPuback(this.client, slot.messageId);
+      }
+    });
   }
 
   private current(stream: Slot['stream']): boolean {

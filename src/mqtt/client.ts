@@ -68,3 +68,17 @@ export function manageConnection(
     onConnect(reconnect);
   });
 }
+
+/**
+ * Runs `write` with the client's socket corked, so the packets it writes leave in one system call: with Nagle's
+ * algorithm off, each packet would otherwise be a write of its own.
+ */
+export function corked<T>(client: MqttClient, write: () => T): T {
+  const stream = client.stream as { cork?: () => void; uncork?: () => void };
+  stream.cork?.();
+  try {
+    return write();
+  } finally {
+    stream.uncork?.();
+  }
+}
