@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { redact } from '../config/load.js';
 import { schemaItems } from '../config/schema.js';
 import { startBusBroker } from '../split/bus-broker.js';
 import type { ChildSpec } from '../split/child.js';
@@ -21,7 +22,7 @@ export async function runSplit(argv: GlobalArgs, { config, selected }: Resolved,
   const explicit = argv['mqtt-url'] !== undefined || config.bus.mqtt.url !== schemaItems.get('bus.mqtt.url')!.default;
   const broker = explicit ? undefined : await startBusBroker();
   const url = broker?.url ?? config.bus.mqtt.url;
-  say(broker ? `bus: embedded MQTT broker at ${url} (one replica per module)` : 'bus: the MQTT broker given by bus.mqtt.url');
+  say(broker ? `bus: embedded MQTT broker at ${url} (one replica per module)` : `bus: MQTT broker at ${redact(config).bus.mqtt.url}`);
   const tag = `${hostname()}-split-${config.http.port}`;
   // With an external device broker, the module that registers devices provisions their credentials into it.
   const edgeUrl: Record<string, string> = config.edge.broker === 'external' ? { CLEAVE_EDGE_URL: config.edge.url } : {};
@@ -37,14 +38,18 @@ export async function runSplit(argv: GlobalArgs, { config, selected }: Resolved,
       args: [...passThrough(argv, setForAll), '--modules', 'none', '--gateway', '--bus', 'mqtt', '--instance', `${tag}-gateway`],
     },
   ];
+  let fail: (error: Error) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
   const supervisor = new Supervisor({
     children,
     script,
     graceMs,
+    onFatal: (message) => fail(new UsageError(message)),
     onReady: (http) => say(`ready: ${children.length} processes; HTTP at ${http.gateway} (gateway)`),
   });
   supervisor.start();
   return {
+    failed,
     async stop() {
       say('stopping every process');
       await supervisor.stop();

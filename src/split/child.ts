@@ -16,6 +16,8 @@ export interface ChildOptions {
   prefixWidth: number;
   /** Writes a supervisor message. */
   say: (message: string) => void;
+  /** Called when the child exits with code 2 (bad usage or configuration): restarting would not help. */
+  onFatal: (message: string) => void;
   /** Called with each line the child writes to stdout (its JSON log). */
   onLogLine?: (line: string) => void;
 }
@@ -90,6 +92,7 @@ export class Child {
   }
 
   private restartLater(code: number | null, signal: NodeJS.Signals | null, ranMs: number): void {
+    if (code === 2) return this.options.onFatal(`${this.spec.name} exited with code 2 (bad usage or configuration; its error is above)`);
     if (ranMs >= healthyAfterMs) this.failures = 0;
     const delay = Math.min(restartMaxMs, restartBaseMs * 2 ** this.failures);
     this.failures += 1;

@@ -6,6 +6,8 @@ export interface SupervisorOptions {
   script: string;
   /** Time each child gets to stop gracefully before it is killed. */
   graceMs: number;
+  /** Called when a child cannot run at all (it exited with code 2); the supervisor should stop. */
+  onFatal: (message: string) => void;
   /** Called once every child has logged that it is ready, with the HTTP address each reported. */
   onReady?: (http: Record<string, string | undefined>) => void;
 }
@@ -18,7 +20,7 @@ export class Supervisor {
   constructor(private readonly options: SupervisorOptions) {
     const prefixWidth = Math.max(...options.children.map((spec) => spec.name.length));
     this.children = options.children.map(
-      (spec) => new Child(spec, { script: options.script, prefixWidth, say, onLogLine: (line) => this.seen(spec.name, line) }),
+      (spec) => new Child(spec, { script: options.script, prefixWidth, say, onFatal: options.onFatal, onLogLine: (line) => this.seen(spec.name, line) }),
     );
   }
 

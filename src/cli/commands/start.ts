@@ -8,6 +8,8 @@ const GRACE_MS = 2000;
 /** Something `start` runs until a signal: a host, or the supervisor of a split rehearsal. */
 export interface Stoppable {
   stop(): Promise<void>;
+  /** Rejects when it cannot go on: it is then stopped and the error reported. */
+  failed?: Promise<never>;
 }
 
 /** `cleave start`: runs a host (or, with `--split`, one per module) until SIGINT or SIGTERM, then stops gracefully. */
@@ -70,7 +72,8 @@ async function runUntilSignal(start: () => Promise<Stoppable>, forceAfterMs: num
     process.stdin.off('close', orphaned);
     throw error;
   }
-  await signalled;
+  let failure: unknown;
+  await Promise.race([signalled, running.failed?.catch((err: unknown) => void (failure = err))]);
   const timer = setTimeout(
     () => forceExit(`stopping took longer than ${forceAfterMs} ms (shutdown.timeoutMs + ${GRACE_MS} ms); exiting now`),
     forceAfterMs,
@@ -81,6 +84,7 @@ async function runUntilSignal(start: () => Promise<Stoppable>, forceAfterMs: num
     clearTimeout(timer);
     process.stdin.off('close', orphaned).destroy();
   }
+  if (failure) throw failure;
 }
 
 function forceExit(message: string): never {
