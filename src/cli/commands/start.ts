@@ -73,7 +73,8 @@ async function runUntilSignal(start: () => Promise<Stoppable>, forceAfterMs: num
     throw error;
   }
   let failure: unknown;
-  await Promise.race([signalled, running.failed?.catch((err: unknown) => void (failure = err))]);
+  const failed = running.failed?.catch((err: unknown) => void (failure = err));
+  await (failed ? Promise.race([signalled, failed]) : signalled);
   const timer = setTimeout(
     () => forceExit(`stopping took longer than ${forceAfterMs} ms (shutdown.timeoutMs + ${GRACE_MS} ms); exiting now`),
     forceAfterMs,
