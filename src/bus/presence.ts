@@ -32,7 +32,7 @@ export function parsePresence(instanceId: string, payload: Buffer): InstanceInfo
 export async function readPresence(url: string, namespace: string, timeoutMs = 5000): Promise<InstanceInfo[]> {
   const prefix = `cleave/${namespace}/`;
   const probe = `${prefix}status/${randomBytes(6).toString('hex')}`;
-  const found = new Map<string, InstanceInfo>();
+  const found = new PresenceBook();
   const client = mqtt.connect(url, { protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: timeoutMs });
   try {
     const done = new Promise<void>((resolve, reject) => {
@@ -47,9 +47,7 @@ export async function readPresence(url: string, namespace: string, timeoutMs = 5
           resolve();
           return;
         }
-        const instanceId = topic.slice(`${prefix}presence/`.length);
-        const info = parsePresence(instanceId, payload);
-        if (info) found.set(instanceId, info);
+        found.update(topic.slice(`${prefix}presence/`.length), payload);
       });
       client.on('connect', () => {
         client
@@ -62,7 +60,7 @@ export async function readPresence(url: string, namespace: string, timeoutMs = 5
   } finally {
     client.end(true);
   }
-  return [...found.values()].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+  return found.list().sort((a, b) => a.instanceId.localeCompare(b.instanceId));
 }
 
 /** The live instances one process knows of, kept from the presence messages it receives. */
