@@ -63,11 +63,29 @@ export class CleaveError extends Error {
     return new CleaveError(code, data.message, data.details);
   }
 
-  /** Any thrown value as a CleaveError; unknown errors become INTERNAL without leaking their message. */
+  /**
+   * Any thrown value as a CleaveError. A store or network outage becomes UNAVAILABLE (the caller may try again);
+   * other unknown errors become INTERNAL, without leaking their message.
+   */
   static from(err: unknown): CleaveError {
     if (err instanceof CleaveError) return err;
+    if (isOutage(err)) return new CleaveError('UNAVAILABLE', 'a store or service this needs is unreachable right now; try again shortly');
     return new CleaveError('INTERNAL', 'internal error', undefined);
   }
+}
+
+/**
+ * Socket errors, PostgreSQL's "connection exception" (08), "insufficient resources" (53) and "operator
+ * intervention" (57P) classes, a pool that found no connection in time, and SQLite's busy or I/O errors.
+ */
+const outageCodes = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|08...|53...|57P0[1-3]|SQLITE_BUSY.*|SQLITE_IOERR.*)$/;
+const outageMessages = /^(Connection terminated|timeout exceeded when trying to connect|Knex: Timeout acquiring a connection)/;
+
+/** True when `err` says a store or a peer is unreachable, not that the request itself is wrong. */
+export function isOutage(err: unknown): boolean {
+  const { code, message, name } = (err ?? {}) as { code?: unknown; message?: unknown; name?: unknown };
+  if (typeof code === 'string' && outageCodes.test(code)) return true;
+  return name === 'KnexTimeoutError' || (typeof message === 'string' && outageMessages.test(message));
 }
 
 /** Shorthands for the common errors. */

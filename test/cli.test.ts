@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import test from 'ava';
 import { assertOneErrorLine, cleave, root, sandbox, startHost } from './fixtures/cli-run.js';
@@ -116,4 +117,19 @@ test('when the HTTP port is in use, then start exits 1 with one line', async (t)
   assertOneErrorLine(t, result.stderr, port);
   first.child.kill('SIGTERM');
   t.is(await first.exited, 0);
+});
+
+test('when the device port is taken, then start exits 1 naming --edge-port before it creates any store or the first admin', async (t) => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => taken.close());
+  const port = String((taken.address() as AddressInfo).port);
+  const box = sandbox(t, { CLEAVE_EDGE: 'embedded', CLEAVE_EDGE_HOST: '127.0.0.1', CLEAVE_EDGE_PORT: port });
+
+  const result = await cleave(box, 'start');
+
+  t.is(result.code, 1);
+  assertOneErrorLine(t, result.stderr, `edge broker port ${port} is already in use`, '--edge-port');
+  t.false(result.stdout.includes('created the first admin'), result.stdout);
+  t.deepEqual(fs.existsSync(box.env.CLEAVE_DATA_DIR!) ? fs.readdirSync(box.env.CLEAVE_DATA_DIR!) : [], []);
 });

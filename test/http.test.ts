@@ -357,20 +357,6 @@ test('when /healthz is asked, then it answers 200 ok without a token', async (t)
   t.deepEqual(await json(response), { status: 'ok' });
 });
 
-test('when the host is not ready, then /readyz answers 503, and 200 once it is', async (t) => {
-  const h = await host();
-
-  const before = await fetch(`${h.url}/readyz`);
-  h.readiness.ready = true;
-  h.readiness.checks = { store: 'ok' };
-  const after = await fetch(`${h.url}/readyz`);
-
-  t.is(before.status, 503);
-  t.deepEqual(await json(before), { status: 'not ready', checks: { store: 'migrating' } });
-  t.is(after.status, 200);
-  t.deepEqual(await json(after), { status: 'ready', checks: { store: 'ok' } });
-});
-
 test('when /metrics is scraped, then it has the HTTP latency labelled by route pattern', async (t) => {
   const h = await host();
   await fetch(`${h.url}/api/things/t1`, { headers: bearer(await h.token()) });

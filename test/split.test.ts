@@ -61,9 +61,15 @@ const alive = (pid: number) => {
   }
 };
 
-test('when started with --split, then the gateway serves the fleet scenario and SIGTERM stops every child', async (t) => {
+test('when started with --split, then the ready line comes once the gateway serves every module, the fleet scenario passes, and SIGTERM stops every child', async (t) => {
   const split = await startSplit(t);
   await split.line(/^\[split\] ready: 5 processes; HTTP at /, 'the ready line');
+  const login = await fetch(`${split.deployment.url}/api/identity/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: adminEmail, password: adminPassword }),
+  });
+  t.is(login.status, 200, 'once the ready line is printed, the gateway serves every module at once');
 
   const transcript = await fleetScenario(split.deployment).catch((err: unknown) => {
     t.log(split.notable().join('\n'));

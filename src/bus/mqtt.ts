@@ -40,6 +40,12 @@ const sessionTakenOver = 142;
 
 export type { InstanceInfo };
 
+/** The MQTT client id of a bus instance: its persistent session on the broker. */
+export const busClientId = (namespace: string, instanceId: string) => `cleave-${namespace}-${instanceId}`;
+
+/** The topic events of `module.event` travel on. */
+export const eventTopic = (namespace: string, module: string, event: string) => `cleave/${namespace}/evt/${module}/${event}`;
+
 /**
  * The bus over an MQTT broker: requests on shared subscriptions, replies to the caller's own topic, events
  * at-least-once with the PUBACK sent only after the consumer's inbox stored them, presence as retained messages
@@ -114,7 +120,7 @@ export class MqttTransport implements Transport {
 
   /** Subscribes `consumer` to an event; the consumer `edge` (a kernel listener) gets every event, unshared. */
   subscribe(consumer: string, module: string, event: string, intake: EventIntake): void {
-    this.intakes.push({ consumer, topic: `${this.prefix}evt/${module}/${event}`, queue: new IntakeQueue(intake, this.options.log) });
+    this.intakes.push({ consumer, topic: eventTopic(this.options.namespace, module, event), queue: new IntakeQueue(intake, this.options.log) });
     const client = this.client;
     if (!client?.connected) return;
     this.subscribeIntake(client, this.intakes.length - 1).catch((err: unknown) => {
@@ -125,7 +131,7 @@ export class MqttTransport implements Transport {
   async publish(module: string, event: string, messages: Envelope[]): Promise<void> {
     const client = this.client;
     if (!client?.connected) throw new CleaveError('UNAVAILABLE', `MQTT broker ${this.options.url} is not connected`);
-    const topic = `${this.prefix}evt/${module}/${event}`;
+    const topic = eventTopic(this.options.namespace, module, event);
     const sent = corked(client, () => messages.map((message) => client.publishAsync(topic, JSON.stringify(message), { qos: 1 })));
     const acks = await Promise.all(sent);
     const unrouted = acks.filter((ack) => ack?.messageId !== undefined && this.unrouted.delete(ack.messageId));
@@ -142,6 +148,15 @@ export class MqttTransport implements Transport {
     this.http = http;
     this.serving = true;
     if (this.client?.connected) await this.announce();
+  }
+
+  health(): string | undefined {
+    if (this.client?.connected) return undefined;
+    return `not connected to the MQTT broker at ${new URL(this.options.url).host}${this.client ? '; reconnecting' : ''}`;
+  }
+
+  hosts(module: string): boolean {
+    return this.presence.hosts(module);
   }
 
   /** The live instances known from presence, this one included. */
@@ -166,7 +181,7 @@ export class MqttTransport implements Transport {
     const { url, namespace, instanceId, log } = this.options;
     const client = mqtt.connect(url, {
       protocolVersion: this.protocolVersion,
-      clientId: `cleave-${namespace}-${instanceId}`,
+      clientId: busClientId(namespace, instanceId),
       clean: false,
       ...(this.v5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
       resubscribe: false,

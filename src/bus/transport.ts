@@ -33,6 +33,10 @@ export interface Transport {
   withdraw?(): Promise<void>;
   /** Tells other processes where this one serves HTTP (MQTT: in its presence). */
   advertise?(http: string): Promise<void>;
+  /** Why the transport cannot carry messages right now (MQTT: not connected to its broker); undefined when it can. */
+  health?(): string | undefined;
+  /** True when some live process (this one included) hosts `module`, as far as this one knows. */
+  hosts?(module: string): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

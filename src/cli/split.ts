@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { redact } from '../config/load.js';
 import { schemaItems } from '../config/schema.js';
-import { startBusBroker } from '../split/bus-broker.js';
+import { awaitedSessions, startBusBroker } from '../split/bus-broker.js';
 import type { ChildSpec } from '../split/child.js';
 import { say, Supervisor } from '../split/supervisor.js';
 import { UsageError } from './output.js';
@@ -20,24 +20,26 @@ const script = new URL('../../../bin/cleave', import.meta.url).pathname;
 export async function runSplit(argv: GlobalArgs, { config, selected }: Resolved, graceMs: number) {
   if (!selected.length) throw new UsageError('--split needs modules to run; --modules none leaves nothing to split');
   const explicit = argv['mqtt-url'] !== undefined || config.bus.mqtt.url !== schemaItems.get('bus.mqtt.url')!.default;
-  const broker = explicit ? undefined : await startBusBroker();
+  const tag = `${hostname()}-split-${config.http.port}`;
+  const instanceOf = (name: string) => `${tag}-${name}`;
+  const broker = explicit ? undefined : await startBusBroker({ sessions: awaitedSessions(selected, config.bus.namespace, instanceOf) });
   const url = broker?.url ?? config.bus.mqtt.url;
   say(broker ? `bus: embedded MQTT broker at ${url} (one replica per module)` : `bus: MQTT broker at ${redact(config).bus.mqtt.url}`);
-  const tag = `${hostname()}-split-${config.http.port}`;
   // With an external device broker, the module that registers devices provisions their credentials into it.
   const edgeUrl: Record<string, string> = config.edge.broker === 'external' ? { CLEAVE_EDGE_URL: config.edge.url } : {};
   const children: ChildSpec[] = [
     ...selected.map(({ contract: { name } }) => ({
       name,
       env: { CLEAVE_MQTT_URL: url, ...edgeUrl },
-      args: [...passThrough(argv, [...setForAll, ...gatewayOnly]), '--modules', name, '--bus', 'mqtt', '--instance', `${tag}-${name}`, '--http-port', '0', '--edge', 'off'],
+      args: [...passThrough(argv, [...setForAll, ...gatewayOnly]), '--modules', name, '--bus', 'mqtt', '--instance', instanceOf(name), '--http-port', '0', '--edge', 'off'],
     })),
     {
       name: 'gateway',
       env: { CLEAVE_MQTT_URL: url },
-      args: [...passThrough(argv, setForAll), '--modules', 'none', '--gateway', '--bus', 'mqtt', '--instance', `${tag}-gateway`],
+      args: [...passThrough(argv, setForAll), '--modules', 'none', '--gateway', '--bus', 'mqtt', '--instance', instanceOf('gateway')],
     },
   ];
+  let stopped = false;
   let fail: (error: Error) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (fail = reject));
   const supervisor = new Supervisor({
@@ -45,18 +47,47 @@ export async function runSplit(argv: GlobalArgs, { config, selected }: Resolved,
     script,
     graceMs,
     onFatal: (message) => fail(new UsageError(message)),
-    onReady: (http) => say(`ready: ${children.length} processes; HTTP at ${http.gateway} (gateway)`),
+    onReady: (http) => {
+      if (!http.gateway) return say(`ready: ${children.length} processes`);
+      void untilReady(http.gateway, () => stopped).then((ready) => ready && say(`ready: ${children.length} processes; HTTP at ${http.gateway} (gateway)`));
+    },
   });
   supervisor.start();
   return {
     failed,
     async stop() {
+      stopped = true;
       say('stopping every process');
       await supervisor.stop();
       await broker?.close();
       say('stopped');
     },
   };
+}
+
+/**
+ * Resolves once the gateway's `/readyz` answers 200: every module has a live host and every part is up.
+ * Every 15 s without it, says which checks still fail.
+ */
+async function untilReady(gateway: string, stopped: () => boolean): Promise<boolean> {
+  let lastSaid = Date.now();
+  while (!stopped()) {
+    let failing: string;
+    try {
+      const res = await fetch(`${gateway}/readyz`);
+      if (res.ok) return true;
+      const { checks = {} } = (await res.json()) as { checks?: Record<string, string> };
+      failing = Object.entries(checks).filter(([, state]) => state !== 'ok').map(([name, state]) => `${name}: ${state}`).join('; ');
+    } catch (err) {
+      failing = `gateway: ${(err as Error).message}`;
+    }
+    if (Date.now() - lastSaid >= 15_000) {
+      lastSaid = Date.now();
+      say(`not ready yet: ${failing}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
 }
 
 /** The command-line options a child inherits: `--config`, `--verbose`, `--no-migrate` and config flags not in `except`. */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import type { Logger } from 'pino';
 
 /** Where a module's data lives. */
 export interface StoreOptions {
@@ -8,6 +9,8 @@ export interface StoreOptions {
   dataDir: string;
   /** A PostgreSQL URL; when set, each module gets its own schema there instead of a SQLite file. */
   url?: string;
+  /** Where the store's own warnings go (a lost connection, a slow acquire), as JSON log lines; else nowhere. */
+  log?: Logger;
 }
 
 /** The schema a module's tables live in on PostgreSQL. */
@@ -18,8 +21,20 @@ export const schemaOf = (module: string) => module.replace(/-/g, '_');
  * a pool whose `search_path` is the module's own schema (created when missing).
  */
 export async function openStore(module: string, options: StoreOptions): Promise<Knex> {
-  if (options.url) return openPostgres(module, options.url);
+  if (options.url) return openPostgres(module, options.url, options.log);
   return openSqlite(module, options.dataDir);
+}
+
+/** knex's logger as one-line JSON log entries (knex writes plain text to the console otherwise). */
+function knexLog(log: Logger | undefined): Knex.Config['log'] {
+  const line = (message: unknown) => String(message).split('\n')[0];
+  if (!log) return { warn: () => undefined, error: () => undefined, deprecate: () => undefined, debug: () => undefined };
+  return {
+    warn: (message: unknown) => log.warn(line(message)),
+    error: (message: unknown) => log.error(line(message)),
+    deprecate: (message: unknown) => log.debug(line(message)),
+    debug: (message: unknown) => log.debug(line(message)),
+  };
 }
 
 function openSqlite(module: string, dataDir: string): Knex {
@@ -80,13 +95,17 @@ function cacheStatements(conn: SqliteConnection): void {
   };
 }
 
-async function openPostgres(module: string, url: string): Promise<Knex> {
+async function openPostgres(module: string, url: string, log?: Logger): Promise<Knex> {
   const schema = schemaOf(module);
   const db = knexFactory({
     client: 'pg',
-    connection: url,
+    // A database that does not answer fails a request as UNAVAILABLE within the bus' default 5 s request
+    // timeout, rather than after knex's 60 s; the pool opens new connections once it is back.
+    connection: { connectionString: url, connectionTimeoutMillis: 2000 },
+    acquireConnectionTimeout: 4000,
     searchPath: [schema],
     pool: { min: 0, max: 10 },
+    log: knexLog(log),
   });
   await db.raw('create schema if not exists ??', [schema]);
   return db;

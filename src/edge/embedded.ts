@@ -28,6 +28,8 @@ export interface EmbeddedBroker {
   disconnect(deviceId: string): void;
   /** Publishes a message to a device's topic (QoS 1, not retained). */
   sendToDevice(topic: string, payload: string): void;
+  /** Why devices cannot connect right now; undefined while the port listens. */
+  health(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -118,6 +120,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 
   return {
     port,
+    health: () => (tcp.listening ? undefined : `the device port ${port} is not listening`),
     disconnect(deviceId) {
       const client = (broker as unknown as { clients: Record<string, Client | undefined> }).clients[deviceId];
       client?.close();

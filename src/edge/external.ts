@@ -22,6 +22,8 @@ export interface ExternalBrokerOptions {
 export interface ExternalBroker {
   /** Publishes a message to a device's topic (QoS 1, not retained). */
   sendToDevice(topic: string, payload: string): void;
+  /** Why no device message can come in right now; undefined while connected. */
+  health(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export async function startExternalBroker(options: ExternalBrokerOptions): Promi
   }
 
   return {
+    health: () => (client.connected ? undefined : `not connected to the device broker ${brokerName(url)}; reconnecting`),
     sendToDevice(topic, payload) {
       client.publish(topic, payload, { qos: 1 }, (err) => {
         if (err) log.warn({ err, topic }, 'could not send a message to a device');

@@ -5,6 +5,7 @@ import type { Envelope } from '../bus/envelope.js';
 import type { CleaveConfig } from '../config/schema.js';
 import { CleaveError } from '../errors.js';
 import type { ModuleDefinition } from '../kernel/module.js';
+import type { PlannedPort } from '../kernel/ports.js';
 import type { Metrics } from '../observability/metrics.js';
 import { brokerUser, DynsecCredentials, dynsecClient } from './credentials.js';
 import { brokerName } from './dynsec.js';
@@ -16,6 +17,8 @@ import { EdgeGateway, type EdgeProviders } from './gateway.js';
 export interface EdgeListener {
   /** TCP port of the embedded broker; none with an external broker. */
   port?: number;
+  /** Why devices cannot reach Cleave right now (not listening, broker not connected); undefined when they can. */
+  health(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -27,6 +30,30 @@ function provider(modules: ModuleDefinition[], capability: Capability): { module
     throw new CleaveError('UNAVAILABLE', `the edge listener needs a module that provides "${capability}"; none in this build (use --edge off)`);
   }
   return { module: found.contract.name, operation: found.provides![capability]! };
+}
+
+function providersOf(modules: ModuleDefinition[]): EdgeProviders {
+  return {
+    deviceAuth: provider(modules, 'deviceAuth'),
+    devicePresence: provider(modules, 'devicePresence'),
+    ingest: provider(modules, 'ingest'),
+  };
+}
+
+/** The providers the edge listener needs in this process: all of them on the in-process bus, none over MQTT. */
+function missingHere(providers: EdgeProviders, hosted: string[], remote: boolean): string[] {
+  if (remote) return [];
+  return [...new Set(Object.values(providers).map((p) => p.module))].filter((name) => !hosted.includes(name));
+}
+
+/** The device ports a host's edge listener will listen on, so that the host can check them before it starts. */
+export function plannedEdgePorts(options: Pick<EdgeOptions, 'config' | 'modules' | 'hosted'> & { remote: boolean }): PlannedPort[] {
+  const { config } = options;
+  if (config.edge.broker !== 'embedded') return [];
+  const providers = providersOf(options.modules);
+  if (missingHere(providers, options.hosted, options.remote).length) return [];
+  const change = '--edge-port or CLEAVE_EDGE_PORT';
+  return [{ what: 'edge broker port', port: config.edge.port, host: config.edge.host, change, otherwise: 'or turn the broker off with --edge off' }];
 }
 
 export interface EdgeOptions {
@@ -50,13 +77,9 @@ export interface EdgeOptions {
 export async function startEdge(options: EdgeOptions): Promise<EdgeListener | undefined> {
   const { config, modules, bus, log, metrics } = options;
   if (config.edge.broker === 'off') return undefined;
-  const providers: EdgeProviders = {
-    deviceAuth: provider(modules, 'deviceAuth'),
-    devicePresence: provider(modules, 'devicePresence'),
-    ingest: provider(modules, 'ingest'),
-  };
-  const missing = [...new Set(Object.values(providers).map((p) => p.module))].filter((name) => !options.hosted.includes(name));
-  if (missing.length && !bus.transport.remote) {
+  const providers = providersOf(modules);
+  const missing = missingHere(providers, options.hosted, bus.transport.remote);
+  if (missing.length) {
     log.warn({ missing }, `edge broker not started: it needs ${missing.join(' and ')} in this process on the in-process bus (add them to --modules, or use --edge off)`);
     return undefined;
   }
@@ -73,7 +96,7 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
   if (config.edge.broker === 'external') {
     const external = await startExternal(gateway, options);
     send = external.sendToDevice;
-    return { close: () => external.close() };
+    return { health: () => external.health(), close: () => external.close() };
   }
   const broker = await startEmbeddedBroker({ gateway, port: config.edge.port, host: config.edge.host, http: options.http, log, metrics });
   send = broker.sendToDevice;
@@ -85,7 +108,7 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     bus.transport.subscribe('edge', revoker.contract.name, revoker.provides!.deviceRevoked!, close);
   }
   log.info({ port: broker.port, websocket: options.http ? '/mqtt' : undefined }, 'edge broker is listening');
-  return { port: broker.port, close: () => broker.close() };
+  return { port: broker.port, health: () => broker.health(), close: () => broker.close() };
 }
 
 /** Grants Cleave's user its role in the broker, then ingests through a shared subscription. */

@@ -4,6 +4,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Principal } from '../bus/envelope.js';
 import type { Contract } from '../contract/contract.js';
 import type { Route } from '../kernel/module.js';
+import type { ReadinessReport } from '../kernel/readiness.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { accessLog } from './access-log.js';
@@ -26,7 +27,7 @@ export interface HttpOptions {
   /** Verifies a bearer token; throws CleaveError UNAUTHENTICATED when it is bad. */
   verifyToken: (token: string) => Promise<Principal>;
   /** Answers `GET /readyz`. */
-  readiness: () => { ready: boolean; checks: Record<string, string> };
+  readiness: () => ReadinessReport | Promise<ReadinessReport>;
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { Router } from '@koa/router';
+import type { ReadinessReport } from '../kernel/readiness.js';
 import type { Metrics } from '../observability/metrics.js';
 
 /** What the kernel endpoints report. */
 export interface KernelEndpointDeps {
   metrics: Metrics;
-  readiness: () => { ready: boolean; checks: Record<string, string> };
+  readiness: () => ReadinessReport | Promise<ReadinessReport>;
   openapi: () => Record<string, unknown>;
 }
 
@@ -17,10 +18,10 @@ function json(ctx: { status: number; body: unknown; type: string }, status: numb
 /** Mounts `GET /healthz`, `/readyz`, `/metrics` and `/openapi.json`; none needs a token. */
 export function mountKernelEndpoints(router: Router, deps: KernelEndpointDeps): void {
   router.get('/healthz', (ctx) => json(ctx, 200, { status: 'ok' }));
-  router.get('/readyz', (ctx) => {
-    let report: { ready: boolean; checks: Record<string, string> };
+  router.get('/readyz', async (ctx) => {
+    let report: ReadinessReport;
     try {
-      report = deps.readiness();
+      report = await deps.readiness();
     } catch (err) {
       report = { ready: false, checks: { readiness: `failed: ${(err as Error).message}` } };
     }

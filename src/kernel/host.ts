@@ -14,11 +14,13 @@ import { CleaveError } from '../errors.js';
 import { createHttpApp } from '../http/app.js';
 import { listen, type HttpServer } from '../http/server.js';
 import { createTokenVerifier } from '../http/token-verifier.js';
-import { startEdge, type EdgeListener } from '../edge/listener.js';
+import { plannedEdgePorts, startEdge, type EdgeListener } from '../edge/listener.js';
 import { createDeviceCredentials } from '../edge/credentials.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
 import type { ModuleDefinition } from './module.js';
+import { assertPortsFree } from './ports.js';
+import { Readiness } from './readiness.js';
 import { ModuleRuntime } from './runtime.js';
 import { selectModules } from './select.js';
 import { cleaveVersion } from '../version.js';
@@ -43,6 +45,8 @@ export class Host {
   readonly metrics = new Metrics({ defaults: true });
   readonly log: Logger;
   readonly bus: Bus;
+  /** What `/readyz` reports: the host's phase, each hosted store, the bus, the device listener, routed modules. */
+  readonly readiness = new Readiness({ metrics: this.metrics });
   private readonly runtimes: ModuleRuntime[] = [];
   private readonly stores = new Map<string, Knex>();
   private http: HttpServer | undefined;
@@ -63,6 +67,7 @@ export class Host {
       log: this.log,
       metrics: this.metrics,
     });
+    this.readiness.add('host', () => (this.phase === 'ready' ? undefined : this.phase));
   }
 
   /** Starts a host; on failure, whatever was opened is closed again before the error is thrown. */
@@ -100,6 +105,7 @@ export class Host {
   private async boot(): Promise<void> {
     const { config, modules } = this.options;
     const selected = selectModules(modules, config.modules);
+    await this.preflight(selected.map((m) => m.contract.name));
     const root = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
     await Promise.all(selected.map((definition) => this.openStore(definition)));
     for (const definition of selected) {
@@ -121,10 +127,17 @@ export class Host {
       runtime.connect();
     }
     await this.bus.transport.start();
+    this.readiness.add('bus', () => this.bus.transport.health?.());
     for (const runtime of this.runtimes) await runtime.start();
-    await this.startHttp(config.http.gateway ? modules : selected);
+    const routed = config.http.gateway ? modules : selected;
+    await this.startHttp(routed);
     await this.bus.transport.advertise?.(this.url);
     this.edge = await startEdge({ config, modules, hosted: this.hosted, bus: this.bus, http: this.http?.server, log: this.log.child({ component: 'edge' }), metrics: this.metrics, instanceId: this.instanceId });
+    const edge = this.edge;
+    if (edge) this.readiness.add('edge', () => edge.health());
+    for (const name of routed.map((m) => m.contract.name).filter((n) => !this.hosted.includes(n))) {
+      this.readiness.add(`hosts:${name}`, () => (this.bus.transport.hosts?.(name) ? undefined : `no live process hosts module "${name}"`));
+    }
     this.phase = 'ready';
     this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, http: this.url, edge: this.edgePort }, 'cleave is ready');
   }
@@ -133,8 +146,9 @@ export class Host {
   private async openStore(definition: ModuleDefinition): Promise<void> {
     const { config } = this.options;
     const name = definition.contract.name;
-    const db = await openStore(name, { dataDir: config.db.dataDir, url: config.db.url });
+    const db = await openStore(name, { dataDir: config.db.dataDir, url: config.db.url, log: this.log.child({ module: name, component: 'store' }) });
     this.stores.set(name, db);
+    this.readiness.add(`store:${name}`, async () => void (await db.raw('select 1')));
     if (this.options.migrate === false) return;
     const applied = await migrateUp({ module: name, db, folder: definition.migrations });
     if (applied.length) this.log.info({ module: name, applied }, 'applied migrations');
@@ -170,23 +184,16 @@ export class Host {
       log: this.log,
       bodyLimit: config.http.bodyLimit,
       verifyToken: createTokenVerifier(fetchJwks),
-      readiness: () => this.readiness(),
+      readiness: () => this.readiness.report(),
     });
     this.http = await listen(app, config.http.port, config.http.host);
   }
 
-  /** What `/readyz` reports. */
-  readiness(): { ready: boolean; checks: Record<string, string> } {
-    const state = this.phase === 'ready' ? 'ok' : this.phase;
-    return {
-      ready: this.phase === 'ready',
-      checks: {
-        stores: state,
-        migrations: state,
-        bus: `${this.bus.transport.kind}: ${state}`,
-        edge: this.options.config.edge.broker === 'off' ? 'off' : state,
-      },
-    };
+  /** Fails on a taken port before anything is opened or created (such as the first admin). */
+  private async preflight(hosted: string[]): Promise<void> {
+    const { config, modules } = this.options;
+    const http = { what: 'HTTP port', port: config.http.port, host: config.http.host, change: '--http-port or CLEAVE_HTTP_PORT' };
+    await assertPortsFree([http, ...plannedEdgePorts({ config, modules, hosted, remote: this.bus.transport.remote })]);
   }
 
   /**

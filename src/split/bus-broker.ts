@@ -1,5 +1,8 @@
 import { createServer, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
+import mqtt from 'mqtt';
+import { busClientId, eventTopic } from '../bus/mqtt.js';
+import type { ModuleDefinition } from '../kernel/module.js';
 
 /** The MQTT broker a split rehearsal runs for its bus when no `--mqtt-url` is given. */
 export interface BusBroker {
@@ -7,11 +10,29 @@ export interface BusBroker {
   close(): Promise<void>;
 }
 
+/** A bus instance that will connect later: its client id and the event topics its modules consume. */
+export interface AwaitedSession {
+  clientId: string;
+  topics: string[];
+}
+
+/** The bus session of each module's process (named by `instanceOf`) with the events that module consumes. */
+export function awaitedSessions(selected: ModuleDefinition[], namespace: string, instanceOf: (name: string) => string): AwaitedSession[] {
+  return selected.map(({ contract, subscriptions = [] }) => ({
+    clientId: busClientId(namespace, instanceOf(contract.name)),
+    topics: subscriptions.map((s) => eventTopic(namespace, s.contract.name, s.event)),
+  }));
+}
+
 /**
  * Starts an embedded MQTT 3.1.1 broker (aedes, sessions in memory) on the loopback address, on a free port:
  * only the processes of this machine reach it. Sessions outlive a restarted child, not the broker.
+ *
+ * MQTT 3.1.1 cannot tell a publisher that nobody subscribes, so an event published before its consumer's first
+ * session would be dropped. Each awaited session is therefore opened before the broker is handed out: a
+ * persistent session with the consumer's subscriptions, which keeps its events until the consumer connects.
  */
-export async function startBusBroker(): Promise<BusBroker> {
+export async function startBusBroker(options: { sessions?: AwaitedSession[] } = {}): Promise<BusBroker> {
   const broker = await Aedes.createBroker({ heartbeatInterval: 3_600_000 });
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -23,13 +44,27 @@ export async function startBusBroker(): Promise<BusBroker> {
     server.once('error', (err) => reject(new Error(`the bus broker cannot listen on the loopback address: ${err.message}`)));
     server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
   });
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await closed;
-    },
+  const url = `mqtt://127.0.0.1:${port}`;
+  const close = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    await closed;
   };
+  try {
+    for (const session of options.sessions ?? []) if (session.topics.length) await openSession(url, session);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { url, close };
+}
+
+async function openSession(url: string, { clientId, topics }: AwaitedSession): Promise<void> {
+  const client = await mqtt.connectAsync(url, { protocolVersion: 4, clientId, clean: false, reconnectPeriod: 0 });
+  try {
+    await client.subscribeAsync(topics, { qos: 1 });
+  } finally {
+    await client.endAsync();
+  }
 }
