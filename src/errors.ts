@@ -88,6 +88,23 @@ export function isOutage(err: unknown): boolean {
   return name === 'KnexTimeoutError' || (typeof message === 'string' && outageMessages.test(message));
 }
 
+/**
+ * PostgreSQL's "data exception" (22), "integrity constraint violation" (23) and "program limit exceeded" (54)
+ * classes, and SQLite's equivalents.
+ */
+const dataErrorCodes = /^(22...|23...|54...|SQLITE_(TOOBIG|MISMATCH|CONSTRAINT|RANGE).*)$/;
+
+/**
+ * True when `err` says the store refused the data itself (a value it cannot hold, a row too large), or the data
+ * broke the code that encodes it (a RangeError such as a stack overflow): the same write without that data would
+ * succeed. A missing table or a lost connection is not such an error.
+ */
+export function isDataError(err: unknown): boolean {
+  if (err instanceof RangeError || err instanceof TypeError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && dataErrorCodes.test(code);
+}
+
 /** Shorthands for the common errors. */
 export const notFound = (what: string) => new CleaveError('NOT_FOUND', `${what} not found`);
 export const conflict = (message: string) => new CleaveError('CONFLICT', message);

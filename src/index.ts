@@ -42,6 +42,7 @@ export {
   invalid,
   unauthenticated,
   forbidden,
+  isDataError,
   type ErrorCode,
 } from './errors.js';
 /** Token settings shared by the module that issues tokens and the kernel that verifies them. */

@@ -30,11 +30,14 @@ export const rejectionCodes = [
 ] as const;
 export const RejectionCode = Type.Union(rejectionCodes.map((code) => Type.Literal(code)));
 
+/** The longest device topic handed to a module; a longer one is refused by the listener and cut to this length. */
+export const maxTopicLength = 1024;
+
 /** One message a device published, as the edge listener hands it over. */
 export const DeviceMessage = Type.Object({
   deviceId: DeviceId,
   /** The full MQTT topic, e.g. `v1/devices/d1/telemetry`. */
-  topic: Type.String({ maxLength: 1024 }),
+  topic: Type.String({ maxLength: maxTopicLength }),
   /** Epoch milliseconds at the listener. */
   receivedAt: Type.Integer(),
   /** The payload as UTF-8 text; absent when the listener already refused the message. */

@@ -3,7 +3,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Principal } from '../bus/envelope.js';
 import type { Metrics } from '../observability/metrics.js';
 import { Batcher } from './batcher.js';
-import type { DeviceMessage, IngestResult, RejectionCode } from './capabilities.js';
+import { maxTopicLength, type DeviceMessage, type IngestResult, type RejectionCode } from './capabilities.js';
 import { errorsTopic, parseDeviceTopic } from './topics.js';
 
 /** Module operations the gateway calls, found through the modules' `provides`. */
@@ -83,7 +83,11 @@ export class EdgeGateway {
     if (!parsed) throw new TopicNotAllowed(`device "${deviceId}" may not publish to "${topic}"`);
     const message: DeviceMessage = { deviceId, topic, receivedAt: Date.now() };
     const refuse = (code: RejectionCode, reason: string) => (message.refused = { code, reason });
-    if (retain) refuse('RETAIN_NOT_ALLOWED', 'retained messages are not accepted; publish with retain=false');
+    if (topic.length > maxTopicLength) {
+      message.topic = `${topic.slice(0, maxTopicLength - 1)}…`;
+      refuse('UNSUPPORTED_TOPIC', `a topic of ${topic.length} characters is over the limit of ${maxTopicLength}`);
+    } else if (topic.includes('\u0000')) refuse('UNSUPPORTED_TOPIC', 'a topic may not hold the NUL character');
+    else if (retain) refuse('RETAIN_NOT_ALLOWED', 'retained messages are not accepted; publish with retain=false');
     else if (payload.length > this.options.maxPayloadBytes) {
       refuse('PAYLOAD_TOO_LARGE', `payload of ${payload.length} bytes is over the limit of ${this.options.maxPayloadBytes}`);
     } else {

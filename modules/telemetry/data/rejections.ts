@@ -13,8 +13,11 @@ interface RejectionRow {
 
 export const rejectionColumns = ['device_id', 'topic', 'code', 'reason', 'payload', 'received_at'] as const;
 
+/** Text any store keeps as it is: PostgreSQL refuses the NUL character, so it becomes U+FFFD. */
+export const storableText = (text: string, maxLength = 1024) => text.slice(0, maxLength).replaceAll('\u0000', '\ufffd');
+
 /** How much of a refused payload is kept, to see what the device sent. */
-export const payloadExcerpt = (payload: string | undefined) => (payload === undefined ? null : payload.slice(0, 512));
+export const payloadExcerpt = (payload: string | undefined) => (payload === undefined ? null : storableText(payload, 512));
 
 const toRejection = (row: RejectionRow): Static<typeof Rejection> => ({
   deviceId: row.device_id,

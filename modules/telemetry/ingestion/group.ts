@@ -1,5 +1,5 @@
 import type { edge } from '../../../src/index.js';
-import { type Values, payloadExcerpt, messageKey } from '../store.js';
+import { type Values, payloadExcerpt, messageKey, storableText } from '../store.js';
 import { type ReportedEvent, readMessage, type ReadingSet } from '../payloads.js';
 import type { Limits } from '../settings.js';
 
@@ -39,7 +39,7 @@ export function readGroup(messages: edge.DeviceMessage[], limits: Limits): Group
     const read = readMessage(message, limits);
     if (!read.accepted) {
       group.results.push(read);
-      group.rejections.push(deviceId, message.topic, read.code, read.reason, payloadExcerpt(message.payload), receivedAt);
+      group.rejections.push(deviceId, storableText(message.topic), read.code, storableText(read.reason), payloadExcerpt(message.payload), receivedAt);
       continue;
     }
     group.results.push(accepted);
@@ -72,7 +72,7 @@ export function eventValues(group: Group, fresh: Set<string>): Values {
   for (const received of group.events) {
     if (!isFresh(fresh, received)) continue;
     const { deviceId, receivedAt, item } = received;
-    values.push(deviceId, item.type, item.id ?? null, item.ts ?? receivedAt, JSON.stringify(item.data), receivedAt);
+    values.push(deviceId, item.type, item.id ?? null, item.ts ?? receivedAt, item.json, receivedAt);
   }
   return values;
 }

@@ -1,4 +1,4 @@
-import { isJsonObject, readFramed } from './fields.js';
+import { isJsonObject, nestsDeeperThan, readFramed } from './fields.js';
 import { refuse } from './refusal.js';
 
 /** An event a device reported on `v1/devices/<id>/events/<type>`. */
@@ -6,13 +6,17 @@ export interface ReportedEvent {
   id?: string;
   ts?: number;
   type: string;
-  data: Record<string, unknown>;
+  /** `data` as stored: JSON text, encoded while reading so that no message can fail a commit. */
+  json: string;
 }
+
+const maxDepth = 32;
 
 export function readDeviceEvent(payload: unknown, type: string): ReportedEvent {
   const { id, ts, body } = readFramed(payload, '', 'data');
   if (!isJsonObject(body)) refuse('INVALID_PAYLOAD', 'data: must be a JSON object', id);
-  const event: ReportedEvent = { ts, type, data: body };
+  if (nestsDeeperThan(body, maxDepth)) refuse('INVALID_PAYLOAD', `data: nests objects or arrays deeper than ${maxDepth} levels`, id);
+  const event: ReportedEvent = { ts, type, json: JSON.stringify(body) };
   if (id !== undefined) event.id = id;
   return event;
 }

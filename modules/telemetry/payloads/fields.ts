@@ -34,12 +34,26 @@ export function readFramed(value: unknown, path: string, bodyField: string): Fra
   return framed;
 }
 
+const controlCharacter = /[\u0000-\u001f\u007f]/;
+
 function readId(value: unknown, path: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
-    refuse('INVALID_PAYLOAD', `${fieldPath(path, 'id')}: must be a string of 1 to 256 characters`);
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256 || controlCharacter.test(value)) {
+    refuse('INVALID_PAYLOAD', `${fieldPath(path, 'id')}: must be a string of 1 to 256 characters, none of them a control character`);
   }
   return value;
+}
+
+/** True when objects and arrays in `value` nest deeper than `levels` (counted without recursion). */
+export function nestsDeeperThan(value: unknown, levels: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length) {
+    const { value: next, depth } = stack.pop()!;
+    if (typeof next !== 'object' || next === null) continue;
+    if (depth >= levels) return true;
+    for (const child of Object.values(next)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return false;
 }
 
 function readTs(value: unknown, path: string, id: string | undefined): number | undefined {
@@ -53,7 +67,7 @@ function readTs(value: unknown, path: string, id: string | undefined): number | 
 export function idIn(payload: string | undefined): string | undefined {
   try {
     const id = (JSON.parse(payload ?? '') as JsonObject | null)?.id;
-    return typeof id === 'string' && id.length <= 256 ? id : undefined;
+    return typeof id === 'string' && id.length <= 256 && !controlCharacter.test(id) ? id : undefined;
   } catch {
     return undefined;
   }
