@@ -5,7 +5,7 @@ import { root } from './fixtures/cli-run.js';
 import { buildModules, hostsByModule, isThirdParty, parseYaml, run, testNeeding, type Doc } from './support/deploy.js';
 import { portNumber, Rendered } from './support/kustomize.js';
 
-const withKubectl = testNeeding('kubectl', 'install kubectl 1.27 or newer, which renders kustomize bases');
+const withKubectl = testNeeding('kubectl', 'install kubectl (Debian: apt-get install kubernetes-client)');
 const withCompose = testNeeding('docker-compose', 'apt-get install docker-compose');
 
 /** `cleave start` forces an exit this long after `shutdown.timeoutMs`. */
