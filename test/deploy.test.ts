@@ -29,6 +29,7 @@ async function containers() {
 }
 
 const cleaveContainers = async () => (await containers()).filter(({ container }) => !isThirdParty(container.image));
+
 /** Each module has one host: the difference shows every module, and the message who hosts what. */
 function assertEachHostedOnce(t: ExecutionContext, hosting: Record<string, string[]>) {
   const counts = Object.fromEntries(Object.entries(hosting).map(([module, hosts]) => [module, hosts.length]));
@@ -168,12 +169,15 @@ withCompose('when the compose file is validated, then each module of the build i
 });
 
 withCompose('when the compose file is validated, then every Cleave service runs one image on the MQTT bus, is checked on /readyz and stops in time', async (t) => {
+  const services = await composeServices();
   const cleave = await cleaveServices();
 
   t.is(new Set(cleave.map(({ service }) => service.image)).size, 1);
   for (const { name, service, env } of cleave) {
     t.is(env.CLEAVE_BUS, 'mqtt', name);
-    t.is(new URL(env.CLEAVE_MQTT_URL ?? 'none:').hostname, 'mosquitto', name);
+    const url = new URL(env.CLEAVE_MQTT_URL ?? 'none:');
+    t.is(url.hostname, 'mosquitto', name);
+    t.is(services.mosquitto.environment?.MQTT_PASSWORD, url.password, name);
     t.truthy(env.CLEAVE_BUS_KEY, name);
     t.regex([service.healthcheck?.test ?? []].flat().join(' '), /\/readyz/, name);
     const timeoutMs = Number(env.CLEAVE_SHUTDOWN_TIMEOUT_MS ?? 10_000);
@@ -195,7 +199,8 @@ withCompose('when the compose file is validated, then module hosts wait for a he
   const [gateway] = gateways;
   t.is(gateway.env.CLEAVE_MODULES, 'none');
   t.true(waitsFor(gateway.service, 'mosquitto'));
-  t.deepEqual((gateway.service.ports as Doc[]).map((port) => Number(port.target)).sort(), [1883, 3000]);
+  const targets = (gateway.service.ports as Array<Doc | string>).map((port) => Number(typeof port === 'object' ? port.target : port.split(':').pop()));
+  t.deepEqual(targets.sort(), [1883, 3000]);
   t.is(services.postgres.image, 'postgres:16');
   t.true(services.mosquitto.volumes.some((volume: unknown) => String(typeof volume === 'object' ? (volume as Doc).source : volume).includes('deploy/k8s/mosquitto-bus.conf')));
 });
