@@ -23,7 +23,8 @@ COPY package.json ./
 COPY bin bin
 COPY config config
 RUN mkdir -p /data && chown node:node /data
-USER node
+# The image's node user, by number: Kubernetes' runAsNonRoot can verify a number, not a name.
+USER 1000:1000
 VOLUME /data
 EXPOSE 3000 1883
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
