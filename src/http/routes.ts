@@ -27,11 +27,15 @@ export function fullPath(module: string, path: string): string {
   return `/api/${module}${own}`;
 }
 
+/**
+ * A route's input: the query, then the body, then the path parameters, each winning over the ones before, so a
+ * body field can never redirect a call to another resource than the path names (`POST /devices/a/secret` with
+ * `{"id":"b"}` still acts on `a`). Query and path strings are converted to the types the contract expects.
+ */
 function defaultInput(contract: Contract, route: Route, request: RouteRequest): unknown {
-  const strings: Record<string, unknown> = { ...request.query, ...request.params };
   const schema = contract.operations[route.operation]?.input;
-  const converted = schema ? Value.Convert(schema, strings) : strings;
-  return { ...(converted as Record<string, unknown>), ...(request.body as Record<string, unknown>) };
+  const convert = (strings: Record<string, unknown>) => (schema ? (Value.Convert(schema, strings) as Record<string, unknown>) : strings);
+  return { ...convert({ ...request.query }), ...(request.body as Record<string, unknown>), ...convert({ ...request.params }) };
 }
 
 function handler(contract: Contract, route: Route, deps: RouteDeps) {

@@ -38,3 +38,16 @@ test('when a viewer rotates a secret, then 403; an operator may, and an unknown 
   t.is((await api.post('/gate-4/secret', undefined, operator)).status, 200);
   t.is((await api.post('/gate-5/secret', undefined, operator)).status, 404);
 });
+
+test('when a body names another device than the path, then the path wins: only the device in the path is rotated', async (t) => {
+  const { api, admin, client } = await startDevicesHost(t);
+  const { secret: secretA } = (await api.post('/', { id: 'pa', name: 'A' }, admin)).body;
+  const { secret: secretB } = (await api.post('/', { id: 'pb', name: 'B' }, admin)).body;
+
+  const rotated = await api.post('/pa/secret', { id: 'pb' }, admin);
+
+  t.is(rotated.status, 200);
+  t.is(rotated.body.id, 'pa');
+  t.deepEqual(await client.authenticateDevice({ deviceId: 'pa', secret: secretA }), { ok: false });
+  t.deepEqual(await client.authenticateDevice({ deviceId: 'pb', secret: secretB }), { ok: true });
+});
