@@ -133,3 +133,18 @@ test('when the device port is taken, then start exits 1 naming --edge-port befor
   t.false(result.stdout.includes('created the first admin'), result.stdout);
   t.deepEqual(fs.existsSync(box.env.CLEAVE_DATA_DIR!) ? fs.readdirSync(box.env.CLEAVE_DATA_DIR!) : [], []);
 });
+
+test('when start creates its data folder, then only the owner may read the folder and the store files', async (t) => {
+  const box = sandbox(t);
+  const host = startHost(t, box);
+  await host.waitForLog('cleave is ready');
+
+  const dataDir = box.env.CLEAVE_DATA_DIR!;
+  const mode = (file: string) => (fs.statSync(file).mode & 0o777).toString(8);
+  t.is(mode(dataDir), '700');
+  const stores = fs.readdirSync(dataDir).filter((name) => name.includes('.sqlite'));
+  t.true(stores.includes('identity.sqlite') && stores.includes('identity.sqlite-wal'), stores.join(', '));
+  for (const store of stores) t.is(mode(path.join(dataDir, store)), '600', store);
+  host.child.kill('SIGTERM');
+  t.is(await host.exited, 0);
+});

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -40,8 +40,8 @@ function knexLog(log: Logger | undefined): Knex.Config['log'] {
 function openSqlite(module: string, dataDir: string): Knex {
   let filename = ':memory:';
   if (dataDir !== ':memory:') {
-    mkdirSync(dataDir, { recursive: true });
     filename = join(dataDir, `${module}.sqlite`);
+    ownerOnly(dataDir, filename);
   }
   return knexFactory({
     client: 'better-sqlite3',
@@ -64,6 +64,16 @@ function openSqlite(module: string, dataDir: string): Knex {
       },
     },
   });
+}
+
+/**
+ * A store holds password hashes and signing keys: a data folder Cleave creates is the owner's alone (0700), and
+ * each store file is made or kept owner-only (0600); SQLite gives its WAL and shared-memory files the same mode.
+ */
+function ownerOnly(dataDir: string, filename: string): void {
+  if (mkdirSync(dataDir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dataDir, 0o700);
+  closeSync(openSync(filename, 'a', 0o600));
+  chmodSync(filename, 0o600);
 }
 
 interface SqliteConnection {
