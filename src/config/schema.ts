@@ -20,12 +20,13 @@ export interface CleaveConfig {
     host: string;
     url: string;
     maxPayloadBytes: number;
+    maxMessagesPerSecond: number;
     batch: { maxMessages: number; lingerMs: number };
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   shutdown: { timeoutMs: number };
   identity: { adminEmail: string; adminPassword: string; tokenTtl: number };
-  telemetry: { maxItems: number };
+  telemetry: { maxItems: number; rejectionsRetentionDays: number };
 }
 
 /** One schema entry: convict's fields plus the bounds and patterns our formats read. */
@@ -207,6 +208,10 @@ export const schema = {
       doc: 'Largest device message payload accepted; a larger one is acknowledged and recorded as rejected.',
       format: 'cleave-int', min: 1, max: 268_435_455, default: 65_536, env: 'CLEAVE_EDGE_MAX_PAYLOAD',
     },
+    maxMessagesPerSecond: {
+      doc: 'Messages one device may publish a second (a batch counts as one); the excess is acknowledged and refused as RATE_LIMITED, recorded at most once a second.',
+      format: 'cleave-int', min: 1, max: 1_000_000, default: 100, env: 'CLEAVE_EDGE_MAX_MESSAGES_PER_SECOND',
+    },
     batch: {
       maxMessages: {
         doc: 'Most device messages committed in one transaction.',
@@ -254,6 +259,10 @@ export const schema = {
     maxItems: {
       doc: 'Most reading sets in one device telemetry message; more is rejected as TOO_MANY_ITEMS.',
       format: 'cleave-int', min: 1, max: 100_000, default: 500, env: 'CLEAVE_TELEMETRY_MAX_ITEMS',
+    },
+    rejectionsRetentionDays: {
+      doc: 'Days a refused device message is kept (and listed) in the rejections; older ones are deleted.',
+      format: 'cleave-int', min: 1, max: 36_500, default: 7, env: 'CLEAVE_TELEMETRY_REJECTIONS_RETENTION_DAYS',
     },
   },
 } satisfies convict.Schema<CleaveConfig>;

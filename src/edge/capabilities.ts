@@ -27,6 +27,7 @@ export const rejectionCodes = [
   'TOO_MANY_ITEMS',
   'UNSUPPORTED_TOPIC',
   'RETAIN_NOT_ALLOWED',
+  'RATE_LIMITED',
 ] as const;
 export const RejectionCode = Type.Union(rejectionCodes.map((code) => Type.Literal(code)));
 

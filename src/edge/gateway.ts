@@ -3,6 +3,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Principal } from '../bus/envelope.js';
 import type { Metrics } from '../observability/metrics.js';
 import { Batcher } from './batcher.js';
+import { DeviceRateLimit } from './rate-limit.js';
 import { maxTopicLength, type DeviceMessage, type IngestResult, type RejectionCode } from './capabilities.js';
 import { errorsTopic, parseDeviceTopic } from './topics.js';
 
@@ -19,6 +20,8 @@ export interface GatewayOptions {
   log: Logger;
   metrics: Metrics;
   maxPayloadBytes: number;
+  /** Messages one device may send a second (a batch counts as one); the excess is refused. */
+  maxMessagesPerSecond: number;
   batch: { maxMessages: number; lingerMs: number };
   /** Sends a message to a device (its `errors` topic). */
   sendToDevice(topic: string, payload: string): void;
@@ -42,9 +45,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export class EdgeGateway {
   private readonly batcher: Batcher<DeviceMessage, IngestResult>;
   private readonly lastSeen = new Map<string, number>();
+  private readonly rateLimit: DeviceRateLimit;
 
   constructor(private readonly options: GatewayOptions) {
     const { bus, providers, batch } = options;
+    this.rateLimit = new DeviceRateLimit(options.maxMessagesPerSecond);
     this.batcher = new Batcher(
       async (messages) => {
         const { results } = (await bus.call(providers.ingest.module, providers.ingest.operation, { messages }, { principal: edgePrincipal })) as {
@@ -68,7 +73,10 @@ export class EdgeGateway {
   presence(deviceId: string, online: boolean): void {
     const { module, operation } = this.options.providers.devicePresence;
     if (online) this.lastSeen.set(deviceId, Date.now());
-    else this.lastSeen.delete(deviceId);
+    else {
+      this.lastSeen.delete(deviceId);
+      this.rateLimit.forget(deviceId);
+    }
     this.options.bus
       .call(module, operation, { deviceId, online, at: new Date().toISOString() }, { principal: edgePrincipal })
       .catch((err) => this.options.log.warn({ err, deviceId }, 'could not record device presence'));
@@ -81,9 +89,14 @@ export class EdgeGateway {
   async handle(deviceId: string, topic: string, payload: Buffer, retain: boolean): Promise<void> {
     const parsed = parseDeviceTopic(deviceId, topic);
     if (!parsed) throw new TopicNotAllowed(`device "${deviceId}" may not publish to "${topic}"`);
+    const rate = this.rateLimit.take(deviceId);
+    if (rate === 'drop') return void this.options.metrics.edgeMessages.inc({ outcome: 'rate_limited' });
     const message: DeviceMessage = { deviceId, topic, receivedAt: Date.now() };
     const refuse = (code: RejectionCode, reason: string) => (message.refused = { code, reason });
-    if (topic.length > maxTopicLength) {
+    if (rate === 'refuse') {
+      const perSecond = this.rateLimit.perSecond;
+      refuse('RATE_LIMITED', `over ${perSecond} messages a second; messages past that are refused, and this is said at most once a second`);
+    } else if (topic.length > maxTopicLength) {
       message.topic = `${topic.slice(0, maxTopicLength - 1)}…`;
       refuse('UNSUPPORTED_TOPIC', `a topic of ${topic.length} characters is over the limit of ${maxTopicLength}`);
     } else if (topic.includes('\u0000')) refuse('UNSUPPORTED_TOPIC', 'a topic may not hold the NUL character');

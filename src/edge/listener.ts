@@ -90,6 +90,7 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     log,
     metrics,
     maxPayloadBytes: config.edge.maxPayloadBytes,
+    maxMessagesPerSecond: config.edge.maxMessagesPerSecond,
     batch: config.edge.batch,
     sendToDevice: (topic, payload) => send?.(topic, payload),
   });

@@ -51,7 +51,7 @@ export class Metrics {
 
   readonly edgeMessages = new Counter({
     name: 'cleave_edge_messages_total',
-    help: 'Device messages handled by the edge listener, by outcome (accepted, rejected).',
+    help: 'Device messages handled by the edge listener, by outcome (accepted, rejected, rate_limited: refused over the rate limit without a record).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

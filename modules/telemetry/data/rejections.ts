@@ -35,8 +35,14 @@ export function makeRejections({ db }: { db: Knex }) {
       await insertMany(trx, 'rejections', rejectionColumns, values);
     },
 
-    async list(filter: { deviceId?: string; limit: number }): Promise<Array<Static<typeof Rejection>>> {
-      const query = db<RejectionRow>('rejections');
+    /** Deletes the rejections received before `cutoff` (epoch ms). */
+    async prune(cutoff: number): Promise<void> {
+      await db('rejections').where('received_at', '<', cutoff).delete();
+    },
+
+    /** The newest rejections received since `since` (epoch ms). */
+    async list(filter: { deviceId?: string; since: number; limit: number }): Promise<Array<Static<typeof Rejection>>> {
+      const query = db<RejectionRow>('rejections').where('received_at', '>=', filter.since);
       if (filter.deviceId) query.where('device_id', filter.deviceId);
       const rows: RejectionRow[] = await query
         .orderBy([{ column: 'received_at', order: 'desc' }, { column: 'seq', order: 'desc' }])

@@ -2,10 +2,11 @@ import { isDataError, type CallContext, type edge, type Logger, type OperationHa
 import type { telemetryContract } from '../contract.js';
 import { type DeviceEvents, type Readings, type Rejections, claimMessageIds, storableText } from '../store.js';
 import { eventValues, readGroup, readingValues, recordedPerDevice } from '../ingestion.js';
-import { limitsOf } from '../settings.js';
+import { limitsOf, retentionOf } from '../settings.js';
 
 interface Deps {
   config: Record<string, unknown>;
+  clock: () => Date;
   log: Logger;
   readings: Readings;
   deviceEvents: DeviceEvents;
@@ -13,6 +14,8 @@ interface Deps {
 }
 
 type Ctx = CallContext<typeof telemetryContract>;
+
+const pruneEveryMs = 60_000;
 
 const unstorable = 'the store could not keep this message; it was refused so that the others could be stored';
 
@@ -23,8 +26,18 @@ const unstorable = 'the store could not keep this message; it was refused so tha
  * missing) fails the whole group: nothing is committed and the edge listener does not acknowledge, so the
  * devices send again.
  */
-export const ingest = ({ config, log, readings, deviceEvents, rejections }: Deps): OperationHandler<typeof telemetryContract, 'ingest'> => {
+export const ingest = ({ config, clock, log, readings, deviceEvents, rejections }: Deps): OperationHandler<typeof telemetryContract, 'ingest'> => {
   const limits = limitsOf(config);
+  const retention = retentionOf(config);
+  let prunedAt = 0;
+
+  /** Rejections only grow when messages are refused: old ones are deleted then, at most once a minute. */
+  const pruneNowAndThen = () => {
+    const now = clock().getTime();
+    if (now - prunedAt < pruneEveryMs) return;
+    prunedAt = now;
+    rejections.prune(now - retention).catch((err: unknown) => log.warn({ err }, 'old rejections not pruned; trying again later'));
+  };
 
   const commit = async (messages: edge.DeviceMessage[], ctx: Ctx): Promise<edge.IngestResult[]> => {
     const group = readGroup(messages, limits);
@@ -36,6 +49,7 @@ export const ingest = ({ config, log, readings, deviceEvents, rejections }: Deps
       await rejections.insert(tx.db, group.rejections);
       for (const recorded of recordedPerDevice(added)) await tx.publish('readingsRecorded', recorded);
     });
+    if (group.rejections.length) pruneNowAndThen();
     return group.results;
   };
 

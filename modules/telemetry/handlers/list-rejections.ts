@@ -1,8 +1,21 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
+import { retentionOf } from '../settings.js';
 import type { Rejections } from '../store.js';
 
-/** Not limited to known devices: a refused message may come before the registration reaches this read model. */
+interface Deps {
+  config: Record<string, unknown>;
+  clock: () => Date;
+  rejections: Rejections;
+}
+
+/**
+ * Not limited to known devices: a refused message may come before the registration reaches this read model.
+ * Rejections past their retention are not listed, even before they are pruned.
+ */
 export const listRejections =
-  ({ rejections }: { rejections: Rejections }): OperationHandler<typeof telemetryContract, 'rejections'> =>
-  async ({ deviceId, limit }) => ({ rejections: await rejections.list({ deviceId, limit: limit ?? 100 }) });
+  ({ config, clock, rejections }: Deps): OperationHandler<typeof telemetryContract, 'rejections'> =>
+  async ({ deviceId, limit }) => {
+    const since = clock().getTime() - retentionOf(config);
+    return { rejections: await rejections.list({ deviceId, since, limit: limit ?? 100 }) };
+  };

@@ -30,7 +30,8 @@ export function scenario(title: string, run: (t: ExecutionContext, telemetry: Te
     test(`[${store}] ${title}`, async (t) => {
       const database = store === 'postgres' ? await createDatabase() : undefined;
       const others = modules.filter((module) => module.contract.name !== 'telemetry');
-      const config = database ? { 'db.url': database.url } : {};
+      // The fixtures' messages were received in 2024: keep their rejections listed.
+      const config = { 'telemetry.rejectionsRetentionDays': 36_500, ...(database ? { 'db.url': database.url } : {}) };
       const host = await startTestHost({ modules: [...others, telemetry, ...extra], config });
       try {
         await run(t, await connect(host, store));
