@@ -25,8 +25,8 @@ export function printAligned(header: string[], rows: string[][], rightAligned: n
   const cells = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
   for (const [i, row] of cells.entries()) {
-    console.log(row.map((cell, j) => (rightAligned.includes(j) ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join('  '));
-    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    console.log(row.map((cell, j) => (rightAligned.includes(j) ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join('  ').trimEnd());
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  ').trimEnd());
   }
 }
 
