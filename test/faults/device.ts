@@ -51,7 +51,7 @@ export class Device {
     let next = 0;
     try {
       while (next < messages.length || this.retry.length || this.inFlight.size) {
-        if (Date.now() > deadline) throw new Error(`${messages.length - this.acknowledged.size} messages still unacknowledged`);
+        if (Date.now() > deadline) throw new Error(`${messages.filter((m) => !this.acknowledged.has(m.seq)).length} messages still unacknowledged`);
         const client = await this.connected();
         if (!client) continue;
         if (this.stalled()) {
@@ -64,7 +64,9 @@ export class Device {
         else await sleep(5);
       }
     } finally {
-      await this.client?.endAsync(true);
+      const client = this.client;
+      this.client = undefined;
+      await client?.endAsync(true);
     }
   }
 
