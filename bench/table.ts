@@ -13,14 +13,20 @@ const format = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') 
 
 /** Prints rows as an aligned table. */
 export function printTable(rows: Row[]): void {
-  const cells = [
+  printAligned(
     ['bench', 'case', 'value', 'unit', 'vs baseline', 'target'],
-    ...rows.map((r) => [r.bench, r.case, format(r.value), r.unit, r.vsBaseline === undefined ? '' : `${r.vsBaseline.toFixed(2)}x`, r.target ?? '']),
-  ];
-  const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+    rows.map((r) => [r.bench, r.case, format(r.value), r.unit, r.vsBaseline === undefined ? '' : `${r.vsBaseline.toFixed(2)}x`, r.target ?? '']),
+    [2],
+  );
+}
+
+/** Prints a header and rows of cells as aligned columns; the columns at `rightAligned` are padded on the left. */
+export function printAligned(header: string[], rows: string[][], rightAligned: number[] = []): void {
+  const cells = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
   for (const [i, row] of cells.entries()) {
-    console.log(row.map((cell, j) => (j === 2 ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join('  '));
-    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    console.log(row.map((cell, j) => (rightAligned.includes(j) ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join('  ').trimEnd());
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  ').trimEnd());
   }
 }
 

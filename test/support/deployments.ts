@@ -44,7 +44,23 @@ export async function monolith({ mqttUrl, dbUrl }: Placement): Promise<Deploymen
  * One `cleave start` process per module plus a gateway (all routes, the edge listener), over the MQTT bus:
  * the deployment a new user would start by hand. Ready once the gateway answers and every module is present.
  */
-export async function processPerModule({ mqttUrl, dbUrl }: Placement & { mqttUrl: string }, modules: string[]): Promise<Deployment> {
+export function processPerModule(placement: Placement & { mqttUrl: string }, modules: string[]): Promise<Deployment> {
+  return processGroups(placement, modules.map((name) => [name]));
+}
+
+/** A split whose processes can be killed and started again one at a time. */
+export interface SplitDeployment extends Deployment {
+  /** The process hosting `module` (or `gateway`): SIGKILL, waiting until it has exited. */
+  kill(module: string): Promise<void>;
+  /** Starts the process hosting `module` (or `gateway`) again, with the same configuration and ports. */
+  restart(module: string): Promise<void>;
+}
+
+/**
+ * One `cleave start` process per group of modules plus a gateway (all routes, the edge listener), over the
+ * MQTT bus. Ready once the gateway answers and every module is present.
+ */
+export async function processGroups({ mqttUrl, dbUrl }: Placement & { mqttUrl: string }, groups: string[][]): Promise<SplitDeployment> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cleave-topology-'));
   const [httpPort, edgePort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
@@ -60,10 +76,19 @@ export async function processPerModule({ mqttUrl, dbUrl }: Placement & { mqttUrl
     CLEAVE_ADMIN_EMAIL: adminEmail,
     CLEAVE_ADMIN_PASSWORD: adminPassword,
   };
-  const children = [
-    ...modules.map((name) => run(env, ['--modules', name, '--http-port', '0', '--edge', 'off'])),
-    run(env, ['--modules', 'none', '--gateway', '--http-port', String(httpPort), '--edge-port', String(edgePort)]),
+  // A stable instance name per process, as `--split` gives: a restarted process resumes its own bus session.
+  const instance = (name: string) => ['--instance', `${env.CLEAVE_BUS_NAMESPACE}-${name}`];
+  const processes = [
+    ...groups.map((group) => ({ hosts: group, running: run(env, ['--modules', group.join(','), ...instance(group.join('_')), '--http-port', '0', '--edge', 'off']) })),
+    { hosts: ['gateway'], running: run(env, ['--modules', 'none', '--gateway', ...instance('gateway'), '--http-port', String(httpPort), '--edge-port', String(edgePort)]) },
   ];
+  const children = processes.map((p) => p.running);
+  const hosting = (module: string) => {
+    const found = processes.find((p) => p.hosts.includes(module));
+    if (!found) throw new Error(`no process hosts ${module}`);
+    return found.running;
+  };
+  const modules = groups.flat();
   const url = `http://127.0.0.1:${httpPort}`;
   const stop = async () => {
     await Promise.all(children.map((child) => child.stop()));
@@ -81,34 +106,53 @@ export async function processPerModule({ mqttUrl, dbUrl }: Placement & { mqttUrl
     await stop();
     throw err;
   }
-  return { url, edgePort, stop };
+  return { url, edgePort, stop, kill: (module) => hosting(module).kill(), restart: async (module) => hosting(module).start() };
 }
 
 interface Running {
-  process: ChildProcess;
+  readonly process: ChildProcess;
   output(): string;
+  /** Starts the process again after it has exited. */
+  start(): void;
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
 function run(env: NodeJS.ProcessEnv, args: string[]): Running {
-  // Supervised: if the test process dies, the child sees its stdin close and stops.
-  const child = spawn(process.execPath, [bin, 'start', ...args], {
-    env: { ...env, CLEAVE_SUPERVISED: '1' },
-    stdio: process.env.TOPOLOGY_LOG ? ['pipe', 'inherit', 'inherit'] : ['pipe', 'pipe', 'pipe'],
-  });
   let output = '';
   const keep = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const spawnOne = () => {
+    // Supervised: if the test process dies, the child sees its stdin close and stops.
+    const child = spawn(process.execPath, [bin, 'start', ...args], {
+      env: { ...env, CLEAVE_SUPERVISED: '1' },
+      stdio: process.env.TOPOLOGY_LOG ? ['pipe', 'inherit', 'inherit'] : ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    return { child, exited };
+  };
+  let current = spawnOne();
+  const running = () => current.child.exitCode === null && current.child.signalCode === null;
   return {
-    process: child,
+    get process() {
+      return current.child;
+    },
     output: () => `${args.join(' ')}: ${output}`,
+    start() {
+      if (running()) throw new Error(`${args.join(' ')} is still running`);
+      current = spawnOne();
+    },
+    async kill() {
+      if (!running()) return;
+      current.child.kill('SIGKILL');
+      await current.exited;
+    },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
+      if (!running()) return;
+      current.child.kill('SIGTERM');
+      const timer = setTimeout(() => current.child.kill('SIGKILL'), 15_000);
+      await current.exited;
       clearTimeout(timer);
     },
   };

@@ -9,8 +9,8 @@ export interface Mosquitto {
   url: string;
   port: number;
   stop(): Promise<void>;
-  /** Stops the broker (SIGTERM: it saves its persistence) and starts it again on the same port. */
-  restart(): Promise<void>;
+  /** Stops the broker (SIGTERM: it saves its persistence) and starts it again on the same port, after `whileDown`. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 /** True when the `mosquitto` binary is installed; under CI a missing broker throws. */
@@ -107,8 +107,9 @@ export async function startMosquitto(options: { persistence?: boolean; dynsec?: 
       await halt();
       rmSync(dir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(whileDown) {
       await halt();
+      await whileDown?.();
       await launch();
     },
   };
