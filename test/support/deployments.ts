@@ -75,6 +75,8 @@ export async function processGroups({ mqttUrl, dbUrl }: Placement & { mqttUrl: s
     CLEAVE_LOG_LEVEL: process.env.TOPOLOGY_LOG ?? 'warn',
     CLEAVE_ADMIN_EMAIL: adminEmail,
     CLEAVE_ADMIN_PASSWORD: adminPassword,
+    // Scenarios stream from one device faster than the default per-device limit, which is not what they test.
+    CLEAVE_EDGE_MAX_MESSAGES_PER_SECOND: '1000000',
   };
   // A stable instance name per process, as `--split` gives: a restarted process resumes its own bus session.
   const instance = (name: string) => ['--instance', `${env.CLEAVE_BUS_NAMESPACE}-${name}`];
