@@ -15,10 +15,10 @@ const HTTP_PORT = 3000;
 let rendering: Promise<Rendered> | undefined;
 const render = () => (rendering ??= run('kubectl', ['kustomize', 'deploy/k8s']).then((text) => new Rendered(parseYaml(text))));
 
-/** Every container of every Deployment, with its Deployment and its environment. */
+/** Every container of every workload (Deployment or StatefulSet), with its workload and its environment. */
 async function containers() {
   const rendered = await render();
-  return rendered.ofKind('Deployment').flatMap((deployment) =>
+  return [...rendered.ofKind('Deployment'), ...rendered.ofKind('StatefulSet')].flatMap((deployment) =>
     (deployment.spec.template.spec.containers as Doc[]).map((container) => ({
       deployment,
       container,
@@ -38,7 +38,7 @@ function assertEachHostedOnce(t: ExecutionContext, hosting: Record<string, strin
 
 const valueOf = (env: Map<string, { value?: string }>, name: string) => env.get(name)?.value;
 
-withKubectl('when the Kubernetes base is rendered, then each module of the build is hosted by exactly one Deployment', async (t) => {
+withKubectl('when the Kubernetes base is rendered, then each module of the build is hosted by exactly one workload', async (t) => {
   const modules = await buildModules(t);
   const hosts = (await cleaveContainers()).map(({ name, env }) => ({ name, modules: valueOf(env, 'CLEAVE_MODULES') }));
 
@@ -46,6 +46,15 @@ withKubectl('when the Kubernetes base is rendered, then each module of the build
 
   t.true(modules.includes('identity'));
   assertEachHostedOnce(t, hosting);
+});
+
+withKubectl('when the Kubernetes base is rendered, then every process that hosts modules keeps its name when its pod is replaced (a StatefulSet), so it resumes its bus session', async (t) => {
+  const hosts = (await cleaveContainers()).filter(({ env }) => valueOf(env, 'CLEAVE_MODULES') !== 'none');
+
+  t.true(hosts.length >= 3);
+  for (const { name, deployment } of hosts) t.is(deployment.kind, 'StatefulSet', name);
+  const rendered = await render();
+  for (const { deployment } of hosts) t.is(rendered.get('Service', deployment.spec.serviceName).spec.clusterIP, 'None');
 });
 
 withKubectl('when the Kubernetes base is rendered, then every Cleave container runs one image with requests and limits', async (t) => {

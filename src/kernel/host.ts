@@ -139,6 +139,9 @@ export class Host {
       this.readiness.add(`hosts:${name}`, () => (this.bus.transport.hosts?.(name) ? undefined : `no live process hosts module "${name}"`));
     }
     this.phase = 'ready';
+    if (config.bus.transport === 'mqtt' && !config.bus.instance && config.http.port === 0) {
+      this.log.warn({ instance: this.instanceId }, 'this process has a random name on the bus (HTTP on port 0 and no --instance): if it dies, the events queued in its bus session wait for a process of the same name; give it a stable name with --instance (CLEAVE_INSTANCE)');
+    }
     this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, http: this.url, edge: this.edgePort }, 'cleave is ready');
   }
 
