@@ -197,5 +197,7 @@ test('when keys are described, then each has its env variable, default and doc',
     key: 'http.port', env: 'CLEAVE_HTTP_PORT', default: 3000, doc: 'HTTP port; 0 picks any free port.',
   });
   t.true(keys.every((key) => key.env.startsWith('CLEAVE_') && key.doc.length > 0));
-  t.is(keys.length, 28);
+  t.like(keys.find((key) => key.key === 'identity.issuer'), { env: 'CLEAVE_IDENTITY_ISSUER', default: 'cleave' });
+  t.like(keys.find((key) => key.key === 'identity.audience'), { env: 'CLEAVE_IDENTITY_AUDIENCE', default: 'cleave' });
+  t.is(keys.length, 30);
 });
