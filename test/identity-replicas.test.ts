@@ -30,12 +30,12 @@ for (const store of stores) {
   test(`when two identity replicas share a store (${store}), then racing first logins and racing rotations leave them signing with one key that both accept`, async (t) => {
     const [a, b] = await replicas(t, store);
 
-    const first = await Promise.all([a, b, a, b].map((host) => host.login()));
+    const first = await Promise.all([a, b].map((host) => host.login()));
 
     t.deepEqual([...new Set(first.map(kidOf))], ['identity-1']);
 
     const rotations = await Promise.all([rotate(a, first[0]), rotate(b, first[1])]);
-    const after = await Promise.all([a, b, a, b].map((host) => host.login()));
+    const after = await Promise.all([a, b].map((host) => host.login()));
 
     t.deepEqual(rotations.map((r) => r.status), [200, 200]);
     const signing = [...new Set(after.map(kidOf))];

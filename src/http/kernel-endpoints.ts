@@ -14,7 +14,7 @@ export interface KernelEndpointDeps {
 }
 
 /** How long clients may keep the key set: a rotated key is published long before its predecessor retires. */
-export const jwksCacheControl = 'public, max-age=300';
+const jwksCacheControl = 'public, max-age=300';
 
 function json(ctx: { status: number; body: unknown; type: string }, status: number, value: unknown): void {
   ctx.status = status;

@@ -123,9 +123,9 @@ export interface ModuleDefinition<C extends Contract = Contract> {
   /**
    * Kernel services this module provides, each an operation (or event) whose schemas match the kernel's:
    * `jwks` answers the token verification keys (every host verifies tokens with them; a host serving this
-   * module's routes also publishes them at `/.well-known/jwks.json`); `deviceAuth`, `devicePresence` and `ingest` serve the edge
-   * listener (see `src/edge/capabilities.ts`); `deviceRevoked` is the event (with the device `id`) after which
-   * the edge listener closes that device's connection.
+   * module's routes also publishes them at `/.well-known/jwks.json`); `deviceAuth`, `devicePresence` and
+   * `ingest` serve the edge listener (see `src/edge/capabilities.ts`); `deviceRevoked` is the event (with the
+   * device `id`) after which the edge listener closes that device's connection.
    */
   provides?: {
     jwks?: keyof C['operations'] & string;
