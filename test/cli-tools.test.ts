@@ -31,7 +31,7 @@ test('when the last batch is rolled back, then its migrations are pending again'
 
   t.is(down.code, 0);
   t.regex(down.stdout, /^identity: rolled back .*0001_users/m);
-  t.regex(status.stdout, /^identity\s+1\s+0001_users, 0002_signing_keys$/m);
+  t.regex(status.stdout, /^identity\s+1\s+0001_users, 0002_signing_keys, 0003_signing_key_retirement$/m);
 });
 
 test('when the modules are listed, then identity shows its commands, queries and events', async (t) => {

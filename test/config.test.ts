@@ -38,9 +38,10 @@ test('when nothing is configured, then every key has its default', (t) => {
     host: '0.0.0.0',
     url: '',
     maxPayloadBytes: 65_536,
+    maxMessagesPerSecond: 100,
     batch: { maxMessages: 1000, lingerMs: 2 },
   });
-  t.is(config.telemetry.maxItems, 500);
+  t.deepEqual(config.telemetry, { maxItems: 500, rejectionsRetentionDays: 7 });
   t.is(config.log.level, 'info');
   t.is(config.identity.tokenTtl, 3600);
 });
@@ -197,5 +198,7 @@ test('when keys are described, then each has its env variable, default and doc',
     key: 'http.port', env: 'CLEAVE_HTTP_PORT', default: 3000, doc: 'HTTP port; 0 picks any free port.',
   });
   t.true(keys.every((key) => key.env.startsWith('CLEAVE_') && key.doc.length > 0));
-  t.is(keys.length, 28);
+  t.like(keys.find((key) => key.key === 'identity.issuer'), { env: 'CLEAVE_IDENTITY_ISSUER', default: 'cleave' });
+  t.like(keys.find((key) => key.key === 'identity.audience'), { env: 'CLEAVE_IDENTITY_AUDIENCE', default: 'cleave' });
+  t.is(keys.length, 32);
 });

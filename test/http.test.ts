@@ -2,7 +2,7 @@ import test from 'ava';
 import Koa from 'koa';
 import { listen } from '../src/http/server.js';
 import { createTokenVerifier } from '../src/http/token-verifier.js';
-import { sign, signingKey, startHost, unsignedToken, type Host } from './fixtures/http-fixture.js';
+import { claimsRequired, sign, signingKey, startHost, unsignedToken, type Host } from './fixtures/http-fixture.js';
 
 const hosts: Host[] = [];
 
@@ -432,34 +432,60 @@ test('when requests outlive the close timeout, then their sockets are destroyed'
   h.gate.release();
 });
 
-test('when the key set rotates, then the verifier fetches it again for an unknown key id, at most once per interval', async (t) => {
+test('when a token names a key the cached set lacks, then the verifier fetches the set again and accepts it', async (t) => {
   const old = await signingKey('old');
   const next = await signingKey('next');
   let keys = [old.jwk];
   let fetches = 0;
-  const fetchJwks = async () => {
+  const verify = createTokenVerifier(async () => {
     fetches++;
     return { keys };
-  };
-  const verify = createTokenVerifier(fetchJwks, { minRefetchMs: 60_000 });
+  }, { ...claimsRequired, minRefetchMs: 0 });
   t.like(await verify(await sign(old, { sub: 'a', role: 'operator' })), { sub: 'a', role: 'operator' });
   keys = [old.jwk, next.jwk];
 
-  await t.throwsAsync(verify(await sign(next)), { message: /^invalid token/ });
-  t.is(fetches, 1);
+  t.like(await verify(await sign(next, { sub: 'b' })), { sub: 'b', role: 'viewer', email: 'ann@example.com' });
+  t.is(fetches, 2);
+});
 
-  const eager = createTokenVerifier(fetchJwks, { minRefetchMs: 0 });
-  keys = [old.jwk];
-  await eager(await sign(old));
-  keys = [next.jwk];
-  t.like(await eager(await sign(next, { sub: 'b' })), { sub: 'b', role: 'viewer', email: 'ann@example.com' });
-  t.is(fetches, 3);
+test('when tokens name unknown keys, then concurrent misses share one fetch and fetches are an interval apart', async (t) => {
+  const known = await signingKey('known');
+  const strangers = await Promise.all(['x1', 'x2', 'x3'].map((kid) => signingKey(kid)));
+  const fetchedAt: number[] = [];
+  const verify = createTokenVerifier(async () => {
+    fetchedAt.push(Date.now());
+    return { keys: [known.jwk] };
+  }, { ...claimsRequired, minRefetchMs: 300 });
+  await verify(await sign(known));
+
+  const tokens = await Promise.all(strangers.map((key) => sign(key)));
+
+  const first = await Promise.allSettled(tokens.map(verify));
+  const second = await Promise.allSettled([verify(tokens[0])]);
+
+  for (const outcome of [...first, ...second]) {
+    t.is(outcome.status, 'rejected');
+    t.regex((outcome as PromiseRejectedResult).reason.message, /^invalid token: signed with an unknown key/);
+  }
+  t.is(fetchedAt.length, 3);
+  t.true(fetchedAt[1] - fetchedAt[0] >= 290 && fetchedAt[2] - fetchedAt[1] >= 290, `fetched at ${fetchedAt}`);
+});
+
+test('when a token names a new key soon after the last fetch, then it waits for the next fetch rather than failing', async (t) => {
+  const old = await signingKey('old');
+  const next = await signingKey('next');
+  let keys = [old.jwk];
+  const verify = createTokenVerifier(async () => ({ keys }), { ...claimsRequired, minRefetchMs: 200 });
+  await verify(await sign(old));
+  keys = [old.jwk, next.jwk];
+
+  t.like(await verify(await sign(next, { sub: 'b' })), { sub: 'b' });
 });
 
 test('when the key set cannot be fetched, then verification fails as unavailable, not as a bad token', async (t) => {
   const verify = createTokenVerifier(async () => {
     throw new Error('identity is down');
-  });
+  }, claimsRequired);
 
   const error = await t.throwsAsync(verify(await sign(await signingKey('k'))));
 

@@ -35,6 +35,13 @@ export const LoginOutput = Type.Object({
 });
 export const GetUserInput = Type.Object({ id: UserId }, strict);
 export const Nothing = Type.Object({}, strict);
+const Kid = Type.String({ minLength: 1, maxLength: 128 });
+export const SigningKeyRotated = Type.Object({
+  kid: Kid,
+  retiring: Type.Array(
+    Type.Object({ kid: Kid, retiresAt: Type.String({ description: 'ISO-8601; it leaves the key set then' }) }),
+  ),
+});
 
 export const identityContract = defineContract({
   name: 'identity',
@@ -44,9 +51,15 @@ export const identityContract = defineContract({
     getUser: query(GetUserInput, User, 'One user by id.'),
     listUsers: query(Nothing, Type.Object({ users: Type.Array(User) }), 'Every user.'),
     getJwks: query(Nothing, Type.Object({ keys: Type.Array(PublicJwk) }), 'Public keys that verify access tokens.'),
+    rotateSigningKey: command(
+      Nothing,
+      SigningKeyRotated,
+      'Admin only: a new key signs from now on; the keys it replaces stay in the key set until their tokens expire.',
+    ),
   },
   events: {
     userCreated: Type.Object({ id: UserId, email: Email, role: Role }),
+    signingKeyRotated: SigningKeyRotated,
   },
 });
 
@@ -57,3 +70,4 @@ export type PublicJwk = Static<typeof PublicJwk>;
 export type CreateUserInput = Static<typeof CreateUserInput>;
 export type LoginInput = Static<typeof LoginInput>;
 export type LoginOutput = Static<typeof LoginOutput>;
+export type SigningKeyRotated = Static<typeof SigningKeyRotated>;

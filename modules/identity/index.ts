@@ -8,11 +8,12 @@ import { getJwks } from './handlers/get-jwks.js';
 import { getUser } from './handlers/get-user.js';
 import { listUsers } from './handlers/list-users.js';
 import { login } from './handlers/login.js';
+import { rotateSigningKey } from './handlers/rotate-signing-key.js';
 import { makeTokens } from './tokens.js';
 
 export default defineModule({
   contract: identityContract,
-  handlers: { createUser, login, getUser, listUsers, getJwks },
+  handlers: { createUser, login, getUser, listUsers, getJwks, rotateSigningKey },
   register: {
     users: asFunction(makeUsers).singleton(),
     keys: asFunction(makeKeys).singleton(),
@@ -24,6 +25,7 @@ export default defineModule({
     { method: 'GET', path: '/me', access: 'viewer', operation: 'getUser', input: (req) => ({ id: req.principal!.sub }) },
     { method: 'GET', path: '/users', access: 'admin', operation: 'listUsers' },
     { method: 'GET', path: '/users/:id', access: 'admin', operation: 'getUser' },
+    { method: 'POST', path: '/keys/rotate', access: 'admin', operation: 'rotateSigningKey' },
   ],
   start: bootstrapAdmin,
   provides: { jwks: 'getJwks' },

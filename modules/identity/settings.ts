@@ -3,6 +3,8 @@ export interface IdentitySettings {
   adminEmail: string;
   adminPassword: string;
   tokenTtl: number;
+  issuer: string;
+  audience: string;
 }
 
 export function settingsOf(config: Record<string, unknown>): IdentitySettings {
@@ -12,5 +14,7 @@ export function settingsOf(config: Record<string, unknown>): IdentitySettings {
     adminEmail: text(config.adminEmail),
     adminPassword: text(config.adminPassword),
     tokenTtl: Number.isInteger(ttl) && ttl > 0 ? ttl : 3600,
+    issuer: text(config.issuer) || 'cleave',
+    audience: text(config.audience) || 'cleave',
   };
 }

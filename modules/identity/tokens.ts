@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, importJWK } from 'jose';
 import { tokenFormat, type TokenClaims } from '../../src/index.js';
 import type { LoginOutput, PublicJwk, User } from './contract.js';
@@ -13,7 +14,8 @@ interface Deps {
 /** Every host creating the first key writes the same kid, so a race leaves exactly one key behind. */
 const firstKid = 'identity-1';
 
-async function newKey(kid: string, now: Date): Promise<StoredKey> {
+/** A fresh Ed25519 key pair as identity stores it; `kid` defaults to a random one. */
+export async function newSigningKey(now: Date, kid = `identity-${randomBytes(8).toString('hex')}`): Promise<StoredKey> {
   const { privateKey, publicKey } = await generateKeyPair(tokenFormat.algorithm, { crv: 'Ed25519', extractable: true });
   const usage = { kid, alg: tokenFormat.algorithm, use: 'sig' };
   return {
@@ -26,39 +28,42 @@ async function newKey(kid: string, now: Date): Promise<StoredKey> {
 
 const toPublicJwk = ({ kid, kty, crv, x, alg, use }: Record<string, unknown>) => ({ kid, kty, crv, x, alg, use }) as PublicJwk;
 
-/** Issues access tokens with identity's signing key, creating the key on first use. */
-export function makeTokens({ keys, config, clock }: Deps) {
-  const { tokenTtl } = settingsOf(config);
-  let signer: Promise<{ kid: string; key: Awaited<ReturnType<typeof importJWK>> }> | undefined;
+type PrivateKey = Awaited<ReturnType<typeof importJWK>>;
 
-  async function signingKey(): Promise<StoredKey> {
-    const stored = await keys.newest();
+/**
+ * Issues access tokens with identity's current signing key, creating the first key on first use. The current
+ * key is read from the store for every token, so a rotation on any replica takes effect on all of them.
+ */
+export function makeTokens({ keys, config, clock }: Deps) {
+  const { tokenTtl, issuer, audience } = settingsOf(config);
+  let imported: { kid: string; key: Promise<PrivateKey> } | undefined;
+
+  async function currentKey(): Promise<StoredKey> {
+    const stored = await keys.current();
     if (stored) return stored;
-    await keys.insertIfAbsent(await newKey(firstKid, clock()));
-    return (await keys.newest())!;
+    await keys.insertIfAbsent(await newSigningKey(clock(), firstKid));
+    return (await keys.current())!;
   }
 
-  function currentSigner() {
-    signer ??= signingKey()
-      .then(async ({ kid, privateJwk }) => ({ kid, key: await importJWK(privateJwk, tokenFormat.algorithm) }))
-      .catch((err) => {
-        signer = undefined;
-        throw err;
-      });
-    return signer;
+  async function signer(): Promise<{ kid: string; key: PrivateKey }> {
+    const { kid, privateJwk } = await currentKey();
+    if (imported?.kid !== kid) imported = { kid, key: importJWK(privateJwk, tokenFormat.algorithm) };
+    return { kid, key: await imported.key };
   }
 
   return {
+    tokenTtl,
+
     async issue(user: User): Promise<LoginOutput> {
-      const { kid, key } = await currentSigner();
+      const { kid, key } = await signer();
       const now = Math.floor(clock().getTime() / 1000);
       const expires = now + tokenTtl;
       const claims: Omit<TokenClaims, 'sub'> = { role: user.role, email: user.email };
       const token = await new SignJWT(claims)
         .setProtectedHeader({ alg: tokenFormat.algorithm, kid, typ: 'JWT' })
         .setSubject(user.id)
-        .setIssuer(tokenFormat.issuer)
-        .setAudience(tokenFormat.audience)
+        .setIssuer(issuer)
+        .setAudience(audience)
         .setIssuedAt(now)
         .setExpirationTime(expires)
         .sign(key);
@@ -66,8 +71,8 @@ export function makeTokens({ keys, config, clock }: Deps) {
     },
 
     async publicKeys(): Promise<PublicJwk[]> {
-      await currentSigner();
-      return (await keys.publicJwks()).map(toPublicJwk);
+      await currentKey();
+      return (await keys.publicJwks(clock().toISOString())).map(toPublicJwk);
     },
   };
 }

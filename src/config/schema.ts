@@ -25,7 +25,7 @@ export interface CleaveConfig {
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   shutdown: { timeoutMs: number };
-  identity: { adminEmail: string; adminPassword: string; tokenTtl: number };
+  identity: { adminEmail: string; adminPassword: string; tokenTtl: number; issuer: string; audience: string };
   telemetry: { maxItems: number; rejectionsRetentionDays: number };
 }
 
@@ -253,6 +253,14 @@ export const schema = {
     tokenTtl: {
       doc: 'Lifetime of an access token, in seconds.',
       format: 'cleave-int', min: 1, default: 3600, env: 'CLEAVE_TOKEN_TTL',
+    },
+    issuer: {
+      doc: 'The iss claim of access tokens: identity signs it, every host requires it.',
+      format: 'cleave-string', default: 'cleave', env: 'CLEAVE_IDENTITY_ISSUER',
+    },
+    audience: {
+      doc: 'The aud claim of access tokens: identity signs it, every host requires it.',
+      format: 'cleave-string', default: 'cleave', env: 'CLEAVE_IDENTITY_AUDIENCE',
     },
   },
   telemetry: {

@@ -28,11 +28,14 @@ export interface HttpOptions {
   verifyToken: (token: string) => Promise<Principal>;
   /** Answers `GET /readyz`. */
   readiness: () => ReadinessReport | Promise<ReadinessReport>;
+  /** Answers `GET /.well-known/jwks.json`; without it the route is not mounted. */
+  jwks?: () => Promise<{ keys: unknown[] }>;
 }
 
 /**
  * The koa application of a host: request id and trace context, access log and latency metric, problem+json
- * errors, the kernel endpoints (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`) and the modules' routes.
+ * errors, the kernel endpoints (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/.well-known/jwks.json`) and
+ * the modules' routes.
  */
 export function createHttpApp(options: HttpOptions): Koa {
   const app = new Koa();
@@ -42,6 +45,7 @@ export function createHttpApp(options: HttpOptions): Koa {
   mountKernelEndpoints(router, {
     metrics: options.metrics,
     readiness: options.readiness,
+    jwks: options.jwks,
     openapi: () => (openapi ??= openApiDocument(options.modules)),
   });
   mountRoutes(router, options.modules, options);

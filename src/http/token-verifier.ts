@@ -5,9 +5,16 @@ import { CleaveError } from '../errors.js';
 import { roles } from '../kernel/module.js';
 import { tokenFormat } from '../kernel/tokens.js';
 
-/** Tuning of a token verifier. */
+/** What a token verifier checks besides the signature, and how often it may fetch the key set again. */
 export interface TokenVerifierOptions {
-  /** Least time between two fetches of the key set caused by unknown key ids; default 10 000 ms. */
+  /** The `iss` claim every token must carry (config `identity.issuer`). */
+  issuer: string;
+  /** The `aud` claim every token must carry (config `identity.audience`). */
+  audience: string;
+  /**
+   * Least time between two fetches of the key set caused by unknown key ids; default 5 000 ms. A token naming
+   * an unknown key within that time waits for the next fetch rather than failing at once.
+   */
   minRefetchMs?: number;
 }
 
@@ -40,45 +47,56 @@ function asUnauthenticated(err: unknown): CleaveError {
   return invalidToken();
 }
 
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0) return resolve();
+    setTimeout(resolve, ms).unref();
+  });
+
 /**
- * A verifier of Cleave access tokens: EdDSA JWTs with the issuer and audience of `tokenFormat`, checked
- * against the key set `fetchJwks` answers. The set is cached and fetched again (at most once per
- * `minRefetchMs`) when a token names a key it lacks. Verified tokens are remembered until they expire or
- * the key set is fetched again. Every bad token fails with UNAUTHENTICATED; a key set
- * that cannot be fetched fails with UNAVAILABLE.
+ * A verifier of Cleave access tokens: EdDSA JWTs with the `kid` of a key in the set `fetchJwks` answers, and
+ * the configured issuer and audience. The set is cached. A token naming a key the set lacks (a key made by a
+ * rotation since) makes the verifier fetch the set again and retry: concurrent misses share one fetch, and two
+ * such fetches are at least `minRefetchMs` apart, so tokens with made-up key ids cannot flood the issuer. A key
+ * id still unknown after that fetch is UNAUTHENTICATED. Verified tokens are remembered until they expire or the
+ * key set is fetched again. Every bad token fails with UNAUTHENTICATED; a key set that cannot be fetched fails
+ * with UNAVAILABLE.
  */
 export function createTokenVerifier(
   fetchJwks: () => Promise<{ keys: JsonWebKey[] }>,
-  options: TokenVerifierOptions = {},
+  options: TokenVerifierOptions,
 ): (token: string) => Promise<Principal> {
-  const minRefetchMs = options.minRefetchMs ?? 10_000;
+  const minRefetchMs = options.minRefetchMs ?? 5_000;
   let keySet: KeySet | undefined;
   let fetchedAt = -Infinity;
   let pending: Promise<KeySet> | undefined;
 
-  const load = (): Promise<KeySet> => {
-    pending ??= fetchJwks()
-      .then((jwks) => {
-        keySet = createLocalJWKSet(jwks as unknown as JSONWebKeySet);
-        fetchedAt = Date.now();
-        return keySet;
-      })
-      .catch((err: unknown) => {
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new CleaveError('UNAVAILABLE', `token verification keys are unavailable: ${reason}`);
-      })
-      .finally(() => {
-        pending = undefined;
-      });
-    return pending;
+  const fetchNow = async (): Promise<KeySet> => {
+    fetchedAt = Date.now();
+    try {
+      keySet = createLocalJWKSet((await fetchJwks()) as unknown as JSONWebKeySet);
+      return keySet;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new CleaveError('UNAVAILABLE', `token verification keys are unavailable: ${reason}`);
+    }
   };
+  const share = (fetch: () => Promise<KeySet>): Promise<KeySet> =>
+    (pending ??= fetch().finally(() => {
+      pending = undefined;
+    }));
+  const load = () => share(fetchNow);
+  const refresh = () => share(async () => {
+    await sleep(fetchedAt + minRefetchMs - Date.now());
+    return fetchNow();
+  });
 
   const verified = new Map<string, { principal: Principal; expiresAt: number; keys: KeySet }>();
   const verify = async (token: string, keys: KeySet) => {
     const { payload } = await jwtVerify(token, keys, {
       algorithms: [tokenFormat.algorithm],
-      issuer: tokenFormat.issuer,
-      audience: tokenFormat.audience,
+      issuer: options.issuer,
+      audience: options.audience,
       requiredClaims: ['exp'],
     });
     const principal = principalOf(payload);
@@ -105,15 +123,7 @@ export function createTokenVerifier(
     } catch (err) {
       if (!isUnknownKey(err)) throw asUnauthenticated(err);
     }
-    const fresh =
-      keySet && keySet !== keys
-        ? keySet
-        : pending
-          ? await pending
-          : Date.now() - fetchedAt >= minRefetchMs
-            ? await load()
-            : undefined;
-    if (!fresh) throw invalidToken('signed with an unknown key');
+    const fresh = keySet && keySet !== keys ? keySet : await refresh();
     try {
       return await verify(token, fresh);
     } catch (err) {

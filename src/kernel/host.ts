@@ -171,7 +171,11 @@ export class Host {
     });
   }
 
-  /** Starts HTTP with the routes of `routed` modules: the hosted ones, or every module for a gateway. */
+  /**
+   * Starts HTTP with the routes of `routed` modules: the hosted ones, or every module for a gateway. The key set
+   * that verifies tokens comes through the bus from the module that provides `jwks`; a host serving that
+   * module's routes also publishes it at `/.well-known/jwks.json`.
+   */
   private async startHttp(routed: ModuleDefinition[]): Promise<void> {
     const { config, modules } = this.options;
     const provider = modules.find((m) => m.provides?.jwks);
@@ -186,8 +190,9 @@ export class Host {
       metrics: this.metrics,
       log: this.log,
       bodyLimit: config.http.bodyLimit,
-      verifyToken: createTokenVerifier(fetchJwks),
+      verifyToken: createTokenVerifier(fetchJwks, { issuer: config.identity.issuer, audience: config.identity.audience }),
       readiness: () => this.readiness.report(),
+      jwks: provider && routed.includes(provider) ? fetchJwks : undefined,
     });
     this.http = await listen(app, config.http.port, config.http.host);
   }

@@ -122,9 +122,10 @@ export interface ModuleDefinition<C extends Contract = Contract> {
   migrations?: URL;
   /**
    * Kernel services this module provides, each an operation (or event) whose schemas match the kernel's:
-   * `jwks` answers the token verification keys; `deviceAuth`, `devicePresence` and `ingest` serve the edge
-   * listener (see `src/edge/capabilities.ts`); `deviceRevoked` is the event (with the device `id`) after which
-   * the edge listener closes that device's connection.
+   * `jwks` answers the token verification keys (every host verifies tokens with them; a host serving this
+   * module's routes also publishes them at `/.well-known/jwks.json`); `deviceAuth`, `devicePresence` and
+   * `ingest` serve the edge listener (see `src/edge/capabilities.ts`); `deviceRevoked` is the event (with the
+   * device `id`) after which the edge listener closes that device's connection.
    */
   provides?: {
     jwks?: keyof C['operations'] & string;
