@@ -18,6 +18,7 @@ import { startEdge, type EdgeListener } from '../edge/listener.js';
 import { createDeviceCredentials } from '../edge/credentials.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
+import { ServerCertificates, trustedCas, type WatchOptions } from '../tls/certificates.js';
 import type { ModuleDefinition } from './module.js';
 import { ModuleRuntime } from './runtime.js';
 import { selectModules } from './select.js';
@@ -30,6 +31,8 @@ export interface HostOptions {
   log?: Logger;
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
+  /** How often `tls.cert` and `tls.key` are checked for a renewal (default: every second). */
+  certificateWatch?: WatchOptions;
 }
 
 type Phase = 'starting' | 'ready' | 'stopping' | 'stopped';
@@ -47,6 +50,7 @@ export class Host {
   private readonly stores = new Map<string, Knex>();
   private http: HttpServer | undefined;
   private edge: EdgeListener | undefined;
+  private certificates: ServerCertificates | undefined;
   private readonly deviceCredentials: ReturnType<typeof createDeviceCredentials>;
   private phase: Phase = 'starting';
 
@@ -77,14 +81,19 @@ export class Host {
     }
   }
 
-  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:3000`. */
+  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:3000` (`https://` with `tls.cert`). */
   get url(): string {
     return this.http?.url ?? '';
   }
 
-  /** TCP port of the embedded edge broker, when it runs. */
+  /** Port of the embedded edge broker's plain-text MQTT, when it runs. */
   get edgePort(): number | undefined {
     return this.edge?.port;
+  }
+
+  /** Port of the embedded edge broker's MQTT over TLS, when it runs. */
+  get edgeTlsPort(): number | undefined {
+    return this.edge?.tlsPort;
   }
 
   /** Names of the modules this host runs. */
@@ -99,6 +108,9 @@ export class Host {
 
   private async boot(): Promise<void> {
     const { config, modules } = this.options;
+    if (config.tls.cert) {
+      this.certificates = new ServerCertificates(config.tls, this.log.child({ component: 'tls' }), this.options.certificateWatch);
+    }
     const selected = selectModules(modules, config.modules);
     const root = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
     await Promise.all(selected.map((definition) => this.openStore(definition)));
@@ -124,9 +136,21 @@ export class Host {
     for (const runtime of this.runtimes) await runtime.start();
     await this.startHttp(config.http.gateway ? modules : selected);
     await this.bus.transport.advertise?.(this.url);
-    this.edge = await startEdge({ config, modules, hosted: this.hosted, bus: this.bus, http: this.http?.server, log: this.log.child({ component: 'edge' }), metrics: this.metrics, instanceId: this.instanceId });
+    this.edge = await startEdge({
+      config,
+      modules,
+      hosted: this.hosted,
+      bus: this.bus,
+      http: this.http?.server,
+      httpUrl: this.url,
+      certificates: this.certificates,
+      log: this.log.child({ component: 'edge' }),
+      metrics: this.metrics,
+      instanceId: this.instanceId,
+    });
     this.phase = 'ready';
-    this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, http: this.url, edge: this.edgePort }, 'cleave is ready');
+    const listening = { http: this.url, edge: this.edgePort, mqtts: this.edgeTlsPort };
+    this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, ...listening }, 'cleave is ready');
   }
 
   /** Opens a module's store and applies its pending migrations; stores open side by side at start. */
@@ -146,6 +170,7 @@ export class Host {
     const consumed = new Set(modules.flatMap((m) => (m.subscriptions ?? []).map((s) => `${s.contract.name}.${s.event}`)));
     return new MqttTransport({
       url: config.bus.mqtt.url,
+      ca: trustedCas('bus.mqtt.ca', config.bus.mqtt.ca),
       namespace: config.bus.namespace,
       instanceId: this.instanceId,
       log: this.log.child({ component: 'bus' }),
@@ -172,7 +197,7 @@ export class Host {
       verifyToken: createTokenVerifier(fetchJwks),
       readiness: () => this.readiness(),
     });
-    this.http = await listen(app, config.http.port, config.http.host);
+    this.http = await listen(app, config.http.port, config.http.host, this.certificates);
   }
 
   /** What `/readyz` reports. */
@@ -201,6 +226,7 @@ export class Host {
     await this.bus.transport.withdraw?.().catch((err) => this.log.warn({ err }, 'could not withdraw from the bus'));
     await this.edge?.close().catch((err) => this.log.error({ err }, 'edge broker did not stop cleanly'));
     await this.http?.close(timeoutMs);
+    this.certificates?.close();
     for (const runtime of [...this.runtimes].reverse()) {
       await runtime.stop().catch((err) => this.log.error({ err, module: runtime.name }, 'module did not stop cleanly'));
     }

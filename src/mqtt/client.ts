@@ -16,11 +16,17 @@ export class ConnectRefused extends CleaveError {
   }
 }
 
+/** True for an error of the TLS handshake: an untrusted or mismatched certificate, or a peer that does not speak TLS. */
+export function isTlsError(err: { code?: unknown }): boolean {
+  return typeof err.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_|^ERR_TLS_|^ERR_SSL_/.test(err.code);
+}
+
 /**
- * Waits for the first CONNACK. Rejects with `ConnectRefused` when the broker refuses, or with UNAVAILABLE naming
+ * Waits for the first CONNACK. Rejects with `ConnectRefused` when the broker refuses; with UNAVAILABLE naming
+ * the broker and `tlsHint` (which CA to trust) when its certificate is not trusted; or with UNAVAILABLE naming
  * the broker and `hint` (where to set its URL) when it does not answer within `timeoutMs`.
  */
-export function untilConnected(client: MqttClient, options: { name: string; hint: string; timeoutMs: number }): Promise<void> {
+export function untilConnected(client: MqttClient, options: { name: string; hint: string; tlsHint?: string; timeoutMs: number }): Promise<void> {
   return new Promise((resolve, reject) => {
     const settle = (error?: Error) => {
       clearTimeout(timer);
@@ -35,6 +41,7 @@ export function untilConnected(client: MqttClient, options: { name: string; hint
     const onConnect = () => settle();
     const onError = (err: Error & { code?: unknown }) => {
       if (typeof err.code === 'number') settle(new ConnectRefused(err.code, `${options.name} refused the connection: ${err.message}; ${options.hint}`));
+      else if (isTlsError(err)) settle(new CleaveError('UNAVAILABLE', `TLS with ${options.name} failed: ${err.message}; ${options.tlsHint ?? options.hint}`));
     };
     client.on('connect', onConnect);
     client.on('error', onError);
