@@ -18,7 +18,7 @@ import { startEdge, type EdgeListener } from '../edge/listener.js';
 import { createDeviceCredentials } from '../edge/credentials.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
-import { ServerCertificates, trustedCas, type WatchOptions } from '../tls/certificates.js';
+import { ServerCertificates, trustedCas } from '../tls/certificates.js';
 import type { ModuleDefinition } from './module.js';
 import { ModuleRuntime } from './runtime.js';
 import { selectModules } from './select.js';
@@ -31,8 +31,6 @@ export interface HostOptions {
   log?: Logger;
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
-  /** How often `tls.cert` and `tls.key` are checked for a renewal (default: every second). */
-  certificateWatch?: WatchOptions;
 }
 
 type Phase = 'starting' | 'ready' | 'stopping' | 'stopped';
@@ -109,7 +107,7 @@ export class Host {
   private async boot(): Promise<void> {
     const { config, modules } = this.options;
     if (config.tls.cert) {
-      this.certificates = new ServerCertificates(config.tls, this.log.child({ component: 'tls' }), this.options.certificateWatch);
+      this.certificates = new ServerCertificates(config.tls, this.log.child({ component: 'tls' }));
     }
     const selected = selectModules(modules, config.modules);
     const root = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
