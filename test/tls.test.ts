@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import test from 'ava';
 import mqtt, { type MqttClient } from 'mqtt';
 import { assertOneErrorLine, cleave, sandbox } from './fixtures/cli-run.js';
+import { registerDevice as registerOverHttp } from './support/devices.js';
+import { dynsec, publishReading as publishTo, storedValues } from './support/external-broker.js';
 import { adminEmail, adminPassword, eventually, startTestHost, type TestHost } from './support/host.js';
 import { freePort, mosquittoAvailable, startMosquitto } from './support/mosquitto.js';
 import { httpsJson, makeCa, peerCertificate, type Issued, type TestCa } from './support/tls.js';
@@ -203,6 +205,31 @@ withMosquitto('when the bus broker speaks mqtts:// with a private CA, then a hos
     }
     const error = await t.throwsAsync(startTestHost({ config: bus }));
     t.regex(error!.message, /TLS with MQTT broker mqtts:\/\/localhost:\d+ failed: .*trust its CA with --mqtt-ca/);
+  } finally {
+    await broker.stop();
+  }
+});
+
+withMosquitto('when the external device broker speaks mqtts:// with a private CA, then a host trusting edge.ca provisions devices and ingests their readings', async (t) => {
+  const broker = await startMosquitto({ dynsec, tls: { cafile: ca.caFile, certfile: server.cert, keyfile: server.key } });
+  try {
+    const host = await startTestHost({
+      config: {
+        'edge.broker': 'external',
+        'edge.url': `mqtts://${dynsec.admin}:${dynsec.password}@localhost:${broker.port}`,
+        'edge.ca': ca.caFile,
+        'bus.instance': 'tls-external',
+      },
+    });
+    try {
+      const device = await registerOverHttp(host);
+      const client = await connectDevice(broker.url, device);
+      await publishTo(client, device.id, { temperature: 5 });
+      t.deepEqual(await storedValues(host, device.id, 1), [5]);
+      await client.endAsync();
+    } finally {
+      await host.stop();
+    }
   } finally {
     await broker.stop();
   }

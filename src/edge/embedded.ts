@@ -125,7 +125,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       port = await listenTcp(tcp, options.port, options.host, '--edge-port or CLEAVE_EDGE_PORT');
     }
     if (options.tls) {
-      const secure = createTlsServer(options.tls.certificates.secureOptions, (socket) => broker.handle(socket));
+      const secure = createTlsServer({ ...options.tls.certificates.secureOptions, handshakeTimeout: 30_000 }, (socket) => broker.handle(socket));
       secure.on('tlsClientError', (err, socket) => log.debug({ err: err.message, address: socket.remoteAddress }, 'a device connection failed its TLS handshake'));
       listeners.push(secure);
       tlsPort = await listenTcp(secure, options.tls.port, options.host, '--edge-tls-port or CLEAVE_EDGE_TLS_PORT');

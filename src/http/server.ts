@@ -35,7 +35,14 @@ function listenError(err: NodeJS.ErrnoException, port: number, host: string): Er
 export function listen(app: Koa, port: number, host: string, certificates?: ServerCertificates): Promise<HttpServer> {
   const server = certificates ? https.createServer(certificates.secureOptions, app.callback()) : http.createServer(app.callback());
   const inFlight = new Map<Socket, number>();
+  // Every TCP connection, also one still in its TLS handshake, so that a stop never waits for a silent client.
+  const connections = new Set<Socket>();
   let closing = false;
+
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
 
   // Requests arrive on the TLS socket, which an HTTPS server announces once its handshake is done.
   server.on(certificates ? 'secureConnection' : 'connection', (socket: Socket) => {
@@ -59,7 +66,7 @@ export function listen(app: Koa, port: number, host: string, certificates?: Serv
     (closed ??= new Promise<void>((resolve) => {
       closing = true;
       const timer = setTimeout(() => {
-        for (const socket of inFlight.keys()) socket.destroy();
+        for (const socket of [...inFlight.keys(), ...connections]) socket.destroy();
       }, timeoutMs);
       timer.unref();
       server.close(() => {
