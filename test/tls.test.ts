@@ -61,7 +61,7 @@ const connectDevice = (url: string, device: { id: string; secret: string }) =>
 const publishReading = (client: MqttClient, id: string, value: number) =>
   client.publishAsync(`v1/devices/${id}/telemetry`, JSON.stringify({ metrics: { temp: value } }), { qos: 1 });
 
-test('when TLS is configured, then HTTP answers over HTTPS to a client trusting the CA and refuses plain HTTP on that port', async (t) => {
+test.serial('when TLS is configured, then HTTP answers over HTTPS to a client trusting the CA and refuses plain HTTP on that port', async (t) => {
   await withTlsHost(async (host) => {
     t.regex(host.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     t.is((await httpsJson(`${host.url}/healthz`, { ca: ca.ca })).status, 200);
@@ -70,7 +70,7 @@ test('when TLS is configured, then HTTP answers over HTTPS to a client trusting 
   });
 });
 
-test('when a device publishes over mqtts:// with the CA (mqtt.js and mosquitto_pub), then its readings are stored and read back over HTTPS', async (t) => {
+test.serial('when a device publishes over mqtts:// with the CA (mqtt.js and mosquitto_pub), then its readings are stored and read back over HTTPS', async (t) => {
   await withTlsHost(async (host) => {
     const token = await login(host);
     const device = await registerDevice(host, token);
@@ -87,7 +87,7 @@ test('when a device publishes over mqtts:// with the CA (mqtt.js and mosquitto_p
   });
 });
 
-test('when a plain-text MQTT client connects to the TLS port, then it never gets a CONNACK', async (t) => {
+test.serial('when a plain-text MQTT client connects to the TLS port, then it never gets a CONNACK', async (t) => {
   await withTlsHost(async (host) => {
     const client = mqtt.connect(`mqtt://127.0.0.1:${host.host.edgeTlsPort}`, { clientId: 'plain', reconnectPeriod: 0, connectTimeout: 3000 });
     const outcome = await new Promise<string>((resolve) => {
@@ -99,7 +99,7 @@ test('when a plain-text MQTT client connects to the TLS port, then it never gets
   });
 });
 
-test('when edge.plaintext is false, then the plain port is not listening and devices still connect over TLS', async (t) => {
+test.serial('when edge.plaintext is false, then the plain port is not listening and devices still connect over TLS', async (t) => {
   const plainPort = await freePort();
   await withTlsHost(async (host) => {
     t.is(host.host.edgePort, undefined);
@@ -119,7 +119,7 @@ test('when edge.plaintext is false, then the plain port is not listening and dev
   }, { 'edge.port': plainPort, 'edge.plaintext': false });
 });
 
-test('when a device connects over WSS at /mqtt, then its reading is stored', async (t) => {
+test.serial('when a device connects over WSS at /mqtt, then its reading is stored', async (t) => {
   await withTlsHost(async (host) => {
     const token = await login(host);
     const device = await registerDevice(host, token);
@@ -130,7 +130,7 @@ test('when a device connects over WSS at /mqtt, then its reading is stored', asy
   });
 });
 
-test('when the certificate files are replaced, then a bad pair is logged and ignored, a good one serves new connections, and a live connection stays up', async (t) => {
+test.serial('when the certificate files are replaced, then a bad pair is logged and ignored, a good one serves new connections, and a live connection stays up', async (t) => {
   const live = { cert: join(ca.dir, 'live.crt'), key: join(ca.dir, 'live.key') };
   copyFileSync(server.cert, live.cert);
   copyFileSync(server.key, live.key);
@@ -162,7 +162,7 @@ test('when the certificate files are replaced, then a bad pair is logged and ign
   }, tlsConfig(live), { write: (line) => void logs.push(line) });
 });
 
-test('when the TLS device port is taken, then start-up fails naming --edge-tls-port', async (t) => {
+test.serial('when the TLS device port is taken, then start-up fails naming --edge-tls-port', async (t) => {
   const taken = createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   const port = (taken.address() as { port: number }).port;
@@ -174,7 +174,7 @@ test('when the TLS device port is taken, then start-up fails naming --edge-tls-p
   }
 });
 
-test('when a certificate file cannot be read or the key does not match, then start exits 2 with one line naming the key and the file', async (t) => {
+test.serial('when a certificate file cannot be read or the key does not match, then start exits 2 with one line naming the key and the file', async (t) => {
   const missing = join(ca.dir, 'missing.crt');
 
   const unreadable = await cleave(sandbox(t), 'start', '--tls-cert', missing, '--tls-key', server.key);
@@ -189,7 +189,7 @@ test('when a certificate file cannot be read or the key does not match, then sta
   assertOneErrorLine(t, noTls.stderr, '"edge.plaintext" is false');
 });
 
-const withMosquitto = mosquittoAvailable() ? test : test.skip;
+const withMosquitto = mosquittoAvailable() ? test.serial : test.skip;
 
 withMosquitto('when the bus broker speaks mqtts:// with a private CA, then a host trusting bus.mqtt.ca connects and one without it is refused clearly', async (t) => {
   const broker = await startMosquitto({ tls: { cafile: ca.caFile, certfile: server.cert, keyfile: server.key } });
