@@ -15,7 +15,7 @@ export interface EmbeddedBrokerOptions {
   gateway: EdgeGateway;
   /** Port of plain-text MQTT; none runs no plain-text listener. */
   port?: number;
-  /** MQTT over TLS on `port`, with the host's certificate. */
+  /** MQTT over TLS on its own port, with the host's certificate. */
   tls?: { port: number; certificates: ServerCertificates };
   host: string;
   /** The HTTP server: MQTT over WebSocket is served on its `/mqtt` path (WSS when it is an HTTPS server). */
