@@ -26,7 +26,7 @@ RUN mkdir -p /data && chown node:node /data
 # The image's node user, by number: Kubernetes' runAsNonRoot can verify a number, not a name.
 USER 1000:1000
 VOLUME /data
-EXPOSE 3000 1883
+EXPOSE 3000 1883 8883
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + process.env.CLEAVE_HTTP_PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 ENTRYPOINT ["node", "bin/cleave"]

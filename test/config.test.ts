@@ -26,7 +26,7 @@ test('when nothing is configured, then every key has its default', (t) => {
 
   t.deepEqual(config.modules, ['*']);
   t.is(config.bus.transport, 'inproc');
-  t.is(config.bus.mqtt.url, 'mqtt://127.0.0.1:1883');
+  t.deepEqual(config.bus.mqtt, { url: 'mqtt://127.0.0.1:1883', ca: '' });
   t.is(config.bus.instance, '');
   t.is(config.bus.retry.maxAttempts, 5);
   t.true(config.bus.outbox.relay);
@@ -35,12 +35,16 @@ test('when nothing is configured, then every key has its default', (t) => {
   t.deepEqual(config.edge, {
     broker: 'embedded',
     port: 1883,
+    tlsPort: 8883,
+    plaintext: true,
     host: '0.0.0.0',
     url: '',
+    ca: '',
     maxPayloadBytes: 65_536,
     maxMessagesPerSecond: 100,
     batch: { maxMessages: 1000, lingerMs: 2 },
   });
+  t.deepEqual(config.tls, { cert: '', key: '' });
   t.deepEqual(config.telemetry, { maxItems: 500, rejectionsRetentionDays: 7 });
   t.is(config.log.level, 'info');
   t.is(config.identity.tokenTtl, 3600);
@@ -173,6 +177,32 @@ test('when the external edge broker URL has no user and password, then the error
   t.false(message.includes('edge-host'), 'the URL is sensitive and not echoed');
 });
 
+test('when only one of tls.cert and tls.key is set, then the error names both', (t) => {
+  const cwd = tempCwd(t);
+
+  const certOnly = configError(t, () => loadConfig({ env: { CLEAVE_TLS_CERT: '/etc/cleave/cert.pem' }, cwd }));
+  const keyOnly = configError(t, () => loadConfig({ env: {}, cwd, overrides: { 'tls.key': '/etc/cleave/key.pem' } }));
+
+  t.is(certOnly, 'config keys "tls.cert" and "tls.key" go together: tls.cert is set but tls.key is empty');
+  t.is(keyOnly, 'config keys "tls.cert" and "tls.key" go together: tls.key is set but tls.cert is empty');
+});
+
+test('when the plain-text device listener is off without TLS, then the error says devices would have no listener', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_EDGE_PLAINTEXT: 'false' }, cwd: tempCwd(t) }));
+
+  t.regex(message, /^config key "edge\.plaintext" is false but tls\.cert and tls\.key are not set: devices would have no listener/);
+});
+
+test('when the plain-text device listener is off with TLS, then the configuration is accepted', (t) => {
+  const env = { CLEAVE_EDGE_PLAINTEXT: '0', CLEAVE_TLS_CERT: 'cert.pem', CLEAVE_TLS_KEY: 'key.pem', CLEAVE_EDGE_TLS_PORT: '8884' };
+
+  const config = loadConfig({ env, cwd: tempCwd(t) });
+
+  t.false(config.edge.plaintext);
+  t.is(config.edge.tlsPort, 8884);
+  t.deepEqual(config.tls, { cert: 'cert.pem', key: 'key.pem' });
+});
+
 test('when a config is redacted, then passwords are hidden and the original is unchanged', (t) => {
   const env = {
     CLEAVE_DB_URL: 'postgres://app:s3cret@db:5432/cleave',
@@ -200,5 +230,5 @@ test('when keys are described, then each has its env variable, default and doc',
   t.true(keys.every((key) => key.env.startsWith('CLEAVE_') && key.doc.length > 0));
   t.like(keys.find((key) => key.key === 'identity.issuer'), { env: 'CLEAVE_IDENTITY_ISSUER', default: 'cleave' });
   t.like(keys.find((key) => key.key === 'identity.audience'), { env: 'CLEAVE_IDENTITY_AUDIENCE', default: 'cleave' });
-  t.is(keys.length, 32);
+  t.is(keys.length, 38);
 });

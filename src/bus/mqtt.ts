@@ -14,6 +14,8 @@ import type { EventIntake, Reply, RequestHandler, Transport } from './transport.
 export interface MqttTransportOptions {
   /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
   url: string;
+  /** Certificate authorities trusted for an `mqtts://` or `wss://` broker (default: the system roots). */
+  ca?: string[];
   /** Topic namespace: everything lives under `cleave/<namespace>/`. */
   namespace: string;
   /** Unique per process: names the client id, the reply topic and the presence topic. */
@@ -188,6 +190,7 @@ export class MqttTransport implements Transport {
       // Without it mqtt.js stops reconnecting for good after one refused CONNACK.
       reconnectOnConnackError: true,
       connectTimeout: connectTimeoutMs,
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
       will: { topic: this.presenceTopic, payload: Buffer.alloc(0), qos: 1, retain: true },
     });
     this.client = client;
@@ -216,7 +219,7 @@ export class MqttTransport implements Transport {
         .catch((err: unknown) => log.warn({ err }, 'resubscribe or presence publish failed'));
     });
     try {
-      await untilConnected(client, { name: `MQTT broker ${url}`, hint: 'check the broker or set --mqtt-url / CLEAVE_MQTT_URL', timeoutMs: connectTimeoutMs });
+      await untilConnected(client, { name: `MQTT broker ${url}`, hint: 'check the broker or set --mqtt-url / CLEAVE_MQTT_URL', tlsHint: 'trust its CA with --mqtt-ca / CLEAVE_MQTT_CA', timeoutMs: connectTimeoutMs });
     } catch (err) {
       client.end(true);
       this.client = undefined;

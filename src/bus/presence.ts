@@ -29,11 +29,11 @@ export function parsePresence(instanceId: string, payload: Buffer): InstanceInfo
  * with MQTT 3.1.1 and a clean session (any broker), and stops once a probe it sent itself comes back: the
  * broker delivers in order, so every retained presence has arrived by then.
  */
-export async function readPresence(url: string, namespace: string, timeoutMs = 5000): Promise<InstanceInfo[]> {
+export async function readPresence(url: string, namespace: string, timeoutMs = 5000, ca?: string[]): Promise<InstanceInfo[]> {
   const prefix = `cleave/${namespace}/`;
   const probe = `${prefix}status/${randomBytes(6).toString('hex')}`;
   const found = new PresenceBook();
-  const client = mqtt.connect(url, { protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: timeoutMs });
+  const client = mqtt.connect(url, { protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: timeoutMs, ...(ca ? { ca } : {}) });
   try {
     const done = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new CleaveError('UNAVAILABLE', `no answer from MQTT broker ${url} within ${timeoutMs / 1000} s: check it, or set --mqtt-url / CLEAVE_MQTT_URL`)), timeoutMs);

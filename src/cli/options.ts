@@ -24,6 +24,7 @@ export const configFlags = {
   modules: 'modules',
   bus: 'bus.transport',
   'mqtt-url': 'bus.mqtt.url',
+  'mqtt-ca': 'bus.mqtt.ca',
   instance: 'bus.instance',
   gateway: 'http.gateway',
   'http-port': 'http.port',
@@ -33,6 +34,11 @@ export const configFlags = {
   edge: 'edge.broker',
   'edge-port': 'edge.port',
   'edge-url': 'edge.url',
+  'edge-ca': 'edge.ca',
+  'edge-tls-port': 'edge.tlsPort',
+  'edge-plaintext': 'edge.plaintext',
+  'tls-cert': 'tls.cert',
+  'tls-key': 'tls.key',
   'log-level': 'log.level',
 } as const;
 

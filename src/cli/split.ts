@@ -10,7 +10,7 @@ import { configFlags, type ConfigFlag, type GlobalArgs, type Resolved } from './
 /** Flags the supervisor sets itself for every child. */
 const setForAll: ConfigFlag[] = ['modules', 'bus', 'mqtt-url', 'instance', 'gateway'];
 /** Flags that only the gateway takes from the command line: module children serve HTTP on a free port, no devices. */
-const gatewayOnly: ConfigFlag[] = ['http-port', 'http-host', 'edge', 'edge-port', 'edge-url'];
+const gatewayOnly: ConfigFlag[] = ['http-port', 'http-host', 'edge', 'edge-port', 'edge-url', 'edge-tls-port', 'edge-plaintext'];
 const script = new URL('../../../bin/cleave', import.meta.url).pathname;
 
 /**

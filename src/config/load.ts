@@ -176,7 +176,20 @@ function findProblems(values: CleaveConfig, sources: Map<string, Source>): strin
   } else if (values.edge?.broker === 'external' && !/^[a-z]+:\/\/[^/@:]+:[^/@]+@/i.test(values.edge.url)) {
     problems.push('config key "edge.url" has no user and password: name the broker\'s dynamic-security admin, e.g. mqtt://admin:password@broker:1883');
   }
+  problems.push(...tlsProblems(values));
   return problems;
+}
+
+function tlsProblems(values: CleaveConfig): string[] {
+  const { cert, key } = values.tls ?? { cert: '', key: '' };
+  if (!cert !== !key) {
+    const [set, unset] = cert ? ['tls.cert', 'tls.key'] : ['tls.key', 'tls.cert'];
+    return [`config keys "tls.cert" and "tls.key" go together: ${set} is set but ${unset} is empty`];
+  }
+  if (!cert && values.edge?.plaintext === false && values.edge.broker === 'embedded') {
+    return ['config key "edge.plaintext" is false but tls.cert and tls.key are not set: devices would have no listener (set both, or leave edge.plaintext true)'];
+  }
+  return [];
 }
 
 function checkValue(item: CleaveSchemaItem, value: unknown): string | undefined {

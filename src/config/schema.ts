@@ -5,7 +5,7 @@ export interface CleaveConfig {
   modules: string[];
   bus: {
     transport: 'inproc' | 'mqtt';
-    mqtt: { url: string };
+    mqtt: { url: string; ca: string };
     namespace: string;
     instance: string;
     requestTimeoutMs: number;
@@ -17,12 +17,16 @@ export interface CleaveConfig {
   edge: {
     broker: 'embedded' | 'external' | 'off';
     port: number;
+    tlsPort: number;
+    plaintext: boolean;
     host: string;
     url: string;
+    ca: string;
     maxPayloadBytes: number;
     maxMessagesPerSecond: number;
     batch: { maxMessages: number; lingerMs: number };
   };
+  tls: { cert: string; key: string };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   shutdown: { timeoutMs: number };
   identity: { adminEmail: string; adminPassword: string; tokenTtl: number; issuer: string; audience: string };
@@ -129,6 +133,10 @@ export const schema = {
         format: 'cleave-url', protocols: MQTT_PROTOCOLS, default: 'mqtt://127.0.0.1:1883', env: 'CLEAVE_MQTT_URL',
         sensitive: true,
       },
+      ca: {
+        doc: 'PEM file of a certificate authority trusted, besides the system roots, for an mqtts:// or wss:// bus broker.',
+        format: 'cleave-string', allowEmpty: true, default: '', env: 'CLEAVE_MQTT_CA',
+      },
     },
     namespace: {
       doc: 'Topic namespace isolating one deployment from others on the same broker.',
@@ -200,6 +208,15 @@ export const schema = {
       format: 'cleave-int', min: 0, max: 65535, rule: 'must be a port number (0-65535)', default: 1883,
       env: 'CLEAVE_EDGE_PORT',
     },
+    tlsPort: {
+      doc: 'Port of the embedded edge broker\'s MQTT over TLS listener, run when tls.cert and tls.key are set.',
+      format: 'cleave-int', min: 0, max: 65535, rule: 'must be a port number (0-65535)', default: 8883,
+      env: 'CLEAVE_EDGE_TLS_PORT',
+    },
+    plaintext: {
+      doc: 'Run the embedded edge broker\'s plain-text MQTT listener on edge.port; false leaves devices only TLS and WSS.',
+      format: 'cleave-bool', default: true, env: 'CLEAVE_EDGE_PLAINTEXT',
+    },
     host: {
       doc: 'Address the embedded edge broker listens on (MQTT over WebSocket is served by HTTP at /mqtt).',
       format: 'cleave-string', default: '0.0.0.0', env: 'CLEAVE_EDGE_HOST',
@@ -226,6 +243,20 @@ export const schema = {
       doc: 'URL of the external edge broker with its dynamic-security admin, e.g. mqtt://admin:password@broker:1883; required when edge.broker is external. Device credentials are provisioned there whenever it is set (also with edge.broker off).',
       format: 'cleave-url', protocols: MQTT_PROTOCOLS, allowEmpty: true, default: '', env: 'CLEAVE_EDGE_URL',
       sensitive: true,
+    },
+    ca: {
+      doc: 'PEM file of a certificate authority trusted, besides the system roots, for an mqtts:// or wss:// edge.url.',
+      format: 'cleave-string', allowEmpty: true, default: '', env: 'CLEAVE_EDGE_CA',
+    },
+  },
+  tls: {
+    cert: {
+      doc: 'PEM file of the server certificate (a full chain may follow it); with tls.key, HTTP serves HTTPS only and the edge broker adds MQTT over TLS. Reloaded when it changes.',
+      format: 'cleave-string', allowEmpty: true, default: '', env: 'CLEAVE_TLS_CERT',
+    },
+    key: {
+      doc: 'PEM file of the private key of tls.cert. Reloaded when it changes.',
+      format: 'cleave-string', allowEmpty: true, default: '', env: 'CLEAVE_TLS_KEY',
     },
   },
   log: {

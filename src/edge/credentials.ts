@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { CleaveConfig } from '../config/schema.js';
 import { CleaveError } from '../errors.js';
 import type { DeviceCredentials } from '../kernel/module.js';
+import { trustedCas } from '../tls/certificates.js';
 import { DynsecClient, splitCredentials, type DynsecResponse } from './dynsec.js';
 import { topicRoot } from './topics.js';
 
@@ -102,13 +103,13 @@ export function createDeviceCredentials(
   // A process that does not ingest (`--edge off`) still provisions when it knows the external broker's URL:
   // in a split deployment the devices module runs apart from the edge listener.
   if (config.edge.broker === 'embedded' || !config.edge.url) return { set: async () => undefined, revoke: async () => undefined, close: async () => undefined };
-  return new DynsecCredentials(dynsecClient(config.edge.url, options));
+  return new DynsecCredentials(dynsecClient(config.edge.url, { ...options, ca: trustedCas('edge.ca', config.edge.ca) }));
 }
 
-/** A dynamic-security client of the broker at `url`, with a client id of its own. */
-export function dynsecClient(url: string, options: { instanceId: string; log: Logger }): DynsecClient {
+/** A dynamic-security client of the broker at `url`, with a client id of its own; `ca` as for `edge.ca`. */
+export function dynsecClient(url: string, options: { instanceId: string; log: Logger; ca?: string[] }): DynsecClient {
   const clientId = `cleave-dynsec-${options.instanceId}-${randomBytes(3).toString('hex')}`;
-  return new DynsecClient({ url, clientId, log: options.log });
+  return new DynsecClient({ url, clientId, log: options.log, ca: options.ca });
 }
 
 /** The user named in a broker URL, who administers dynamic security and runs the ingest. */

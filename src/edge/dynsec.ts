@@ -43,7 +43,7 @@ export class DynsecClient {
   private readonly pending = new Map<string, (response: DynsecResponse) => void>();
 
   constructor(
-    private readonly options: { url: string; clientId: string; log: Logger; timeoutMs?: number },
+    private readonly options: { url: string; clientId: string; log: Logger; timeoutMs?: number; ca?: string[] },
   ) {}
 
   /** Runs commands in one message; resolves with one response per command, in order. */
@@ -137,6 +137,7 @@ export class DynsecClient {
       reconnectPeriod: 250,
       reconnectOnConnackError: true,
       queueQoSZero: false,
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
     }, false);
     client.on('error', (err) => this.options.log.debug({ err }, 'dynamic-security client error'));
     client.on('message', (_topic, payload) => this.answer(payload));

@@ -1,19 +1,24 @@
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Metrics } from '../observability/metrics.js';
+import type { ServerCertificates } from '../tls/certificates.js';
 import { ConnectionGuard } from './guard.js';
 import { EdgeGateway, TopicNotAllowed } from './gateway.js';
 import { isDeviceId, maySubscribe } from './topics.js';
 
 export interface EmbeddedBrokerOptions {
   gateway: EdgeGateway;
-  port: number;
+  /** Port of plain-text MQTT; none runs no plain-text listener. */
+  port?: number;
+  /** MQTT over TLS on its own port, with the host's certificate. */
+  tls?: { port: number; certificates: ServerCertificates };
   host: string;
-  /** The HTTP server: MQTT over WebSocket is served on its `/mqtt` path. */
+  /** The HTTP server: MQTT over WebSocket is served on its `/mqtt` path (WSS when it is an HTTPS server). */
   http?: HttpServer;
   log: Logger;
   metrics: Metrics;
@@ -22,8 +27,10 @@ export interface EmbeddedBrokerOptions {
 
 /** A running embedded broker. */
 export interface EmbeddedBroker {
-  /** The bound TCP port. */
-  port: number;
+  /** The bound port of plain-text MQTT, if it runs. */
+  port?: number;
+  /** The bound port of MQTT over TLS, if it runs. */
+  tlsPort?: number;
   /** Closes the live connection of a device, if any. */
   disconnect(deviceId: string): void;
   /** Publishes a message to a device's topic (QoS 1, not retained). */
@@ -109,8 +116,28 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     if (!current || current === client) gateway.presence(client.id, false);
   });
 
-  const tcp = createServer((socket) => broker.handle(socket));
-  const port = await listenTcp(tcp, options.port, options.host);
+  const listeners: Server[] = [];
+  const close = () => Promise.all(listeners.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  let port: number | undefined;
+  let tlsPort: number | undefined;
+  try {
+    if (options.port !== undefined) {
+      const tcp = createServer((socket) => broker.handle(socket));
+      listeners.push(tcp);
+      port = await listenTcp(tcp, options.port, options.host, '--edge-port or CLEAVE_EDGE_PORT');
+    }
+    if (options.tls) {
+      const secure = createTlsServer({ ...options.tls.certificates.secureOptions, handshakeTimeout: 30_000 }, (socket) => broker.handle(socket));
+      secure.on('tlsClientError', (err, socket) => log.debug({ err: err.message, address: socket.remoteAddress }, 'a device connection failed its TLS handshake'));
+      listeners.push(secure);
+      tlsPort = await listenTcp(secure, options.tls.port, options.host, '--edge-tls-port or CLEAVE_EDGE_TLS_PORT');
+      options.tls.certificates.serve(secure);
+    }
+  } catch (err) {
+    await close();
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw err;
+  }
   const wss = new WebSocketServer({ noServer: true });
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (req.url !== '/mqtt') return socket.destroy();
@@ -120,7 +147,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 
   return {
     port,
-    health: () => (tcp.listening ? undefined : `the device port ${port} is not listening`),
+    tlsPort,
+    health: () => (listeners.every((server) => server.listening) ? undefined : 'a device port is not listening'),
     disconnect(deviceId) {
       const client = (broker as unknown as { clients: Record<string, Client | undefined> }).clients[deviceId];
       client?.close();
@@ -133,7 +161,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
     async close() {
       options.http?.off('upgrade', upgrade);
-      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      const closed = close();
       await gateway.drained();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       for (const ws of wss.clients) ws.terminate();
@@ -142,11 +170,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   };
 }
 
-function listenTcp(server: Server, port: number, host: string): Promise<number> {
+/** Listens on `host:port`; `setting` names where the port is chosen, for the message when it is taken. */
+function listenTcp(server: Server, port: number, host: string, setting: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        reject(new Error(`edge broker port ${port} is already in use; choose another with --edge-port or CLEAVE_EDGE_PORT, or turn the broker off with --edge off`));
+        reject(new Error(`edge broker port ${port} is already in use; choose another with ${setting}, or turn the broker off with --edge off`));
       } else reject(new Error(`edge broker cannot listen on ${host}:${port}: ${err.message}`));
     });
     server.listen(port, host, () => resolve((server.address() as { port: number }).port));

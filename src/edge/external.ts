@@ -13,6 +13,8 @@ export interface ExternalBrokerOptions {
   url: string;
   /** Stable per process, so a restarted process resumes its session and gets what was queued for it. */
   clientId: string;
+  /** Certificate authorities trusted for an `mqtts://` or `wss://` broker (default: the system roots). */
+  ca?: string[];
   /** Unacknowledged messages the broker may send at once: a full commit group, at least. */
   receiveMaximum: number;
   log: Logger;
@@ -52,6 +54,7 @@ export async function startExternalBroker(options: ExternalBrokerOptions): Promi
     // Without it mqtt.js stops for good after one refused CONNACK (e.g. while the admin's password changes).
     reconnectOnConnackError: true,
     connectTimeout: 5000,
+    ...(options.ca ? { ca: options.ca } : {}),
   });
   const acks = new OrderedAcks(client);
   let closing = false;
@@ -79,7 +82,7 @@ export async function startExternalBroker(options: ExternalBrokerOptions): Promi
     subscribed.catch((err: unknown) => log.error({ err }, 'device topics not subscribed'));
   });
   try {
-    await untilConnected(client, { name: `the device broker ${brokerName(url)}`, hint: 'check edge.url (CLEAVE_EDGE_URL)', timeoutMs: 5000 });
+    await untilConnected(client, { name: `the device broker ${brokerName(url)}`, hint: 'check edge.url (CLEAVE_EDGE_URL)', tlsHint: 'trust its CA with edge.ca (CLEAVE_EDGE_CA)', timeoutMs: 5000 });
     await subscribed;
   } catch (err) {
     client.end(true);

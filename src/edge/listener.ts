@@ -7,6 +7,7 @@ import { CleaveError } from '../errors.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { PlannedPort } from '../kernel/ports.js';
 import type { Metrics } from '../observability/metrics.js';
+import { trustedCas, type ServerCertificates } from '../tls/certificates.js';
 import { brokerUser, DynsecCredentials, dynsecClient } from './credentials.js';
 import { brokerName } from './dynsec.js';
 import { startEmbeddedBroker } from './embedded.js';
@@ -15,10 +16,12 @@ import { EdgeGateway, type EdgeProviders } from './gateway.js';
 
 /** The edge listener of a host: the embedded broker, or the ingest from an external one, and its gateway to the modules. */
 export interface EdgeListener {
-  /** TCP port of the embedded broker; none with an external broker. */
+  /** Port of the embedded broker's plain-text MQTT; none with an external broker or `edge.plaintext` false. */
   port?: number;
   /** Why devices cannot reach Cleave right now (not listening, broker not connected); undefined when they can. */
   health(): string | undefined;
+  /** Port of the embedded broker's MQTT over TLS; none without `tls.cert` and `tls.key`. */
+  tlsPort?: number;
   close(): Promise<void>;
 }
 
@@ -52,8 +55,11 @@ export function plannedEdgePorts(options: Pick<EdgeOptions, 'config' | 'modules'
   if (config.edge.broker !== 'embedded') return [];
   const providers = providersOf(options.modules);
   if (missingHere(providers, options.hosted, options.remote).length) return [];
-  const change = '--edge-port or CLEAVE_EDGE_PORT';
-  return [{ what: 'edge broker port', port: config.edge.port, host: config.edge.host, change, otherwise: 'or turn the broker off with --edge off' }];
+  const otherwise = 'or turn the broker off with --edge off';
+  const { port, tlsPort, host, plaintext } = config.edge;
+  const plain = plaintext ? [{ what: 'edge broker port', port, host, change: '--edge-port or CLEAVE_EDGE_PORT', otherwise }] : [];
+  const secure = config.tls.cert ? [{ what: 'edge broker port', port: tlsPort, host, change: '--edge-tls-port or CLEAVE_EDGE_TLS_PORT', otherwise }] : [];
+  return [...plain, ...secure];
 }
 
 export interface EdgeOptions {
@@ -63,6 +69,10 @@ export interface EdgeOptions {
   hosted: string[];
   bus: Bus;
   http?: HttpServer;
+  /** The URL of `http`, to say where MQTT over WebSocket is served. */
+  httpUrl?: string;
+  /** The host's certificate: the embedded broker adds MQTT over TLS on `edge.tlsPort`. */
+  certificates?: ServerCertificates;
   log: Logger;
   metrics: Metrics;
   /** The host's instance id: names its session on an external broker. */
@@ -71,7 +81,8 @@ export interface EdgeOptions {
 
 /**
  * Starts the edge listener named by config `edge.broker`: `embedded` runs the aedes broker on `edge.port`
- * (and MQTT over WebSocket at `/mqtt` of the HTTP server); `external` ingests from the MQTT 5 broker at
+ * (unless `edge.plaintext` is false), on `edge.tlsPort` over TLS when the host has a certificate, and over
+ * WebSocket at `/mqtt` of the HTTP server (WSS when it serves HTTPS); `external` ingests from the MQTT 5 broker at
  * `edge.url` (Mosquitto with dynamic security); `off` runs nothing.
  */
 export async function startEdge(options: EdgeOptions): Promise<EdgeListener | undefined> {
@@ -99,7 +110,16 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     send = external.sendToDevice;
     return { health: () => external.health(), close: () => external.close() };
   }
-  const broker = await startEmbeddedBroker({ gateway, port: config.edge.port, host: config.edge.host, http: options.http, log, metrics });
+  const { certificates } = options;
+  const broker = await startEmbeddedBroker({
+    gateway,
+    port: config.edge.plaintext ? config.edge.port : undefined,
+    tls: certificates && { port: config.edge.tlsPort, certificates },
+    host: config.edge.host,
+    http: options.http,
+    log,
+    metrics,
+  });
   send = broker.sendToDevice;
   const revoker = modules.find((m) => m.provides?.deviceRevoked);
   if (revoker) {
@@ -108,22 +128,24 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     };
     bus.transport.subscribe('edge', revoker.contract.name, revoker.provides!.deviceRevoked!, close);
   }
-  log.info({ port: broker.port, websocket: options.http ? '/mqtt' : undefined }, 'edge broker is listening');
-  return { port: broker.port, health: () => broker.health(), close: () => broker.close() };
+  const websocket = options.httpUrl && `${options.httpUrl.replace(/^http/, 'ws')}/mqtt`;
+  log.info({ mqtt: broker.port, mqtts: broker.tlsPort, websocket }, 'edge broker is listening');
+  return { port: broker.port, tlsPort: broker.tlsPort, health: () => broker.health(), close: () => broker.close() };
 }
 
 /** Grants Cleave's user its role in the broker, then ingests through a shared subscription. */
 async function startExternal(gateway: EdgeGateway, options: EdgeOptions): Promise<ExternalBroker> {
   const { config, instanceId, log } = options;
   const url = config.edge.url;
-  const credentials = new DynsecCredentials(dynsecClient(url, { instanceId, log }));
+  const ca = trustedCas('edge.ca', config.edge.ca);
+  const credentials = new DynsecCredentials(dynsecClient(url, { instanceId, log, ca }));
   try {
     await credentials.grantEdgeRole(brokerUser(url)!);
   } finally {
     await credentials.close();
   }
   const receiveMaximum = 2 * config.edge.batch.maxMessages;
-  const broker = await startExternalBroker({ gateway, url, clientId: `cleave-edge-${instanceId}`, receiveMaximum, log });
+  const broker = await startExternalBroker({ gateway, url, ca, clientId: `cleave-edge-${instanceId}`, receiveMaximum, log });
   log.info({ broker: brokerName(url) }, 'ingesting from the external device broker');
   return broker;
 }

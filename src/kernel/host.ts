@@ -18,6 +18,7 @@ import { plannedEdgePorts, startEdge, type EdgeListener } from '../edge/listener
 import { createDeviceCredentials } from '../edge/credentials.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
+import { ServerCertificates, trustedCas } from '../tls/certificates.js';
 import type { ModuleDefinition } from './module.js';
 import { assertPortsFree } from './ports.js';
 import { Readiness } from './readiness.js';
@@ -51,6 +52,7 @@ export class Host {
   private readonly stores = new Map<string, Knex>();
   private http: HttpServer | undefined;
   private edge: EdgeListener | undefined;
+  private certificates: ServerCertificates | undefined;
   private readonly deviceCredentials: ReturnType<typeof createDeviceCredentials>;
   private phase: Phase = 'starting';
 
@@ -82,14 +84,19 @@ export class Host {
     }
   }
 
-  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:3000`. */
+  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:3000` (`https://` with `tls.cert`). */
   get url(): string {
     return this.http?.url ?? '';
   }
 
-  /** TCP port of the embedded edge broker, when it runs. */
+  /** Port of the embedded edge broker's plain-text MQTT, when it runs. */
   get edgePort(): number | undefined {
     return this.edge?.port;
+  }
+
+  /** Port of the embedded edge broker's MQTT over TLS, when it runs. */
+  get edgeTlsPort(): number | undefined {
+    return this.edge?.tlsPort;
   }
 
   /** Names of the modules this host runs. */
@@ -104,6 +111,9 @@ export class Host {
 
   private async boot(): Promise<void> {
     const { config, modules } = this.options;
+    if (config.tls.cert) {
+      this.certificates = new ServerCertificates(config.tls, this.log.child({ component: 'tls' }));
+    }
     const selected = selectModules(modules, config.modules);
     await this.preflight(selected.map((m) => m.contract.name));
     const root = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
@@ -132,7 +142,18 @@ export class Host {
     const routed = config.http.gateway ? modules : selected;
     await this.startHttp(routed);
     await this.bus.transport.advertise?.(this.url);
-    this.edge = await startEdge({ config, modules, hosted: this.hosted, bus: this.bus, http: this.http?.server, log: this.log.child({ component: 'edge' }), metrics: this.metrics, instanceId: this.instanceId });
+    this.edge = await startEdge({
+      config,
+      modules,
+      hosted: this.hosted,
+      bus: this.bus,
+      http: this.http?.server,
+      httpUrl: this.url,
+      certificates: this.certificates,
+      log: this.log.child({ component: 'edge' }),
+      metrics: this.metrics,
+      instanceId: this.instanceId,
+    });
     const edge = this.edge;
     if (edge) this.readiness.add('edge', () => edge.health());
     for (const name of routed.map((m) => m.contract.name).filter((n) => !this.hosted.includes(n))) {
@@ -142,7 +163,8 @@ export class Host {
     if (config.bus.transport === 'mqtt' && !config.bus.instance && config.http.port === 0) {
       this.log.warn({ instance: this.instanceId }, 'this process has a random name on the bus (HTTP on port 0 and no --instance): if it dies, the events queued in its bus session wait for a process of the same name; give it a stable name with --instance (CLEAVE_INSTANCE)');
     }
-    this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, http: this.url, edge: this.edgePort }, 'cleave is ready');
+    const listening = { http: this.url, edge: this.edgePort, mqtts: this.edgeTlsPort };
+    this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, ...listening }, 'cleave is ready');
   }
 
   /** Opens a module's store and applies its pending migrations; stores open side by side at start. */
@@ -163,6 +185,7 @@ export class Host {
     const consumed = new Set(modules.flatMap((m) => (m.subscriptions ?? []).map((s) => `${s.contract.name}.${s.event}`)));
     return new MqttTransport({
       url: config.bus.mqtt.url,
+      ca: trustedCas('bus.mqtt.ca', config.bus.mqtt.ca),
       namespace: config.bus.namespace,
       instanceId: this.instanceId,
       log: this.log.child({ component: 'bus' }),
@@ -194,7 +217,7 @@ export class Host {
       readiness: () => this.readiness.report(),
       jwks: provider && routed.includes(provider) ? fetchJwks : undefined,
     });
-    this.http = await listen(app, config.http.port, config.http.host);
+    this.http = await listen(app, config.http.port, config.http.host, this.certificates);
   }
 
   /** Fails on a taken port before anything is opened or created (such as the first admin). */
@@ -216,6 +239,7 @@ export class Host {
     await this.bus.transport.withdraw?.().catch((err) => this.log.warn({ err }, 'could not withdraw from the bus'));
     await this.edge?.close().catch((err) => this.log.error({ err }, 'edge broker did not stop cleanly'));
     await this.http?.close(timeoutMs);
+    this.certificates?.close();
     for (const runtime of [...this.runtimes].reverse()) {
       await runtime.stop().catch((err) => this.log.error({ err, module: runtime.name }, 'module did not stop cleanly'));
     }

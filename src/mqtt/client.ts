@@ -16,11 +16,19 @@ export class ConnectRefused extends CleaveError {
   }
 }
 
+/** What failed in a TLS handshake: the peer's certificate (untrusted, expired, another name) or the protocol. */
+export function tlsFailure(err: { code?: unknown }): 'certificate' | 'protocol' | undefined {
+  if (typeof err.code !== 'string') return undefined;
+  if (/CERT|SELF_SIGNED|UNABLE_TO_/.test(err.code)) return 'certificate';
+  return /^ERR_SSL_|^ERR_TLS_/.test(err.code) ? 'protocol' : undefined;
+}
+
 /**
- * Waits for the first CONNACK. Rejects with `ConnectRefused` when the broker refuses, or with UNAVAILABLE naming
- * the broker and `hint` (where to set its URL) when it does not answer within `timeoutMs`.
+ * Waits for the first CONNACK. Rejects with `ConnectRefused` when the broker refuses; with UNAVAILABLE naming the
+ * broker when TLS fails, and `tlsHint` (which CA to trust) when its certificate is not trusted; or with UNAVAILABLE
+ * naming the broker and `hint` (where to set its URL) when it does not answer within `timeoutMs`.
  */
-export function untilConnected(client: MqttClient, options: { name: string; hint: string; timeoutMs: number }): Promise<void> {
+export function untilConnected(client: MqttClient, options: { name: string; hint: string; tlsHint?: string; timeoutMs: number }): Promise<void> {
   return new Promise((resolve, reject) => {
     const settle = (error?: Error) => {
       clearTimeout(timer);
@@ -34,7 +42,10 @@ export function untilConnected(client: MqttClient, options: { name: string; hint
     }, options.timeoutMs);
     const onConnect = () => settle();
     const onError = (err: Error & { code?: unknown }) => {
-      if (typeof err.code === 'number') settle(new ConnectRefused(err.code, `${options.name} refused the connection: ${err.message}; ${options.hint}`));
+      if (typeof err.code === 'number') return settle(new ConnectRefused(err.code, `${options.name} refused the connection: ${err.message}; ${options.hint}`));
+      const failure = tlsFailure(err);
+      const hint = failure === 'certificate' ? (options.tlsHint ?? options.hint) : options.hint;
+      if (failure) settle(new CleaveError('UNAVAILABLE', `TLS with ${options.name} failed: ${err.message}; ${hint}`));
     };
     client.on('connect', onConnect);
     client.on('error', onError);

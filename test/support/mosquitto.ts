@@ -58,16 +58,25 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** PEM files of a TLS listener; they and their directory must be readable by the mosquitto user. */
+export interface MosquittoTls {
+  cafile: string;
+  certfile: string;
+  keyfile: string;
+}
+
 /**
  * Starts Mosquitto on a free local port with settings sized for the bus; waits until it accepts connections.
- * With `dynsec`, anonymous clients are refused and the dynamic-security plugin runs with that admin.
+ * With `dynsec`, anonymous clients are refused and the dynamic-security plugin runs with that admin. With `tls`,
+ * the listener speaks MQTT over TLS only and `url` is `mqtts://localhost:<port>`.
  */
-export async function startMosquitto(options: { persistence?: boolean; dynsec?: { admin: string; password: string } } = {}): Promise<Mosquitto> {
+export async function startMosquitto(options: { persistence?: boolean; dynsec?: { admin: string; password: string }; tls?: MosquittoTls } = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'cleave-mosquitto-'));
   chmodSync(dir, 0o755);
   const port = await freePort();
   const lines = [
     `listener ${port} 127.0.0.1`,
+    ...(options.tls ? [`cafile ${options.tls.cafile}`, `certfile ${options.tls.certfile}`, `keyfile ${options.tls.keyfile}`] : []),
     options.dynsec ? dynsecConfig(dir, options.dynsec) : 'allow_anonymous true',
     'set_tcp_nodelay true',
     'max_inflight_messages 0',
@@ -101,7 +110,7 @@ export async function startMosquitto(options: { persistence?: boolean; dynsec?: 
   };
   await launch();
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: options.tls ? `mqtts://localhost:${port}` : `mqtt://127.0.0.1:${port}`,
     port,
     async stop() {
       await halt();

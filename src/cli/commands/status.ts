@@ -1,5 +1,6 @@
 import { readPresence } from '../../bus/presence.js';
 import { redact } from '../../config/load.js';
+import { trustedCas } from '../../tls/certificates.js';
 import { list, print, printJson, table } from '../output.js';
 import { resolveConfig, withConfigFlags, type Command } from '../options.js';
 
@@ -7,11 +8,11 @@ import { resolveConfig, withConfigFlags, type Command } from '../options.js';
 export const statusCommand: Command = {
   command: 'status',
   describe: 'List the live instances on the MQTT bus: what each hosts and where it serves HTTP',
-  builder: (yargs) => withConfigFlags(yargs, ['mqtt-url']).option('json', { type: 'boolean', describe: 'Print JSON' }),
+  builder: (yargs) => withConfigFlags(yargs, ['mqtt-url', 'mqtt-ca']).option('json', { type: 'boolean', describe: 'Print JSON' }),
   handler: async (argv) => {
     const { config } = await resolveConfig(argv);
     const { url } = config.bus.mqtt;
-    const instances = await readPresence(url, config.bus.namespace);
+    const instances = await readPresence(url, config.bus.namespace, undefined, trustedCas('bus.mqtt.ca', config.bus.mqtt.ca));
     if (argv.json) return printJson(instances);
     if (!instances.length) {
       print(`no live instances in namespace "${config.bus.namespace}" on ${redact(config).bus.mqtt.url}`);
