@@ -85,11 +85,13 @@ test('when --gateway is given without the MQTT bus, or --modules none without --
   assertOneErrorLine(t, none.stderr, '--modules none', '--gateway');
 });
 
-test('when the MQTT broker cannot be reached, then start exits 1 naming the URL and the flag', async (t) => {
-  const result = await cleave(sandbox(t), 'start', '--bus', 'mqtt', '--mqtt-url', 'mqtt://127.0.0.1:1', '--http-port', '0', '--edge', 'off');
+test('when the MQTT broker cannot be reached, then start exits 1 naming the broker and the flag, but not its password', async (t) => {
+  const url = 'mqtt://bus-user:s3cret-bus-password@127.0.0.1:1';
+  const result = await cleave(sandbox(t), 'start', '--bus', 'mqtt', '--mqtt-url', url, '--http-port', '0', '--edge', 'off');
 
   t.is(result.code, 1);
   assertOneErrorLine(t, result.stderr, 'mqtt://127.0.0.1:1', '--mqtt-url');
+  t.false(`${result.stderr}${result.stdout}`.includes('s3cret-bus-password'));
 });
 
 test('when a started host gets SIGTERM, then it stops gracefully and exits 0', async (t) => {

@@ -154,3 +154,26 @@ if (broker.available) {
     }
   });
 }
+
+if (broker.available) {
+  test.serial('when the bus broker comes back, then the reconnect is logged with the broker but without the password of its URL', async (t) => {
+    const proxy = await tcpProxy(broker.port);
+    const lines: string[] = [];
+    const url = `mqtt://bus-user:s3cret-bus-password@127.0.0.1:${new URL(proxy.url).port}`;
+    const host = await startTestHost({
+      config: { 'bus.transport': 'mqtt', 'bus.mqtt.url': url, 'bus.namespace': `r${randomBytes(4).toString('hex')}` },
+      logTo: { write: (line: string) => void lines.push(line) },
+    });
+    try {
+      proxy.pause();
+      await readyzBecomes(host, 503);
+      proxy.resume();
+      const reconnected = await eventually(async () => lines.find((line) => line.includes('MQTT reconnected')), 10_000, 'the reconnect line');
+      t.true(reconnected.includes(`127.0.0.1:${new URL(proxy.url).port}`), reconnected);
+      t.deepEqual(lines.filter((line) => line.includes('s3cret-bus-password')), []);
+    } finally {
+      await host.stop();
+      await proxy.close();
+    }
+  });
+}

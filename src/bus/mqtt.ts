@@ -2,7 +2,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CleaveError } from '../errors.js';
 import { ackLater, OrderedAcks, type PendingAck } from '../mqtt/acks.js';
-import { ConnectRefused, corked, manageConnection, untilConnected } from '../mqtt/client.js';
+import { brokerName, ConnectRefused, corked, manageConnection, untilConnected } from '../mqtt/client.js';
 import { deadlines } from './deadlines.js';
 import { IntakeQueue, shareAck } from './intake-queue.js';
 import { PresenceBook, type InstanceInfo } from './presence.js';
@@ -132,7 +132,7 @@ export class MqttTransport implements Transport {
 
   async publish(module: string, event: string, messages: Envelope[]): Promise<void> {
     const client = this.client;
-    if (!client?.connected) throw new CleaveError('UNAVAILABLE', `MQTT broker ${this.options.url} is not connected`);
+    if (!client?.connected) throw new CleaveError('UNAVAILABLE', `MQTT broker ${brokerName(this.options.url)} is not connected`);
     const topic = eventTopic(this.options.namespace, module, event);
     const sent = corked(client, () => messages.map((message) => client.publishAsync(topic, JSON.stringify(message), { qos: 1 })));
     const acks = await Promise.all(sent);
@@ -154,7 +154,7 @@ export class MqttTransport implements Transport {
 
   health(): string | undefined {
     if (this.client?.connected) return undefined;
-    return `not connected to the MQTT broker at ${new URL(this.options.url).host}${this.client ? '; reconnecting' : ''}`;
+    return `not connected to the MQTT broker ${brokerName(this.options.url)}${this.client ? '; reconnecting' : ''}`;
   }
 
   hosts(module: string): boolean {
@@ -174,7 +174,7 @@ export class MqttTransport implements Transport {
     } catch (err) {
       if (!(err instanceof ConnectRefused && err.unsupportedProtocol && this.v5)) throw err;
       this.v5 = false;
-      this.options.log.info({ url: this.options.url }, 'the MQTT broker speaks 3.1.1 only: plain subscriptions, one replica per module');
+      this.options.log.info({ broker: brokerName(this.options.url) }, 'the MQTT broker speaks 3.1.1 only: plain subscriptions, one replica per module');
       await this.connect();
     }
   }
@@ -213,13 +213,13 @@ export class MqttTransport implements Transport {
     manageConnection(client, (reconnect) => {
       acks.flush();
       if (!reconnect) return;
-      log.info({ url }, 'MQTT reconnected');
+      log.info({ broker: brokerName(url) }, 'MQTT reconnected');
       this.subscribeAll(client)
         .then(() => this.announce())
         .catch((err: unknown) => log.warn({ err }, 'resubscribe or presence publish failed'));
     });
     try {
-      await untilConnected(client, { name: `MQTT broker ${url}`, hint: 'check the broker or set --mqtt-url / CLEAVE_MQTT_URL', tlsHint: 'trust its CA with --mqtt-ca / CLEAVE_MQTT_CA', timeoutMs: connectTimeoutMs });
+      await untilConnected(client, { name: `MQTT broker ${brokerName(url)}`, hint: 'check the broker or set --mqtt-url / CLEAVE_MQTT_URL', tlsHint: 'trust its CA with --mqtt-ca / CLEAVE_MQTT_CA', timeoutMs: connectTimeoutMs });
     } catch (err) {
       client.end(true);
       this.client = undefined;

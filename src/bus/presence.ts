@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { CleaveError } from '../errors.js';
+import { brokerName } from '../mqtt/client.js';
 
 /** One live instance as seen through presence. */
 export interface InstanceInfo {
@@ -36,10 +37,10 @@ export async function readPresence(url: string, namespace: string, timeoutMs = 5
   const client = mqtt.connect(url, { protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: timeoutMs, ...(ca ? { ca } : {}) });
   try {
     const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CleaveError('UNAVAILABLE', `no answer from MQTT broker ${url} within ${timeoutMs / 1000} s: check it, or set --mqtt-url / CLEAVE_MQTT_URL`)), timeoutMs);
+      const timer = setTimeout(() => reject(new CleaveError('UNAVAILABLE', `no answer from MQTT broker ${brokerName(url)} within ${timeoutMs / 1000} s: check it, or set --mqtt-url / CLEAVE_MQTT_URL`)), timeoutMs);
       client.on('error', (err) => {
         clearTimeout(timer);
-        reject(new CleaveError('UNAVAILABLE', `MQTT broker ${url} refused the connection: ${err.message}`));
+        reject(new CleaveError('UNAVAILABLE', `MQTT broker ${brokerName(url)} refused the connection: ${err.message}`));
       });
       client.on('message', (topic, payload) => {
         if (topic === probe) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CleaveError } from '../errors.js';
+import { brokerName } from '../mqtt/client.js';
 
 /** One command of Mosquitto's dynamic-security API, e.g. `{ command: 'createClient', username, password }`. */
 export type DynsecCommand = { command: string } & Record<string, unknown>;
@@ -15,12 +16,6 @@ export interface DynsecResponse {
 const commandTopic = '$CONTROL/dynamic-security/v1';
 const responseTopic = '$CONTROL/dynamic-security/v1/response';
 const defaultTimeoutMs = 5000;
-
-/** The address of a broker URL without its credentials, for messages and logs. */
-export const brokerName = (url: string) => {
-  const parsed = new URL(url);
-  return `${parsed.protocol}//${parsed.host}`;
-};
 
 /** The URL without its credentials, and the credentials (percent-decoded). */
 export function splitCredentials(url: string): { url: string; username?: string; password?: string } {

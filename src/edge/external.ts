@@ -1,9 +1,9 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CleaveError } from '../errors.js';
-import { manageConnection, untilConnected } from '../mqtt/client.js';
+import { brokerName, manageConnection, untilConnected } from '../mqtt/client.js';
 import { ackLater, OrderedAcks } from '../mqtt/acks.js';
-import { brokerName, splitCredentials } from './dynsec.js';
+import { splitCredentials } from './dynsec.js';
 import { EdgeGateway, TopicNotAllowed } from './gateway.js';
 import { isDeviceId, topicRoot } from './topics.js';
 

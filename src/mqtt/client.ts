@@ -1,6 +1,15 @@
 import type { MqttClient } from 'mqtt';
 import { CleaveError } from '../errors.js';
 
+/**
+ * The address of a broker URL without its credentials (`mqtt://host:port`): the only form of a broker URL that
+ * goes into a log line or an error message.
+ */
+export const brokerName = (url: string) => {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}`;
+};
+
 /** The broker refused the CONNECT; `code` is its CONNACK code (1 or 132: it does not speak that protocol). */
 export class ConnectRefused extends CleaveError {
   constructor(
