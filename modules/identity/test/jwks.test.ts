@@ -1,22 +1,12 @@
 import test from 'ava';
 import { createVerifier } from 'fast-jwt';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
-import { startTestHost, type TestHost } from '../../../test/support/host.js';
-import { identityModule } from './hosting.js';
+import { startTestHost } from '../../../test/support/host.js';
+import { identityHostForFile, identityModule } from './hosting.js';
 import { identityApi } from './http.js';
 import { currentKey, pemOf, publishedKeys, signLikeIdentity, type KeySet } from './key-set.js';
 
-let host: TestHost;
-let api: ReturnType<typeof identityApi>;
-
-test.before(async () => {
-  host = await startTestHost({ modules: [identityModule] });
-  api = identityApi(host.url);
-});
-
-test.after.always(async () => {
-  await host?.stop();
-});
+const shared = identityHostForFile();
 
 /** fast-jwt, not jose: what a service outside Cleave would use to check a Cleave token. */
 function outsideVerifier(set: KeySet, { issuer = 'cleave', audience = 'cleave' } = {}) {
@@ -34,7 +24,7 @@ function outsideVerifier(set: KeySet, { issuer = 'cleave', audience = 'cleave' }
 }
 
 test('when the key set is fetched without a token, then it holds public Ed25519 keys and may be cached', async (t) => {
-  const { status, headers, body } = await publishedKeys(host.url);
+  const { status, headers, body } = await publishedKeys(shared.host.url);
 
   t.is(status, 200);
   t.regex(headers.get('content-type') ?? '', /json/);
@@ -48,8 +38,8 @@ test('when the key set is fetched without a token, then it holds public Ed25519 
 });
 
 test('when a token is checked by another JWT library against the published key set, then it verifies with iss and aud', async (t) => {
-  const token = await host.login();
-  const { body } = await publishedKeys(host.url);
+  const token = await shared.host.login();
+  const { body } = await publishedKeys(shared.host.url);
 
   const claims = await outsideVerifier(body)(token);
 
@@ -60,11 +50,11 @@ test('when a token is checked by another JWT library against the published key s
 });
 
 test('when a token carries the wrong issuer or audience, then 401', async (t) => {
-  const key = await currentKey(host);
+  const key = await currentKey(shared.host);
 
-  const control = await api.get('/users', await signLikeIdentity(key));
-  const wrongIssuer = await api.get('/users', await signLikeIdentity(key, { iss: 'someone-else' }));
-  const wrongAudience = await api.get('/users', await signLikeIdentity(key, { aud: 'elsewhere' }));
+  const control = await shared.api.get('/users', await signLikeIdentity(key));
+  const wrongIssuer = await shared.api.get('/users', await signLikeIdentity(key, { iss: 'someone-else' }));
+  const wrongAudience = await shared.api.get('/users', await signLikeIdentity(key, { aud: 'elsewhere' }));
 
   t.is(control.status, 200);
   t.is(wrongIssuer.status, 401);
@@ -76,7 +66,7 @@ test('when a token carries the wrong issuer or audience, then 401', async (t) =>
 test('when a token is signed by a key the set does not hold, then 401', async (t) => {
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
 
-  const res = await api.get('/me', await signLikeIdentity({ kid: 'identity-unknown', key: privateKey }));
+  const res = await shared.api.get('/me', await signLikeIdentity({ kid: 'identity-unknown', key: privateKey }));
 
   t.is(res.status, 401);
   t.regex(res.body.detail, /unknown key/);

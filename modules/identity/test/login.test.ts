@@ -1,23 +1,13 @@
 import test from 'ava';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { adminEmail, adminPassword, startTestHost, type TestHost } from '../../../test/support/host.js';
-import { identityModule } from './hosting.js';
-import { identityApi, isoInstant } from './http.js';
+import { adminEmail, adminPassword } from '../../../test/support/host.js';
+import { identityHostForFile } from './hosting.js';
+import { isoInstant } from './http.js';
 
-let host: TestHost;
-let api: ReturnType<typeof identityApi>;
-
-test.before(async () => {
-  host = await startTestHost({ modules: [identityModule] });
-  api = identityApi(host.url);
-});
-
-test.after.always(async () => {
-  await host?.stop();
-});
+const shared = identityHostForFile();
 
 test('when the admin logs in, then an EdDSA token for an hour comes back', async (t) => {
-  const res = await api.post('/login', { email: adminEmail, password: adminPassword });
+  const res = await shared.api.post('/login', { email: adminEmail, password: adminPassword });
 
   t.is(res.status, 200);
   t.regex(res.body.expiresAt, isoInstant);
@@ -28,14 +18,14 @@ test('when the admin logs in, then an EdDSA token for an hour comes back', async
 });
 
 test('when the email differs only in case, then the login still succeeds', async (t) => {
-  const res = await api.post('/login', { email: adminEmail.toUpperCase(), password: adminPassword });
+  const res = await shared.api.post('/login', { email: adminEmail.toUpperCase(), password: adminPassword });
 
   t.is(res.status, 200);
 });
 
 test('when the password is wrong, then 401 with the same message as for an unknown email', async (t) => {
-  const wrongPassword = await api.post('/login', { email: adminEmail, password: 'not-the-password' });
-  const unknownEmail = await api.post('/login', { email: 'nobody@example.test', password: adminPassword });
+  const wrongPassword = await shared.api.post('/login', { email: adminEmail, password: 'not-the-password' });
+  const unknownEmail = await shared.api.post('/login', { email: 'nobody@example.test', password: adminPassword });
 
   t.is(wrongPassword.status, 401);
   t.is(unknownEmail.status, 401);
@@ -45,9 +35,9 @@ test('when the password is wrong, then 401 with the same message as for an unkno
 });
 
 test('when a logged-in user asks for /me, then their own user comes back', async (t) => {
-  const token = await host.login();
+  const token = await shared.host.login();
 
-  const res = await api.get('/me', token);
+  const res = await shared.api.get('/me', token);
 
   t.is(res.status, 200);
   t.deepEqual(Object.keys(res.body).sort(), ['createdAt', 'email', 'id', 'role']);
@@ -56,13 +46,13 @@ test('when a logged-in user asks for /me, then their own user comes back', async
 });
 
 test('when /me is asked without a token, then 401', async (t) => {
-  const res = await api.get('/me');
+  const res = await shared.api.get('/me');
 
   t.is(res.status, 401);
 });
 
 test('when the login body lacks the password, then 400 naming the field', async (t) => {
-  const res = await api.post('/login', { email: adminEmail });
+  const res = await shared.api.post('/login', { email: adminEmail });
 
   t.is(res.status, 400);
   t.regex(res.type, /application\/problem\+json/);

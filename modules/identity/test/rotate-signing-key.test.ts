@@ -1,29 +1,19 @@
 import test from 'ava';
 import { decodeProtectedHeader } from 'jose';
-import { eventually, startTestHost, type TestHost } from '../../../test/support/host.js';
-import { identityModule } from './hosting.js';
+import { eventually, startTestHost } from '../../../test/support/host.js';
+import { identityHostForFile, identityModule } from './hosting.js';
 import { identityApi, isoInstant } from './http.js';
 import { kids, publishedKeys } from './key-set.js';
 
-let host: TestHost;
-let api: ReturnType<typeof identityApi>;
-
-test.before(async () => {
-  host = await startTestHost({ modules: [identityModule] });
-  api = identityApi(host.url);
-});
-
-test.after.always(async () => {
-  await host?.stop();
-});
+const shared = identityHostForFile();
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 
 test.serial('when an admin rotates the key, then old tokens still work, new tokens carry the new kid, and both are published', async (t) => {
-  const before = await host.login();
+  const before = await shared.host.login();
 
-  const rotated = await api.post('/keys/rotate', {}, before);
-  const after = await host.login();
+  const rotated = await shared.api.post('/keys/rotate', {}, before);
+  const after = await shared.host.login();
 
   t.is(rotated.status, 200);
   t.not(rotated.body.kid, kidOf(before));
@@ -33,43 +23,43 @@ test.serial('when an admin rotates the key, then old tokens still work, new toke
   t.regex(rotated.body.retiring[0].retiresAt, isoInstant);
   const lifetime = Date.parse(rotated.body.retiring[0].retiresAt) - Date.now();
   t.true(lifetime > 3590_000 && lifetime <= 3600_000, `retires in ${lifetime} ms`);
-  t.is((await api.get('/me', before)).status, 200);
-  t.is((await api.get('/me', after)).status, 200);
-  t.deepEqual(kids((await publishedKeys(host.url)).body), [kidOf(before), kidOf(after)].sort());
+  t.is((await shared.api.get('/me', before)).status, 200);
+  t.is((await shared.api.get('/me', after)).status, 200);
+  t.deepEqual(kids((await publishedKeys(shared.host.url)).body), [kidOf(before), kidOf(after)].sort());
 });
 
 test.serial('when rotations race, then every replica signs with the same key and every token verifies', async (t) => {
-  const admin = await host.login();
+  const admin = await shared.host.login();
 
-  const rotations = await Promise.all([1, 2, 3].map(() => api.post('/keys/rotate', {}, admin)));
-  const tokens = await Promise.all([1, 2, 3].map(() => host.login()));
+  const rotations = await Promise.all([1, 2, 3].map(() => shared.api.post('/keys/rotate', {}, admin)));
+  const tokens = await Promise.all([1, 2, 3].map(() => shared.host.login()));
 
   t.true(rotations.every((r) => r.status === 200));
   t.is(new Set(tokens.map(kidOf)).size, 1);
-  const published = kids((await publishedKeys(host.url)).body);
+  const published = kids((await publishedKeys(shared.host.url)).body);
   for (const r of rotations) t.true(published.includes(r.body.kid));
-  for (const token of [admin, ...tokens]) t.is((await api.get('/me', token)).status, 200);
+  for (const token of [admin, ...tokens]) t.is((await shared.api.get('/me', token)).status, 200);
 });
 
 test('when a viewer or an operator asks to rotate, then 403 and the key stays', async (t) => {
-  const admin = await host.login();
+  const admin = await shared.host.login();
   for (const role of ['viewer', 'operator']) {
     const email = `${role}-rotates@example.test`;
-    await api.post('/users', { email, password: 'a-good-password', role }, admin);
-    const token = await host.login(email, 'a-good-password');
+    await shared.api.post('/users', { email, password: 'a-good-password', role }, admin);
+    const token = await shared.host.login(email, 'a-good-password');
 
-    const res = await api.post('/keys/rotate', {}, token);
+    const res = await shared.api.post('/keys/rotate', {}, token);
 
     t.is(res.status, 403, role);
     t.is(res.body.code, 'PERMISSION_DENIED');
-    t.is(kidOf(await host.login()), kidOf(token));
+    t.is(kidOf(await shared.host.login()), kidOf(token));
   }
 });
 
 test('when rotation is asked over the bus without the admin role, then it is refused', async (t) => {
   const asOperator = { principal: { sub: 'someone', role: 'operator' as const } };
 
-  const error = await t.throwsAsync(host.host.bus.call('identity', 'rotateSigningKey', {}, asOperator));
+  const error = await t.throwsAsync(shared.host.host.bus.call('identity', 'rotateSigningKey', {}, asOperator));
 
   t.is((error as { code?: string }).code, 'PERMISSION_DENIED');
 });
