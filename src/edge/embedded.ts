@@ -10,6 +10,7 @@ import type { ServerCertificates } from '../tls/certificates.js';
 import { ConnectionGuard } from './guard.js';
 import { EdgeGateway, TopicNotAllowed } from './gateway.js';
 import { isDeviceId, maySubscribe } from './topics.js';
+import { portError } from '../kernel/ports.js';
 
 export interface EmbeddedBrokerOptions {
   gateway: EdgeGateway;
@@ -170,13 +171,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   };
 }
 
-/** Listens on `host:port`; `setting` names where the port is chosen, for the message when it is taken. */
-function listenTcp(server: Server, port: number, host: string, setting: string): Promise<number> {
+/** Listens on `host:port`; `change` names where the port is chosen, for the message when it is taken. */
+function listenTcp(server: Server, port: number, host: string, change: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') {
-        reject(new Error(`edge broker port ${port} is already in use; choose another with ${setting}, or turn the broker off with --edge off`));
-      } else reject(new Error(`edge broker cannot listen on ${host}:${port}: ${err.message}`));
+      reject(portError({ what: 'edge broker port', port, host, change, otherwise: 'or turn the broker off with --edge off' }, err));
     });
     server.listen(port, host, () => resolve((server.address() as { port: number }).port));
   });

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 import type { ServerCertificates } from '../tls/certificates.js';
+import { portError } from '../kernel/ports.js';
 
 /** A listening HTTP server. */
 export interface HttpServer {
@@ -17,15 +18,6 @@ export interface HttpServer {
    * and destroys whatever is still open after `timeoutMs`.
    */
   close(timeoutMs: number): Promise<void>;
-}
-
-function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
-  if (err.code === 'EADDRINUSE') {
-    return new Error(`HTTP port ${port} is already in use; choose another with --http-port or CLEAVE_HTTP_PORT`);
-  }
-  if (err.code === 'EACCES') return new Error(`HTTP port ${port} needs more privileges; choose a port above 1023`);
-  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new Error(`HTTP host ${host} is not an address of this machine`);
-  return new Error(`HTTP server cannot listen on ${host}:${port}: ${err.message}`);
 }
 
 /**
@@ -77,7 +69,7 @@ export function listen(app: Koa, port: number, host: string, certificates?: Serv
     }));
 
   return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, port, host));
+    const onError = (err: NodeJS.ErrnoException) => reject(portError({ what: 'HTTP port', port, host, change: '--http-port or CLEAVE_HTTP_PORT' }, err));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
