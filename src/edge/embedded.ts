@@ -88,7 +88,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     stage.once('close', () => stages.delete(stage));
     broker.handle(stage as never);
   };
-  const address = (socket: Socket) => socket.remoteAddress ?? 'unknown';
+  const peer = (socket: Socket) => socket.remoteAddress ?? 'unknown';
 
   broker.authenticate = (client, username, password, done) => {
     const id = client.id;
@@ -153,15 +153,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   let tlsPort: number | undefined;
   try {
     if (options.port !== undefined) {
-      const tcp = createServer((socket) => (admit(address(socket)) ? accept(socket, address(socket)) : socket.destroy()));
+      const tcp = createServer((socket) => (admit(peer(socket)) ? accept(socket, peer(socket)) : socket.destroy()));
       listeners.push(tcp);
       port = await listenTcp(tcp, options.port, options.host, '--edge-port or CLEAVE_EDGE_PORT');
     }
     if (options.tls) {
       const secureOptions = { ...options.tls.certificates.secureOptions, handshakeTimeout: connectTimeout };
-      const secure = createTlsServer(secureOptions, (socket) => accept(socket, address(socket)));
+      const secure = createTlsServer(secureOptions, (socket) => accept(socket, peer(socket)));
       // Admitted at accept, before the handshake, so that a refused address costs no TLS work.
-      secure.on('connection', (socket: Socket) => admit(address(socket)) || socket.destroy());
+      secure.on('connection', (socket: Socket) => admit(peer(socket)) || socket.destroy());
       secure.on('tlsClientError', (err, socket) => log.debug({ err: err.message, address: socket.remoteAddress }, 'a device connection failed its TLS handshake'));
       listeners.push(secure);
       tlsPort = await listenTcp(secure, options.tls.port, options.host, '--edge-tls-port or CLEAVE_EDGE_TLS_PORT');

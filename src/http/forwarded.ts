@@ -6,7 +6,8 @@ const plain = (address: string) => (address.startsWith('::ffff:') && isIP(addres
 
 /**
  * The proxies whose `X-Forwarded-For` is believed, from config `http.trustProxy`: comma-separated addresses or
- * CIDRs (`127.0.0.1, 10.0.0.0/8, fd00::/8`). Throws on an entry that is neither.
+ * CIDRs (`127.0.0.1, 10.0.0.0/8, fd00::/8`). Throws on an entry that is neither. Guarantee: a client address is
+ * taken from `X-Forwarded-For` only when the connection comes from a trusted proxy, so a client cannot choose it.
  */
 export class TrustedProxies {
   private readonly list = new BlockList();
