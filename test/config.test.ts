@@ -30,7 +30,7 @@ test('when nothing is configured, then every key has its default', (t) => {
   t.is(config.bus.instance, '');
   t.is(config.bus.retry.maxAttempts, 5);
   t.true(config.bus.outbox.relay);
-  t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: 1_048_576, gateway: false });
+  t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: 1_048_576, gateway: false, trustProxy: '' });
   t.deepEqual(config.db, { dataDir: './data', url: '' });
   t.deepEqual(config.edge, {
     broker: 'embedded',
@@ -42,6 +42,8 @@ test('when nothing is configured, then every key has its default', (t) => {
     ca: '',
     maxPayloadBytes: 65_536,
     maxMessagesPerSecond: 100,
+    connectTimeoutMs: 10_000,
+    connectsPerSecondPerAddress: 20,
     batch: { maxMessages: 1000, lingerMs: 2 },
   });
   t.deepEqual(config.tls, { cert: '', key: '' });
@@ -230,5 +232,5 @@ test('when keys are described, then each has its env variable, default and doc',
   t.true(keys.every((key) => key.env.startsWith('CLEAVE_') && key.doc.length > 0));
   t.like(keys.find((key) => key.key === 'identity.issuer'), { env: 'CLEAVE_IDENTITY_ISSUER', default: 'cleave' });
   t.like(keys.find((key) => key.key === 'identity.audience'), { env: 'CLEAVE_IDENTITY_AUDIENCE', default: 'cleave' });
-  t.is(keys.length, 38);
+  t.is(keys.length, 41);
 });

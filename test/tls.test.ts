@@ -31,6 +31,8 @@ const tlsConfig = (files: { cert: string; key: string } = server) => ({
   'edge.port': 0,
   'edge.tlsPort': 0,
   'edge.host': '127.0.0.1',
+  // The certificate probes poll the TLS port, and every accepted connection counts towards the address's rate.
+  'edge.connectsPerSecondPerAddress': 1000,
 });
 
 async function withTlsHost(run: (host: TestHost) => Promise<void>, config: Record<string, unknown> = {}, logTo?: { write(line: string): void }) {

@@ -12,7 +12,7 @@ export interface CleaveConfig {
     retry: { maxAttempts: number; baseDelayMs: number };
     outbox: { relay: boolean };
   };
-  http: { port: number; host: string; bodyLimit: number; gateway: boolean };
+  http: { port: number; host: string; bodyLimit: number; gateway: boolean; trustProxy: string };
   db: { dataDir: string; url: string };
   edge: {
     broker: 'embedded' | 'external' | 'off';
@@ -24,6 +24,8 @@ export interface CleaveConfig {
     ca: string;
     maxPayloadBytes: number;
     maxMessagesPerSecond: number;
+    connectTimeoutMs: number;
+    connectsPerSecondPerAddress: number;
     batch: { maxMessages: number; lingerMs: number };
   };
   tls: { cert: string; key: string };
@@ -187,6 +189,11 @@ export const schema = {
       doc: 'Also serve the routes of modules hosted elsewhere, forwarding each request over the bus.',
       format: 'cleave-bool', default: false, env: 'CLEAVE_GATEWAY',
     },
+    trustProxy: {
+      doc: 'Proxies whose X-Forwarded-For gives the client address: comma-separated addresses or CIDRs (127.0.0.1, 10.0.0.0/8). Empty trusts none.',
+      format: 'cleave-string', allowEmpty: true, pattern: /^[0-9A-Fa-f:.\/,\s]+$/,
+      rule: 'must be empty or comma-separated IP addresses or CIDRs', default: '', env: 'CLEAVE_HTTP_TRUST_PROXY',
+    },
   },
   db: {
     dataDir: {
@@ -228,6 +235,14 @@ export const schema = {
     maxMessagesPerSecond: {
       doc: 'Messages one device may publish a second (a batch counts as one); the excess is acknowledged and refused as RATE_LIMITED, recorded at most once a second.',
       format: 'cleave-int', min: 1, max: 1_000_000, default: 100, env: 'CLEAVE_EDGE_MAX_MESSAGES_PER_SECOND',
+    },
+    connectTimeoutMs: {
+      doc: 'Time a device connection has, from accept to a successful CONNECT, before it is closed, in milliseconds.',
+      format: 'cleave-int', min: 100, max: 10_000, default: 10_000, env: 'CLEAVE_EDGE_CONNECT_TIMEOUT_MS',
+    },
+    connectsPerSecondPerAddress: {
+      doc: 'Device connections accepted per remote address per second (TCP, TLS and WebSocket); the excess is closed before it is read.',
+      format: 'cleave-int', min: 1, max: 1_000_000, default: 20, env: 'CLEAVE_EDGE_CONNECTS_PER_SECOND',
     },
     batch: {
       maxMessages: {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -6,9 +6,11 @@ import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Metrics } from '../observability/metrics.js';
+import type { TrustedProxies } from '../http/forwarded.js';
 import type { ServerCertificates } from '../tls/certificates.js';
 import { ConnectionGuard } from './guard.js';
 import { EdgeGateway, TopicNotAllowed } from './gateway.js';
+import { PacketLimit, type PacketLimitBreach } from './packet-limit.js';
 import { isDeviceId, maySubscribe } from './topics.js';
 import { portError } from '../kernel/ports.js';
 
@@ -23,7 +25,20 @@ export interface EmbeddedBrokerOptions {
   http?: HttpServer;
   log: Logger;
   metrics: Metrics;
-  guard?: ConnectionGuard;
+  /** Limits before and after a device logs in. */
+  limits: EmbeddedBrokerLimits;
+}
+
+/** What an unauthenticated or misbehaving connection may cost. */
+export interface EmbeddedBrokerLimits {
+  /** Largest remaining length of a packet after login; a larger one closes the connection before it is read. */
+  maxPacketBytes: number;
+  /** Time from accept to a successful CONNECT. */
+  connectTimeoutMs: number;
+  /** Connections accepted per address per second, on every listener. */
+  connectsPerSecondPerAddress: number;
+  /** Proxies whose X-Forwarded-For names a WebSocket device's address. */
+  trustedProxies: TrustedProxies;
 }
 
 /** A running embedded broker. */
@@ -50,16 +65,31 @@ const refusal = (returnCode: number, message: string) => Object.assign(new Error
  * message is committed (aedes writes the PUBACK after `authorizePublish` calls back).
  */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-  const { gateway, log, metrics } = options;
-  const guard = options.guard ?? new ConnectionGuard();
-  const broker = await Aedes.createBroker({ maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 3_600_000 });
-  const addressOf = (client: Client) => (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+  const { gateway, log, metrics, limits } = options;
+  const guard = new ConnectionGuard({ connectsPerSecond: limits.connectsPerSecondPerAddress });
+  const { connectTimeoutMs: connectTimeout } = limits;
+  const broker = await Aedes.createBroker({ maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 3_600_000, connectTimeout });
+  const addressOf = (client: Client) => (client.conn as PacketLimit).remoteAddress;
+  const stages = new Set<PacketLimit>();
 
-  broker.preConnect = (client, _packet, done) => {
-    if (guard.allowConnect(addressOf(client))) return done(null, true);
+  /** Counts a new connection of `address`; false when the address connects too often. */
+  const admit = (address: string) => {
+    if (guard.allowConnect(address)) return true;
     metrics.edgeAuthFailures.inc({ reason: 'rate' });
-    done(refusal(3, 'too many connection attempts'), false);
+    return false;
   };
+  /** Hands an admitted connection to aedes behind its packet limit. */
+  const accept = (conn: Duplex, remoteAddress: string) => {
+    const onBreach = (reason: PacketLimitBreach, declared?: number) => {
+      metrics.edgeAuthFailures.inc({ reason });
+      log.debug({ address: remoteAddress, reason, declared }, 'a device connection broke a limit; closed');
+    };
+    const stage = new PacketLimit(conn, { maxPacketBytes: limits.maxPacketBytes, connectTimeoutMs: connectTimeout, remoteAddress, onBreach });
+    stages.add(stage);
+    stage.once('close', () => stages.delete(stage));
+    broker.handle(stage as never);
+  };
+  const peer = (socket: Socket) => socket.remoteAddress ?? 'unknown';
 
   broker.authenticate = (client, username, password, done) => {
     const id = client.id;
@@ -68,17 +98,18 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       metrics.edgeAuthFailures.inc({ reason: 'client_id' });
       return done(refusal(2, 'the client id must be the device id and equal the username'), false);
     }
-    if (guard.blocked(address) || guard.blocked(id)) {
+    if (guard.blocked(address, id)) {
       metrics.edgeAuthFailures.inc({ reason: 'blocked' });
       return done(refusal(5, 'too many failed logins; try again later'), false);
     }
     gateway.authenticate(id, password?.toString('utf8') ?? '').then(
       (ok) => {
         if (ok) {
-          guard.succeeded([address, id]);
+          guard.succeeded(address, id);
+          (client.conn as PacketLimit).authenticated();
           return done(null, true);
         }
-        guard.failed([address, id]);
+        guard.failed(address, id);
         metrics.edgeAuthFailures.inc({ reason: 'credentials' });
         done(refusal(4, 'bad device id or secret'), false);
       },
@@ -123,12 +154,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   let tlsPort: number | undefined;
   try {
     if (options.port !== undefined) {
-      const tcp = createServer((socket) => broker.handle(socket));
+      const tcp = createServer((socket) => (admit(peer(socket)) ? accept(socket, peer(socket)) : socket.destroy()));
       listeners.push(tcp);
       port = await listenTcp(tcp, options.port, options.host, '--edge-port or CLEAVE_EDGE_PORT');
     }
     if (options.tls) {
-      const secure = createTlsServer({ ...options.tls.certificates.secureOptions, handshakeTimeout: 30_000 }, (socket) => broker.handle(socket));
+      const secureOptions = { ...options.tls.certificates.secureOptions, handshakeTimeout: connectTimeout };
+      const secure = createTlsServer(secureOptions, (socket) => accept(socket, peer(socket)));
+      // Admitted at accept, before the handshake, so that a refused address costs no TLS work.
+      secure.on('connection', (socket: Socket) => admit(peer(socket)) || socket.destroy());
       secure.on('tlsClientError', (err, socket) => log.debug({ err: err.message, address: socket.remoteAddress }, 'a device connection failed its TLS handshake'));
       listeners.push(secure);
       tlsPort = await listenTcp(secure, options.tls.port, options.host, '--edge-tls-port or CLEAVE_EDGE_TLS_PORT');
@@ -139,10 +173,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     throw err;
   }
-  const wss = new WebSocketServer({ noServer: true });
+  // ws would otherwise buffer frames of up to 100 MiB before the packet limit sees them.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPacketBytes + 5 });
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (req.url !== '/mqtt') return socket.destroy();
-    wss.handleUpgrade(req, socket, head, (ws) => broker.handle(createWebSocketStream(ws) as never));
+    const client = limits.trustedProxies.clientAddress(req);
+    if (!admit(client)) return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => accept(createWebSocketStream(ws), client));
   };
   options.http?.on('upgrade', upgrade);
 
@@ -163,6 +200,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     async close() {
       options.http?.off('upgrade', upgrade);
       const closed = close();
+      for (const stage of stages) if (!stage.isAuthenticated) stage.destroy();
       await gateway.drained();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       for (const ws of wss.clients) ws.terminate();

@@ -8,6 +8,7 @@ import { brokerName } from '../mqtt/client.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { PlannedPort } from '../kernel/ports.js';
 import type { Metrics } from '../observability/metrics.js';
+import { TrustedProxies } from '../http/forwarded.js';
 import { trustedCas, type ServerCertificates } from '../tls/certificates.js';
 import { brokerUser, DynsecCredentials, dynsecClient } from './credentials.js';
 import { startEmbeddedBroker } from './embedded.js';
@@ -119,6 +120,7 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     http: options.http,
     log,
     metrics,
+    limits: edgeLimits(config),
   });
   send = broker.sendToDevice;
   const revoker = modules.find((m) => m.provides?.deviceRevoked);
@@ -131,6 +133,23 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
   const websocket = options.httpUrl && `${options.httpUrl.replace(/^http/, 'ws')}/mqtt`;
   log.info({ mqtt: broker.port, mqtts: broker.tlsPort, websocket }, 'edge broker is listening');
   return { port: broker.port, tlsPort: broker.tlsPort, health: () => broker.health(), close: () => broker.close() };
+}
+
+/**
+ * The embedded broker's limits from config. After login a packet may carry a payload of up to twice
+ * `edge.maxPayloadBytes` plus 64 KiB of topic and headers: within that, an oversized payload is acknowledged and
+ * refused as PAYLOAD_TOO_LARGE; past it, the connection is closed before the packet is read.
+ */
+export function edgeLimits(config: CleaveConfig) {
+  const { maxPayloadBytes, connectTimeoutMs, connectsPerSecondPerAddress } = config.edge;
+  let trustedProxies: TrustedProxies;
+  try {
+    trustedProxies = new TrustedProxies(config.http.trustProxy);
+  } catch (err) {
+    throw new CleaveError('INVALID_ARGUMENT', `http.trustProxy: ${(err as Error).message}`);
+  }
+  const maxPacketBytes = Math.min(268_435_455, 2 * maxPayloadBytes + 65_536);
+  return { maxPacketBytes, connectTimeoutMs, connectsPerSecondPerAddress, trustedProxies };
 }
 
 /** Grants Cleave's user its role in the broker, then ingests through a shared subscription. */

@@ -68,7 +68,7 @@ export class Metrics {
   });
   readonly edgeAuthFailures = new Counter({
     name: 'cleave_edge_auth_failures_total',
-    help: 'Refused device connections, by reason (credentials, client_id, blocked, rate).',
+    help: 'Refused or closed device connections, by reason (credentials, client_id, blocked, rate, packet_too_large, malformed_header, connect_timeout).',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
