@@ -30,7 +30,7 @@ test('when nothing is configured, then every key has its default', (t) => {
   t.is(config.bus.instance, '');
   t.is(config.bus.retry.maxAttempts, 5);
   t.true(config.bus.outbox.relay);
-  t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: 1_048_576, gateway: false });
+  t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: 1_048_576, gateway: false, trustProxy: '' });
   t.deepEqual(config.db, { dataDir: './data', url: '' });
   t.deepEqual(config.edge, {
     broker: 'embedded',
@@ -44,6 +44,8 @@ test('when nothing is configured, then every key has its default', (t) => {
   t.deepEqual(config.telemetry, { maxItems: 500, rejectionsRetentionDays: 7 });
   t.is(config.log.level, 'info');
   t.is(config.identity.tokenTtl, 3600);
+  t.deepEqual(config.identity.loginLimits, { perAccount: 5, perAddress: 20 });
+  t.deepEqual(config.hashing, { concurrency: 2, maxWaiting: 64 });
 });
 
 test('when a key is set in files, env and overrides, then the later source wins', (t) => {
@@ -200,5 +202,8 @@ test('when keys are described, then each has its env variable, default and doc',
   t.true(keys.every((key) => key.env.startsWith('CLEAVE_') && key.doc.length > 0));
   t.like(keys.find((key) => key.key === 'identity.issuer'), { env: 'CLEAVE_IDENTITY_ISSUER', default: 'cleave' });
   t.like(keys.find((key) => key.key === 'identity.audience'), { env: 'CLEAVE_IDENTITY_AUDIENCE', default: 'cleave' });
-  t.is(keys.length, 32);
+  t.like(keys.find((key) => key.key === 'identity.loginLimits.perAccount'), { env: 'CLEAVE_LOGIN_LIMIT_PER_ACCOUNT', default: 5 });
+  t.like(keys.find((key) => key.key === 'hashing.maxWaiting'), { env: 'CLEAVE_HASH_MAX_WAITING', default: 64 });
+  t.like(keys.find((key) => key.key === 'http.trustProxy'), { env: 'CLEAVE_HTTP_TRUST_PROXY', default: '' });
+  t.is(keys.length, 37);
 });
