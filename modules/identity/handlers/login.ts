@@ -15,21 +15,21 @@ interface Deps {
 const refused = () => unauthenticated('invalid email or password');
 
 export const login = ({ users, tokens, passwords, loginLimits }: Deps): OperationHandler<IdentityContract, 'login'> => {
-  async function check(email: string, password: string) {
+  async function check(email: string, password: string, deadline?: number) {
     const found = await users.credentialsOf(email);
     if (!found) {
-      await passwords.spend(password);
+      await passwords.spend(password, deadline);
       throw refused();
     }
-    if (!(await passwords.verify(password, found.passwordHash))) throw refused();
+    if (!(await passwords.verify(password, found.passwordHash, deadline))) throw refused();
     return found.user;
   }
 
-  return async (input) => {
+  return async (input, ctx) => {
     const email = input.email.toLowerCase();
     const attempt = loginLimits.attempt(email, input.address);
     try {
-      const user = await check(email, input.password);
+      const user = await check(email, input.password, ctx.message.deadline);
       attempt.forget();
       return await tokens.issue(user);
     } catch (err) {
