@@ -106,7 +106,7 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     const close = async (events: Envelope[]) => {
       for (const event of events) broker.disconnect((event.data as { id: string }).id);
     };
-    bus.transport.subscribe('edge', revoker.contract.name, revoker.provides!.deviceRevoked!, close);
+    for (const event of [revoker.provides!.deviceRevoked!].flat()) bus.transport.subscribe('edge', revoker.contract.name, event, close);
   }
   log.info({ port: broker.port, websocket: options.http ? '/mqtt' : undefined }, 'edge broker is listening');
   return { port: broker.port, health: () => broker.health(), close: () => broker.close() };
