@@ -49,5 +49,5 @@ export {
 export { tokenFormat, type TokenClaims } from './kernel/tokens.js';
 /** Schemas of the operations the edge listener asks of the modules that provide them. */
 export * as edge from './edge/capabilities.js';
-/** Salted scrypt hashing for passwords and secrets. */
-export { slowHash, type SlowHash } from './kernel/slow-hash.js';
+/** Salted scrypt hashing for passwords, through a bounded queue. */
+export { slowHash, HashQueue, type SlowHash, type HashQueueOptions } from './kernel/slow-hash.js';

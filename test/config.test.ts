@@ -50,6 +50,8 @@ test('when nothing is configured, then every key has its default', (t) => {
   t.deepEqual(config.telemetry, { maxItems: 500, rejectionsRetentionDays: 7 });
   t.is(config.log.level, 'info');
   t.is(config.identity.tokenTtl, 3600);
+  t.deepEqual(config.identity.loginLimits, { perAccount: 5, perAddress: 20 });
+  t.deepEqual(config.hashing, { concurrency: 2, maxWaiting: 64 });
 });
 
 test('when a key is set in files, env and overrides, then the later source wins', (t) => {
@@ -232,5 +234,8 @@ test('when keys are described, then each has its env variable, default and doc',
   t.true(keys.every((key) => key.env.startsWith('CLEAVE_') && key.doc.length > 0));
   t.like(keys.find((key) => key.key === 'identity.issuer'), { env: 'CLEAVE_IDENTITY_ISSUER', default: 'cleave' });
   t.like(keys.find((key) => key.key === 'identity.audience'), { env: 'CLEAVE_IDENTITY_AUDIENCE', default: 'cleave' });
-  t.is(keys.length, 41);
+  t.like(keys.find((key) => key.key === 'identity.loginLimits.perAccount'), { env: 'CLEAVE_LOGIN_LIMIT_PER_ACCOUNT', default: 5 });
+  t.like(keys.find((key) => key.key === 'hashing.maxWaiting'), { env: 'CLEAVE_HASH_MAX_WAITING', default: 64 });
+  t.like(keys.find((key) => key.key === 'http.trustProxy'), { env: 'CLEAVE_HTTP_TRUST_PROXY', default: '' });
+  t.is(keys.length, 45);
 });

@@ -117,6 +117,29 @@ test('when a device is decommissioned, then its live connection closes within a 
   });
 });
 
+/** Milliseconds from now until `gone` settles, or Infinity past `limitMs`. */
+const closedWithin = (gone: Promise<void>, limitMs: number) => {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(Infinity), limitMs)));
+  return Promise.race([gone.then(() => Date.now() - started), late]).finally(() => clearTimeout(timer));
+};
+
+test('when a device secret is rotated, then its live connection closes within a second, the old secret is refused and the new one works', async (t) => {
+  await withDevice(async (host, device, client) => {
+    const gone = closed(client);
+    const res = await fetch(`${host.url}/api/devices/${device.id}/secret`, { method: 'POST', headers: { authorization: `Bearer ${await host.login()}` } });
+    t.is(res.status, 200);
+    const elapsed = await closedWithin(gone, 3000);
+    t.true(elapsed < 1000, `closed after ${elapsed} ms`);
+    t.is(await refusedWith(host, device), 4);
+    const { secret } = (await res.json()) as { secret: string };
+    const renewed = await connectDevice(host, { id: device.id, secret });
+    t.true(renewed.connected);
+    renewed.end(true);
+  });
+});
+
 test('when a device connects and disconnects, then the registry shows it online, then offline with lastSeenAt', async (t) => {
   await withDevice(async (host, device, client) => {
     type Device = { online: boolean; lastSeenAt: string | null };

@@ -13,14 +13,19 @@ external('when a device connects with a wrong secret or an unknown id, then the 
   });
 });
 
-external('when a device secret is rotated, then the old secret is refused and the new one works', async (t) => {
+external('when a device secret is rotated, then its live connection closes within a second, the old secret is refused and the new one works', async (t) => {
   await withExternal(async (host, mosquitto) => {
     const device = await registerDevice(host);
     const live = await connectTo(mosquitto, device);
+    const gone = closed(live);
     const res = await api(host, 'POST', `/api/devices/${device.id}/secret`);
     t.is(res.status, 200);
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(Infinity), 3000)));
+    const elapsed = await Promise.race([gone.then(() => Date.now() - started), late]).finally(() => clearTimeout(timer));
+    t.true(elapsed < 1000, `closed after ${elapsed} ms`);
     const { secret } = (await res.json()) as { secret: string };
-    await closed(live);
     t.is(await refusal(mosquitto, device), 5);
     const client = await connectTo(mosquitto, { id: device.id, secret });
     await publishReading(client, device.id, { temperature: 7 });

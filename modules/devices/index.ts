@@ -22,5 +22,9 @@ export default defineModule({
     { method: 'POST', path: '/:id/secret', access: 'operator', operation: 'rotateSecret' },
     { method: 'DELETE', path: '/:id', access: 'operator', status: 204, operation: 'decommissionDevice' },
   ],
-  provides: { deviceAuth: 'authenticateDevice', devicePresence: 'recordPresence', deviceRevoked: 'deviceDecommissioned' },
+  provides: {
+    deviceAuth: 'authenticateDevice',
+    devicePresence: 'recordPresence',
+    deviceRevoked: ['deviceDecommissioned', 'deviceSecretRotated'],
+  },
 });

@@ -28,7 +28,16 @@ export const PublicJwk = Type.Object({
 const strict = { additionalProperties: false } as const;
 
 export const CreateUserInput = Type.Object({ email: Email, password: Password, role: Role }, strict);
-export const LoginInput = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 256 }) }, strict);
+export const LoginInput = Type.Object(
+  {
+    email: Email,
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+    address: Type.Optional(
+      Type.String({ maxLength: 64, description: "the caller's network address, filled by the HTTP route (a body field is overwritten); failed logins are limited per address" }),
+    ),
+  },
+  strict,
+);
 export const LoginOutput = Type.Object({
   token: Type.String(),
   expiresAt: Type.String({ description: 'ISO-8601' }),

@@ -9,6 +9,8 @@ import { getUser } from './handlers/get-user.js';
 import { listUsers } from './handlers/list-users.js';
 import { login } from './handlers/login.js';
 import { rotateSigningKey } from './handlers/rotate-signing-key.js';
+import { makeLoginLimits } from './login-limits.js';
+import { makePasswords } from './passwords.js';
 import { makeTokens } from './tokens.js';
 
 export default defineModule({
@@ -18,10 +20,12 @@ export default defineModule({
     users: asFunction(makeUsers).singleton(),
     keys: asFunction(makeKeys).singleton(),
     tokens: asFunction(makeTokens).singleton(),
+    passwords: asFunction(makePasswords).singleton(),
+    loginLimits: asFunction(makeLoginLimits).singleton(),
   },
   routes: [
     { method: 'POST', path: '/users', access: 'admin', status: 201, operation: 'createUser' },
-    { method: 'POST', path: '/login', access: 'public', operation: 'login' },
+    { method: 'POST', path: '/login', access: 'public', operation: 'login', input: (req) => ({ ...(req.body as object), address: req.address }) },
     { method: 'GET', path: '/me', access: 'viewer', operation: 'getUser', input: (req) => ({ id: req.principal!.sub }) },
     { method: 'GET', path: '/users', access: 'admin', operation: 'listUsers' },
     { method: 'GET', path: '/users/:id', access: 'admin', operation: 'getUser' },

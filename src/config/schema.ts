@@ -31,7 +31,15 @@ export interface CleaveConfig {
   tls: { cert: string; key: string };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   shutdown: { timeoutMs: number };
-  identity: { adminEmail: string; adminPassword: string; tokenTtl: number; issuer: string; audience: string };
+  identity: {
+    adminEmail: string;
+    adminPassword: string;
+    tokenTtl: number;
+    issuer: string;
+    audience: string;
+    loginLimits: { perAccount: number; perAddress: number };
+  };
+  hashing: { concurrency: number; maxWaiting: number };
   telemetry: { maxItems: number; rejectionsRetentionDays: number };
 }
 
@@ -190,9 +198,10 @@ export const schema = {
       format: 'cleave-bool', default: false, env: 'CLEAVE_GATEWAY',
     },
     trustProxy: {
-      doc: 'Proxies whose X-Forwarded-For gives the client address: comma-separated addresses or CIDRs (127.0.0.1, 10.0.0.0/8). Empty trusts none.',
-      format: 'cleave-string', allowEmpty: true, pattern: /^[0-9A-Fa-f:.\/,\s]+$/,
-      rule: 'must be empty or comma-separated IP addresses or CIDRs', default: '', env: 'CLEAVE_HTTP_TRUST_PROXY',
+      doc: 'Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client; empty trusts none (the client is the socket address).',
+      format: 'cleave-string', allowEmpty: true, pattern: /^[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*$/,
+      rule: 'must be empty or a comma-separated list of IP addresses or CIDRs, e.g. 10.0.0.0/8,::1',
+      default: '', env: 'CLEAVE_HTTP_TRUST_PROXY',
     },
   },
   db: {
@@ -307,6 +316,26 @@ export const schema = {
     audience: {
       doc: 'The aud claim of access tokens: identity signs it, every host requires it.',
       format: 'cleave-string', default: 'cleave', env: 'CLEAVE_IDENTITY_AUDIENCE',
+    },
+    loginLimits: {
+      perAccount: {
+        doc: 'Failed logins one account may have in a minute; past that every login of that account is refused with 429 until the oldest failure is a minute old.',
+        format: 'cleave-int', min: 1, max: 1_000_000, default: 5, env: 'CLEAVE_LOGIN_LIMIT_PER_ACCOUNT',
+      },
+      perAddress: {
+        doc: 'Failed logins one client address may have in a minute, whatever the accounts; past that its logins are refused with 429.',
+        format: 'cleave-int', min: 1, max: 1_000_000, default: 20, env: 'CLEAVE_LOGIN_LIMIT_PER_ADDRESS',
+      },
+    },
+  },
+  hashing: {
+    concurrency: {
+      doc: 'Slow hashes (password scrypt) computed at once; they share libuv\'s 4 threads with file and DNS work.',
+      format: 'cleave-int', min: 1, max: 64, default: 2, env: 'CLEAVE_HASH_CONCURRENCY',
+    },
+    maxWaiting: {
+      doc: 'Slow hashes waiting for a turn; one more fails at once with 503 UNAVAILABLE.',
+      format: 'cleave-int', min: 0, max: 100_000, default: 64, env: 'CLEAVE_HASH_MAX_WAITING',
     },
   },
   telemetry: {

@@ -128,7 +128,7 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     const close = async (events: Envelope[]) => {
       for (const event of events) broker.disconnect((event.data as { id: string }).id);
     };
-    bus.transport.subscribe('edge', revoker.contract.name, revoker.provides!.deviceRevoked!, close);
+    for (const event of [revoker.provides!.deviceRevoked!].flat()) bus.transport.subscribe('edge', revoker.contract.name, event, close);
   }
   const websocket = options.httpUrl && `${options.httpUrl.replace(/^http/, 'ws')}/mqtt`;
   log.info({ mqtt: broker.port, mqtts: broker.tlsPort, websocket }, 'edge broker is listening');

@@ -8,6 +8,7 @@ import type { ReadinessReport } from '../kernel/readiness.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { accessLog } from './access-log.js';
+import { ClientAddress } from './client-address.js';
 import { mountKernelEndpoints } from './kernel-endpoints.js';
 import { openApiDocument } from './openapi.js';
 import { problems } from './problem.js';
@@ -24,6 +25,8 @@ export interface HttpOptions {
   log: Logger;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
+  /** Config `http.trustProxy`: proxies whose `X-Forwarded-For` names the client; default none. */
+  trustProxy?: string;
   /** Verifies a bearer token; throws CleaveError UNAUTHENTICATED when it is bad. */
   verifyToken: (token: string) => Promise<Principal>;
   /** Answers `GET /readyz`. */
@@ -48,7 +51,7 @@ export function createHttpApp(options: HttpOptions): Koa {
     jwks: options.jwks,
     openapi: () => (openapi ??= openApiDocument(options.modules)),
   });
-  mountRoutes(router, options.modules, options);
+  mountRoutes(router, options.modules, { ...options, clientAddress: new ClientAddress(options.trustProxy ?? '') });
   app.use(requestContext());
   app.use(accessLog(options.log, options.metrics));
   app.use(problems(options.log));

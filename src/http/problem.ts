@@ -47,6 +47,12 @@ function issuesOf(details: unknown): FieldIssue[] | undefined {
     .map(({ path, message }) => ({ path, message }));
 }
 
+/** Response headers an error asks for through its details: `retryAfterSeconds` becomes `Retry-After`. */
+function headersOf(details: unknown): Record<string, string> | undefined {
+  const seconds = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return Number.isSafeInteger(seconds) && (seconds as number) >= 0 ? { 'Retry-After': String(seconds) } : undefined;
+}
+
 function codeFor(status: number): string {
   return codeOfStatus[status] ?? (STATUS_CODES[status] ?? 'ERROR').toUpperCase().replace(/[^A-Z0-9]+/g, '_');
 }
@@ -63,7 +69,7 @@ function describe(err: unknown): Described | undefined {
   if (err instanceof CleaveError) {
     const errors = err.code === 'INVALID_ARGUMENT' ? issuesOf(err.details) : undefined;
     const detail = err.code === 'INVALID_ARGUMENT' ? err.message.replace(busInputPrefix, '') : err.message;
-    return { status: httpStatus[err.code], code: err.code, detail, errors };
+    return { status: httpStatus[err.code], code: err.code, detail, errors, headers: headersOf(err.details) };
   }
   if (err instanceof HttpProblem) return { status: err.status, code: err.code, detail: err.message, headers: err.headers };
   const { status, expose, message } = (err ?? {}) as { status?: unknown; expose?: unknown; message?: unknown };

@@ -6,6 +6,7 @@ import type { Contract } from '../contract/contract.js';
 import type { Route, RouteRequest } from '../kernel/module.js';
 import { authorize, type VerifyToken } from './auth.js';
 import { readJsonBody } from './body.js';
+import type { ClientAddress } from './client-address.js';
 import { stateOf } from './request-context.js';
 
 /** A module whose routes a host serves. */
@@ -19,6 +20,8 @@ export interface RouteDeps {
   bus: Bus;
   verifyToken: VerifyToken;
   bodyLimit: number;
+  /** Resolves the caller's address (config `http.trustProxy`). */
+  clientAddress: ClientAddress;
 }
 
 /** The full path of a module's route: `/api/<module>` plus the route's own path (`/` maps to the prefix). */
@@ -48,6 +51,7 @@ function handler(contract: Contract, route: Route, deps: RouteDeps) {
       query: { ...ctx.query },
       body: await readJsonBody(ctx, deps.bodyLimit),
       principal,
+      address: deps.clientAddress.of(ctx),
     };
     const input = route.input ? route.input(request) : defaultInput(contract, route, request);
     const output = await deps.bus.call(contract.name, route.operation, input, {

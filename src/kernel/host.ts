@@ -24,6 +24,7 @@ import { assertPortsFree } from './ports.js';
 import { Readiness } from './readiness.js';
 import { ModuleRuntime } from './runtime.js';
 import { selectModules } from './select.js';
+import { HashQueue } from './slow-hash.js';
 import { cleaveVersion } from '../version.js';
 
 export interface HostOptions {
@@ -54,12 +55,15 @@ export class Host {
   private edge: EdgeListener | undefined;
   private certificates: ServerCertificates | undefined;
   private readonly deviceCredentials: ReturnType<typeof createDeviceCredentials>;
+  /** One per process would do as well: libuv's thread pool is per process; one per host keeps hosts apart in tests. */
+  private readonly hashQueue: HashQueue;
   private phase: Phase = 'starting';
 
   private constructor(private readonly options: HostOptions) {
     const { config } = options;
     this.instanceId = instanceIdOf(config);
     this.log = options.log ?? createLogger(config.log.level, { instance: this.instanceId });
+    this.hashQueue = new HashQueue(config.hashing);
     this.deviceCredentials = createDeviceCredentials(config, { instanceId: this.instanceId, log: this.log.child({ component: 'dynsec' }) });
     this.bus = new Bus({
       transport: this.createTransport(),
@@ -132,6 +136,7 @@ export class Host {
         relay: config.bus.outbox.relay,
         retry: config.bus.retry,
         deviceCredentials: this.deviceCredentials,
+        hashQueue: this.hashQueue,
       });
       this.runtimes.push(runtime);
       runtime.connect();
@@ -213,6 +218,7 @@ export class Host {
       metrics: this.metrics,
       log: this.log,
       bodyLimit: config.http.bodyLimit,
+      trustProxy: config.http.trustProxy,
       verifyToken: createTokenVerifier(fetchJwks, { issuer: config.identity.issuer, audience: config.identity.audience }),
       readiness: () => this.readiness.report(),
       jwks: provider && routed.includes(provider) ? fetchJwks : undefined,

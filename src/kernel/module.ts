@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Client, Contract, EventOf, InputOf, OutputOf } from '../contract/contract.js';
 import type { Envelope, Principal } from '../bus/envelope.js';
+import type { HashQueue } from './slow-hash.js';
 
 /** Roles, each including the rights of those before it. */
 export const roles = ['viewer', 'operator', 'admin'] as const;
@@ -33,6 +34,8 @@ export interface KernelDeps {
   clock: () => Date;
   /** Device credentials in the external device broker, if any. */
   deviceCredentials: DeviceCredentials;
+  /** The host's queue for slow hashes (config `hashing.*`): pass it to `slowHash`. */
+  hashQueue: HashQueue;
 }
 
 /** Writes done in one transaction of the module's store; `publish` puts an event in the outbox of that transaction. */
@@ -87,6 +90,8 @@ export interface RouteRequest {
   query: Record<string, string | string[] | undefined>;
   body: unknown;
   principal?: Principal;
+  /** The caller's network address: the socket's, or the client's behind a proxy trusted by `http.trustProxy`. */
+  address: string;
 }
 
 /**
@@ -124,15 +129,16 @@ export interface ModuleDefinition<C extends Contract = Contract> {
    * Kernel services this module provides, each an operation (or event) whose schemas match the kernel's:
    * `jwks` answers the token verification keys (every host verifies tokens with them; a host serving this
    * module's routes also publishes them at `/.well-known/jwks.json`); `deviceAuth`, `devicePresence` and
-   * `ingest` serve the edge listener (see `src/edge/capabilities.ts`); `deviceRevoked` is the event (with the
-   * device `id`) after which the edge listener closes that device's connection.
+   * `ingest` serve the edge listener (see `src/edge/capabilities.ts`); `deviceRevoked` names the events (each
+   * with the device `id`) after which the edge listener closes that device's connection, e.g. a decommission
+   * and a secret rotation.
    */
   provides?: {
     jwks?: keyof C['operations'] & string;
     deviceAuth?: keyof C['operations'] & string;
     devicePresence?: keyof C['operations'] & string;
     ingest?: keyof C['operations'] & string;
-    deviceRevoked?: keyof C['events'] & string;
+    deviceRevoked?: keyof C['events'] & string | Array<keyof C['events'] & string>;
   };
 }
 

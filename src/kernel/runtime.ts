@@ -10,6 +10,7 @@ import type { Contract } from '../contract/contract.js';
 import type { Metrics } from '../observability/metrics.js';
 import { EventCallContext, MessageCallContext, type ContextHost } from './context.js';
 import type { DeviceCredentials, ModuleDefinition } from './module.js';
+import type { HashQueue } from './slow-hash.js';
 
 export interface RuntimeOptions {
   bus: Bus;
@@ -24,6 +25,8 @@ export interface RuntimeOptions {
   retry: { maxAttempts: number; baseDelayMs: number };
   /** Device credentials in the external device broker (a no-op without one). */
   deviceCredentials: DeviceCredentials;
+  /** The host's queue for slow hashes, shared by its modules. */
+  hashQueue: HashQueue;
 }
 
 /**
@@ -111,6 +114,7 @@ export class ModuleRuntime implements ContextHost {
       moduleName: asValue(this.contract.name),
       clock: asValue(() => new Date()),
       deviceCredentials: asValue(this.options.deviceCredentials),
+      hashQueue: asValue(this.options.hashQueue),
     });
     for (const [name, resolver] of Object.entries(this.definition.register ?? {})) {
       scope.register(name, scoped(resolver));

@@ -68,6 +68,11 @@ export function makeRegistry({ db }: { db: Knex }) {
       return row?.secret_hash ?? undefined;
     },
 
+    /** Replaces a verifier with one of the current format, unless it changed meanwhile (a rotation wins). */
+    async upgradeSecretHash(id: string, stored: string, secretHash: string): Promise<void> {
+      await active(db).where({ id, secret_hash: stored }).update({ secret_hash: secretHash });
+    },
+
     /** False when the device is unknown or decommissioned. */
     async replaceSecretHash(trx: Knex.Transaction, id: string, secretHash: string): Promise<boolean> {
       return (await active(trx).where({ id }).update({ secret_hash: secretHash })) > 0;

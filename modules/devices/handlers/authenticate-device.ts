@@ -1,22 +1,23 @@
 import type { Logger } from '../../../src/index.js';
 import type { Registry } from '../store.js';
 import type { Handler } from '../handler.js';
-import { spendOneHash, verifySecret } from '../secrets.js';
+import { spendOneCheck, verifierOf, verifySecret } from '../secrets.js';
 
 /**
  * Answers `ok: false` for any bad credentials, after the same work, so a caller cannot tell which part was wrong;
- * the log says which, for the operator.
+ * the log says which, for the operator. A good secret stored in an older format is stored anew.
  */
 export const authenticateDevice =
   ({ registry, log }: { registry: Registry; log: Logger }): Handler<'authenticateDevice'> =>
   async ({ deviceId, secret }) => {
-    const secretHash = await registry.secretHashOf(deviceId);
-    if (!secretHash) {
-      await spendOneHash(secret);
+    const stored = await registry.secretHashOf(deviceId);
+    if (!stored) {
+      spendOneCheck(secret);
       log.info({ deviceId }, 'device refused: unknown or decommissioned');
       return { ok: false };
     }
-    const ok = await verifySecret(secret, secretHash);
+    const { ok, outdated } = await verifySecret(secret, stored);
     if (!ok) log.info({ deviceId }, 'device refused: wrong secret');
+    else if (outdated) await registry.upgradeSecretHash(deviceId, stored, verifierOf(secret));
     return { ok };
   };

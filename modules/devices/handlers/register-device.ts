@@ -2,7 +2,7 @@ import { conflict, type DeviceCredentials } from '../../../src/index.js';
 import type { Device } from '../contract.js';
 import { isUniqueViolation, type Registry } from '../store.js';
 import type { Handler } from '../handler.js';
-import { hashSecret, newDeviceId, newSecret } from '../secrets.js';
+import { newDeviceId, newSecret, verifierOf } from '../secrets.js';
 
 interface Deps {
   registry: Registry;
@@ -26,7 +26,7 @@ export const registerDevice =
       createdAt: clock().toISOString(),
     };
     const secret = newSecret();
-    const secretHash = await hashSecret(secret);
+    const secretHash = verifierOf(secret);
     let provisioned = false;
     try {
       // The broker learns the secret inside the transaction: if it cannot, nothing is registered.

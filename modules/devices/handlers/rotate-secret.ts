@@ -1,13 +1,13 @@
 import { notFound, type DeviceCredentials } from '../../../src/index.js';
 import type { Registry } from '../store.js';
 import type { Handler } from '../handler.js';
-import { hashSecret, newSecret } from '../secrets.js';
+import { newSecret, verifierOf } from '../secrets.js';
 
 export const rotateSecret =
   ({ registry, deviceCredentials }: { registry: Registry; deviceCredentials: DeviceCredentials }): Handler<'rotateSecret'> =>
   async ({ id }, ctx) => {
     const secret = newSecret();
-    const secretHash = await hashSecret(secret);
+    const secretHash = verifierOf(secret);
     await ctx.transaction(async (tx) => {
       if (!(await registry.replaceSecretHash(tx.db, id, secretHash))) throw notFound('device');
       await tx.publish('deviceSecretRotated', { id });

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { slowHash } from '../../../src/index.js';
 import { eventually } from '../../../test/support/host.js';
 import { eventsOf, startDevicesHost } from './hosting.js';
 
@@ -50,4 +51,19 @@ test('when a body names another device than the path, then the path wins: only t
   t.is(rotated.body.id, 'pa');
   t.deepEqual(await client.authenticateDevice({ deviceId: 'pa', secret: secretA }), { ok: false });
   t.deepEqual(await client.authenticateDevice({ deviceId: 'pb', secret: secretB }), { ok: true });
+});
+
+test('when a device still has a secret hashed with scrypt, then it authenticates and its verifier is stored anew', async (t) => {
+  const { api, admin, client, test: host } = await startDevicesHost(t);
+  const { secret } = (await api.post('/', { id: 'gate-6', name: 'Gate' }, admin)).body;
+  const store = host.host.store('devices')!;
+  await store('devices').where({ id: 'gate-6' }).update({ secret_hash: await slowHash({ N: 2 ** 14 }).hash(secret) });
+
+  t.deepEqual(await client.authenticateDevice({ deviceId: 'gate-6', secret: `${secret}x` }), { ok: false });
+  t.deepEqual(await client.authenticateDevice({ deviceId: 'gate-6', secret }), { ok: true });
+
+  const { secret_hash: stored } = await store('devices').where({ id: 'gate-6' }).first('secret_hash');
+  t.regex(stored, /^hmac-sha256\$/);
+  t.deepEqual(await client.authenticateDevice({ deviceId: 'gate-6', secret }), { ok: true });
+  t.deepEqual(await client.authenticateDevice({ deviceId: 'gate-6', secret: `${secret}x` }), { ok: false });
 });

@@ -1,12 +1,13 @@
 import { CleaveError, invalid, type CallContext, type Logger } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
 import type { Users } from '../store.js';
-import { randomPassword } from '../passwords.js';
+import { randomPassword, type Passwords } from '../passwords.js';
 import { settingsOf } from '../settings.js';
 import { createUser } from './create-user.js';
 
 interface Deps {
   users: Users;
+  passwords: Passwords;
   config: Record<string, unknown>;
   log: Logger;
   clock: () => Date;

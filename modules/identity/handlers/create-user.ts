@@ -2,22 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { conflict, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract, User } from '../contract.js';
 import { isUniqueViolation, type Users } from '../store.js';
-import { hashPassword } from '../passwords.js';
+import type { Passwords } from '../passwords.js';
 
 interface Deps {
   users: Users;
+  passwords: Passwords;
   clock: () => Date;
 }
 
 const emailTaken = () => conflict('a user with this email already exists');
 
 export const createUser =
-  ({ users, clock }: Deps): OperationHandler<IdentityContract, 'createUser'> =>
+  ({ users, passwords, clock }: Deps): OperationHandler<IdentityContract, 'createUser'> =>
   async (input, ctx) => {
     const email = input.email.toLowerCase();
     if (await users.emailTaken(email)) throw emailTaken();
     const user: User = { id: randomUUID(), email, role: input.role, createdAt: clock().toISOString() };
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await passwords.hash(input.password);
     try {
       await ctx.transaction(async (tx) => {
         await users.insert(tx.db, { ...user, passwordHash });

@@ -1,24 +1,41 @@
 import { unauthenticated, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
+import type { LoginLimits } from '../login-limits.js';
+import type { Passwords } from '../passwords.js';
 import type { Users } from '../store.js';
-import { spendOneHash, verifyPassword } from '../passwords.js';
 import type { Tokens } from '../tokens.js';
 
 interface Deps {
   users: Users;
   tokens: Tokens;
+  passwords: Passwords;
+  loginLimits: LoginLimits;
 }
 
 const refused = () => unauthenticated('invalid email or password');
 
-export const login =
-  ({ users, tokens }: Deps): OperationHandler<IdentityContract, 'login'> =>
-  async (input) => {
-    const found = await users.credentialsOf(input.email.toLowerCase());
+export const login = ({ users, tokens, passwords, loginLimits }: Deps): OperationHandler<IdentityContract, 'login'> => {
+  async function check(email: string, password: string, deadline?: number) {
+    const found = await users.credentialsOf(email);
     if (!found) {
-      await spendOneHash(input.password);
+      await passwords.spend(password, deadline);
       throw refused();
     }
-    if (!(await verifyPassword(input.password, found.passwordHash))) throw refused();
-    return tokens.issue(found.user);
+    if (!(await passwords.verify(password, found.passwordHash, deadline))) throw refused();
+    return found.user;
+  }
+
+  return async (input, ctx) => {
+    const email = input.email.toLowerCase();
+    const attempt = loginLimits.attempt(email, input.address);
+    try {
+      const user = await check(email, input.password, ctx.message.deadline);
+      attempt.forget();
+      return await tokens.issue(user);
+    } catch (err) {
+      // Only a wrong email or password counts; a full hash queue or a store outage says nothing about the guess.
+      if ((err as { code?: string }).code !== 'UNAUTHENTICATED') attempt.forget();
+      throw err;
+    }
   };
+};
