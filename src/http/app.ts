@@ -8,7 +8,7 @@ import type { ReadinessReport } from '../kernel/readiness.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { accessLog } from './access-log.js';
-import { ClientAddress } from './client-address.js';
+import { TrustedProxies } from './forwarded.js';
 import { mountKernelEndpoints } from './kernel-endpoints.js';
 import { openApiDocument } from './openapi.js';
 import { problems } from './problem.js';
@@ -51,7 +51,7 @@ export function createHttpApp(options: HttpOptions): Koa {
     jwks: options.jwks,
     openapi: () => (openapi ??= openApiDocument(options.modules)),
   });
-  mountRoutes(router, options.modules, { ...options, clientAddress: new ClientAddress(options.trustProxy ?? '') });
+  mountRoutes(router, options.modules, { ...options, trustedProxies: new TrustedProxies(options.trustProxy ?? '') });
   app.use(requestContext());
   app.use(accessLog(options.log, options.metrics));
   app.use(problems(options.log));

@@ -19,10 +19,12 @@ export class TrustedProxies {
     for (const entry of entries) {
       const [address, prefix] = entry.split('/');
       const family = isIP(address);
-      if (!family || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) throw new Error(`"${entry}" is not an address or a CIDR`);
+      const bits = Number(prefix);
+      const fits = prefix === undefined || (/^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128));
+      if (!family || !fits) throw new Error(`"${entry}" is not an IP address or a CIDR`);
       const type = family === 4 ? 'ipv4' : 'ipv6';
       if (prefix === undefined) this.list.addAddress(address, type);
-      else this.list.addSubnet(address, Number(prefix), type);
+      else this.list.addSubnet(address, bits, type);
     }
   }
 

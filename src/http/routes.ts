@@ -6,7 +6,7 @@ import type { Contract } from '../contract/contract.js';
 import type { Route, RouteRequest } from '../kernel/module.js';
 import { authorize, type VerifyToken } from './auth.js';
 import { readJsonBody } from './body.js';
-import type { ClientAddress } from './client-address.js';
+import type { TrustedProxies } from './forwarded.js';
 import { stateOf } from './request-context.js';
 
 /** A module whose routes a host serves. */
@@ -21,7 +21,7 @@ export interface RouteDeps {
   verifyToken: VerifyToken;
   bodyLimit: number;
   /** Resolves the caller's address (config `http.trustProxy`). */
-  clientAddress: ClientAddress;
+  trustedProxies: TrustedProxies;
 }
 
 /** The full path of a module's route: `/api/<module>` plus the route's own path (`/` maps to the prefix). */
@@ -51,7 +51,7 @@ function handler(contract: Contract, route: Route, deps: RouteDeps) {
       query: { ...ctx.query },
       body: await readJsonBody(ctx, deps.bodyLimit),
       principal,
-      address: deps.clientAddress.of(ctx),
+      address: deps.trustedProxies.clientAddress(ctx.req),
     };
     const input = route.input ? route.input(request) : defaultInput(contract, route, request);
     const output = await deps.bus.call(contract.name, route.operation, input, {
