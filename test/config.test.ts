@@ -178,6 +178,7 @@ test('when a config is redacted, then passwords are hidden and the original is u
     CLEAVE_DB_URL: 'postgres://app:s3cret@db:5432/cleave',
     CLEAVE_ADMIN_PASSWORD: 'hunter2',
     CLEAVE_EDGE_URL: 'mqtts://t0ken@edge:8883',
+    CLEAVE_BUS_KEY: 'bus-k3y-0123456789abcdef0123456789abcdef',
   };
   const config = loadConfig({ env, cwd: tempCwd(t) });
 
@@ -185,10 +186,11 @@ test('when a config is redacted, then passwords are hidden and the original is u
 
   t.is(shown.db.url, 'postgres://app:[redacted]@db:5432/cleave');
   t.is(shown.identity.adminPassword, '[redacted]');
+  t.is(shown.bus.key, '[redacted]');
   t.is(shown.bus.mqtt.url, 'mqtt://127.0.0.1:1883');
   t.is(shown.edge.url, 'mqtts://[redacted]@edge:8883');
   t.is(config.identity.adminPassword, 'hunter2');
-  t.false(/s3cret|hunter2|t0ken/.test(JSON.stringify(shown)));
+  t.false(/s3cret|hunter2|t0ken|k3y/.test(JSON.stringify(shown)));
 });
 
 test('when keys are described, then each has its env variable, default and doc', (t) => {
@@ -200,5 +202,6 @@ test('when keys are described, then each has its env variable, default and doc',
   t.true(keys.every((key) => key.env.startsWith('CLEAVE_') && key.doc.length > 0));
   t.like(keys.find((key) => key.key === 'identity.issuer'), { env: 'CLEAVE_IDENTITY_ISSUER', default: 'cleave' });
   t.like(keys.find((key) => key.key === 'identity.audience'), { env: 'CLEAVE_IDENTITY_AUDIENCE', default: 'cleave' });
-  t.is(keys.length, 32);
+  t.like(keys.find((key) => key.key === 'bus.key'), { env: 'CLEAVE_BUS_KEY', default: '' });
+  t.is(keys.length, 33);
 });

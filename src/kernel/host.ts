@@ -164,6 +164,7 @@ export class Host {
     const consumed = new Set(modules.flatMap((m) => (m.subscriptions ?? []).map((s) => `${s.contract.name}.${s.event}`)));
     return new MqttTransport({
       url: config.bus.mqtt.url,
+      key: config.bus.key,
       namespace: config.bus.namespace,
       instanceId: this.instanceId,
       log: this.log.child({ component: 'bus' }),
