@@ -9,6 +9,15 @@ import { startBusBroker } from '../src/split/bus-broker.js';
 import { alertsContract } from '../modules/alerts/contract.js';
 import { devicesContract } from '../modules/devices/contract.js';
 import { identityContract } from '../modules/identity/contract.js';
+import { Router } from '@koa/router';
+import { mountRoutes } from '../src/http/routes.js';
+import type { Bus } from '../src/bus/bus.js';
+import type { ModuleDefinition } from '../src/kernel/module.js';
+import identity from '../modules/identity/index.js';
+import ledger from './fixtures/modules/ledger/index.js';
+import audit from './fixtures/modules/audit/index.js';
+import { auditContract } from './fixtures/modules/audit/contract.js';
+import { ledgerContract } from './fixtures/modules/ledger/contract.js';
 import { mosquittoForFile } from './support/broker-per-file.js';
 import { connectDevice, registerDevice } from './support/devices.js';
 import { eventually, startTestHost, type TestHost } from './support/host.js';
@@ -25,8 +34,8 @@ function deployment(url: string) {
   return {
     namespace,
     prefix: `cleave/${namespace}/`,
-    async start(modules: string, config: Record<string, unknown> = {}) {
-      const host = await startTestHost({ config: { modules, 'bus.transport': 'mqtt', 'bus.mqtt.url': url, 'bus.namespace': namespace, ...config } });
+    async start(modules: string, config: Record<string, unknown> = {}, definitions?: ModuleDefinition[]) {
+      const host = await startTestHost({ modules: definitions, config: { modules, 'bus.transport': 'mqtt', 'bus.mqtt.url': url, 'bus.namespace': namespace, ...config } });
       hosts.push(host);
       return host;
     },
@@ -163,6 +172,32 @@ if (broker.available) {
     }
   });
 
+  test.serial('when an event is published again byte for byte, then its consumer handles it once', async (t) => {
+    const d = deployment(broker.url);
+    const client = await attacker(broker.url);
+    try {
+      const h = await d.start('ledger,audit', {}, [ledger, audit]);
+      const captured: Buffer[] = [];
+      await client.subscribeAsync(`${d.prefix}evt/ledger/recorded`, { qos: 1 });
+      client.on('message', (_topic, payload) => captured.push(payload));
+      const entries = async (n: number) => eventually(async () => {
+        const found = (await h.host.bus.client(auditContract).entries({})).entries;
+        return found.length >= n ? found : undefined;
+      }, 5000, `${n} audit entries`);
+      await h.host.bus.client(ledgerContract).record({ amount: 1 });
+      await entries(1);
+      await eventually(async () => (captured.length ? true : undefined), 5000, 'the captured event');
+
+      await client.publishAsync(`${d.prefix}evt/ledger/recorded`, captured[0], { qos: 1 });
+      await h.host.bus.client(ledgerContract).record({ amount: 2 });
+
+      t.deepEqual((await entries(2)).map((e) => e.amount), [1, 2]);
+    } finally {
+      await client.endAsync();
+      await d.stop();
+    }
+  });
+
   test.serial('when a viewer calls an operator operation over MQTT, then PERMISSION_DENIED; without a principal, UNAUTHENTICATED', async (t) => {
     const d = deployment(broker.url);
     try {
@@ -191,6 +226,12 @@ test('when a viewer calls an operator operation in process, then PERMISSION_DENI
   } finally {
     await h.stop();
   }
+});
+
+test('when a route lets in less than its operation needs, then mounting it fails naming both', (t) => {
+  const open = { ...identity, routes: [{ method: 'GET' as const, path: '/everyone', access: 'viewer' as const, operation: 'listUsers' }] };
+  const error = t.throws(() => mountRoutes(new Router(), [{ contract: open.contract, routes: open.routes }], { bus: {} as Bus, verifyToken: async () => viewer, bodyLimit: 1024 }));
+  t.regex(error.message, /GET \/everyone .* lets in viewer, but operation "listUsers" needs admin/);
 });
 
 test('when an anonymous client or a wrong password connects to the split bus broker, then it is refused', async (t) => {
