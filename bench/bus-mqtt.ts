@@ -199,6 +199,7 @@ async function cleaveHosts(url: string): Promise<{ caller: Host; server: Host; s
       'edge.broker': 'off',
       'bus.transport': 'mqtt',
       'bus.mqtt.url': url,
+      'bus.key': 'bench-bus-key-0123456789abcdef0123456789',
       'bus.namespace': namespace,
     };
     return Host.start({ config: loadConfig({ cwd: dataDir, env: {}, overrides }), modules: [ping, sink] });

@@ -12,6 +12,8 @@ export {
   query,
   type Contract,
   type Operation,
+  type OperationSpec,
+  type Access,
   type Client,
   type CallOptions,
   type InputOf,

@@ -3,7 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkBoundaries } from './support/boundaries.js';
+import { Type } from '@sinclair/typebox';
+import { defineContract, type Contract } from '../src/contract/contract.js';
+import { modules } from '../modules/index.js';
+import { checkAccess, checkBoundaries } from './support/boundaries.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -46,4 +49,16 @@ test('when a module imports another module\'s internals or kernel internals, the
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('when the build\'s operations are checked, then each states who may call it', (t) => {
+  t.deepEqual(checkAccess(modules.map((m) => m.contract)), []);
+});
+
+test('when an operation states no access, then the check names it and defineContract refuses it', (t) => {
+  const silent = { kind: 'command', input: Type.Object({}), output: Type.Object({}) };
+  const planted = { name: 'planted', operations: { open: { ...silent, access: 'public' }, silent }, events: {} } as unknown as Contract;
+
+  t.deepEqual(checkAccess([planted]).map((v) => v.operation), ['planted.silent']);
+  t.throws(() => defineContract(planted as never), { message: /planted\.silent" must state who may call it/ });
 });

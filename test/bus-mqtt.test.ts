@@ -5,10 +5,11 @@ import { pino } from 'pino';
 import { Bus } from '../src/bus/bus.js';
 import { envelope, type Envelope } from '../src/bus/envelope.js';
 import { MqttTransport } from '../src/bus/mqtt.js';
+import { BusSeal } from '../src/bus/seal.js';
 import type { Reply } from '../src/bus/transport.js';
 import { conflict, type CleaveError } from '../src/errors.js';
 import { ledgerContract } from './fixtures/modules/ledger/contract.js';
-import { eventually } from './support/host.js';
+import { eventually, testBusKey } from './support/host.js';
 import { mosquittoForFile } from './support/broker-per-file.js';
 import { startMosquitto } from './support/mosquitto.js';
 import { tcpProxy } from './support/tcp-proxy.js';
@@ -24,7 +25,7 @@ function world(url: string) {
   return {
     namespace,
     prefix: `cleave/${namespace}/`,
-    make: (instanceId: string) => new MqttTransport({ url, namespace, instanceId, log, version: 'test', consumed: () => true }),
+    make: (instanceId: string) => new MqttTransport({ url, namespace, instanceId, key: testBusKey, log, version: 'test', consumed: () => true }),
     async start(transport: MqttTransport) {
       await transport.start();
       await transport.advertise(`http://${transport.protocolVersion}.test`);
@@ -197,7 +198,7 @@ if (broker.available) {
     try {
       const got: string[] = [];
       const consumer = () => {
-        const transport = new MqttTransport({ url: proxy.url, namespace: w.namespace, instanceId: 'audit-1', log, consumed: () => true });
+        const transport = new MqttTransport({ url: proxy.url, namespace: w.namespace, instanceId: 'audit-1', key: testBusKey, log, consumed: () => true });
         transport.subscribe('audit', 'ledger', 'recorded', async (batch) => void got.push(...batch.map((m) => m.id)));
         return transport;
       };
@@ -287,7 +288,7 @@ if (broker.available) {
     }
   });
 
-  test.serial('when a message is malformed, then it is logged and dropped and the next one is handled', async (t) => {
+  test.serial('when a message is malformed or unsealed, then it is logged and dropped and the next one is handled', async (t) => {
     const w = world(broker.url);
     const raw = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
     try {
@@ -301,9 +302,12 @@ if (broker.available) {
       await raw.publishAsync(`${w.prefix}req/audit/entries`, 'nope', { qos: 1 });
       const message = envelope('ledger@x', 'ledger.recorded', {});
       await raw.publishAsync(`${w.prefix}evt/ledger/recorded`, JSON.stringify(message), { qos: 1 });
+      const sealed = envelope('ledger@x', 'ledger.recorded', {});
+      await raw.publishAsync(`${w.prefix}evt/ledger/recorded`, new BusSeal(testBusKey, w.namespace).seal(JSON.stringify(sealed)), { qos: 1 });
       await eventually(async () => (got.length ? true : undefined), 3000, 'the valid event');
-      t.deepEqual(got, [message.id]);
-      t.is(logLines.slice(before).filter((line) => line.includes('malformed')).length, 2);
+      t.deepEqual(got, [sealed.id]);
+      t.is(consumer.dropped, 3);
+      t.true(logLines.slice(before).some((line) => line.includes('no valid seal')));
     } finally {
       await raw.endAsync();
       await w.stopAll();
@@ -311,7 +315,7 @@ if (broker.available) {
   });
 
   test.serial('when the broker is unreachable, then start fails within 5 s naming the URL and how to set it', async (t) => {
-    const transport = new MqttTransport({ url: 'mqtt://127.0.0.1:1', namespace: 'x', instanceId: 'x', log });
+    const transport = new MqttTransport({ url: 'mqtt://127.0.0.1:1', namespace: 'x', instanceId: 'x', key: testBusKey, log });
     const started = Date.now();
     const error = await t.throwsAsync(transport.start());
     t.regex(error.message, /mqtt:\/\/127\.0\.0\.1:1.*--mqtt-url.*CLEAVE_MQTT_URL/);

@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import test from 'ava';
 import { assertOneErrorLine, cleave, root, sandbox, startHost } from './fixtures/cli-run.js';
+import { testBusKey as busKey } from './support/host.js';
 
 test('when --help is given, then it exits 0 and lists the commands', async (t) => {
   const result = await cleave(sandbox(t), '--help');
@@ -77,7 +78,7 @@ test('when an unknown module is named, then start exits 2 naming it', async (t) 
 
 test('when --gateway is given without the MQTT bus, or --modules none without --gateway, then start exits 2 saying why', async (t) => {
   const gateway = await cleave(sandbox(t), 'start', '--gateway');
-  const none = await cleave(sandbox(t), 'start', '--modules', 'none', '--bus', 'mqtt');
+  const none = await cleave(sandbox(t, { CLEAVE_BUS_KEY: busKey }), 'start', '--modules', 'none', '--bus', 'mqtt');
 
   t.is(gateway.code, 2);
   assertOneErrorLine(t, gateway.stderr, '--gateway', '--bus mqtt');
@@ -85,9 +86,20 @@ test('when --gateway is given without the MQTT bus, or --modules none without --
   assertOneErrorLine(t, none.stderr, '--modules none', '--gateway');
 });
 
+test('when the MQTT bus has no bus key, or a short one, then start exits 2 naming bus.key and its length', async (t) => {
+  const none = await cleave(sandbox(t), 'start', '--bus', 'mqtt', '--http-port', '0', '--edge', 'off');
+  const short = await cleave(sandbox(t, { CLEAVE_BUS_KEY: 'too-short' }), 'start', '--bus', 'mqtt', '--http-port', '0', '--edge', 'off');
+
+  t.is(none.code, 2);
+  assertOneErrorLine(t, none.stderr, 'bus.key', 'CLEAVE_BUS_KEY', '32 characters');
+  t.is(short.code, 2);
+  assertOneErrorLine(t, short.stderr, 'bus.key', '32 characters');
+  t.false(short.stderr.includes('too-short'), 'the key is not echoed');
+});
+
 test('when the MQTT broker cannot be reached, then start exits 1 naming the broker and the flag, but not its password', async (t) => {
   const url = 'mqtt://bus-user:s3cret-bus-password@127.0.0.1:1';
-  const result = await cleave(sandbox(t), 'start', '--bus', 'mqtt', '--mqtt-url', url, '--http-port', '0', '--edge', 'off');
+  const result = await cleave(sandbox(t, { CLEAVE_BUS_KEY: busKey }), 'start', '--bus', 'mqtt', '--mqtt-url', url, '--http-port', '0', '--edge', 'off');
 
   t.is(result.code, 1);
   assertOneErrorLine(t, result.stderr, 'mqtt://127.0.0.1:1', '--mqtt-url');

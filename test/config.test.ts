@@ -212,6 +212,7 @@ test('when a config is redacted, then passwords are hidden and the original is u
     CLEAVE_DB_URL: 'postgres://app:s3cret@db:5432/cleave',
     CLEAVE_ADMIN_PASSWORD: 'hunter2',
     CLEAVE_EDGE_URL: 'mqtts://t0ken@edge:8883',
+    CLEAVE_BUS_KEY: 'bus-k3y-0123456789abcdef0123456789abcdef',
   };
   const config = loadConfig({ env, cwd: tempCwd(t) });
 
@@ -219,10 +220,11 @@ test('when a config is redacted, then passwords are hidden and the original is u
 
   t.is(shown.db.url, 'postgres://app:[redacted]@db:5432/cleave');
   t.is(shown.identity.adminPassword, '[redacted]');
+  t.is(shown.bus.key, '[redacted]');
   t.is(shown.bus.mqtt.url, 'mqtt://127.0.0.1:1883');
   t.is(shown.edge.url, 'mqtts://[redacted]@edge:8883');
   t.is(config.identity.adminPassword, 'hunter2');
-  t.false(/s3cret|hunter2|t0ken/.test(JSON.stringify(shown)));
+  t.false(/s3cret|hunter2|t0ken|k3y/.test(JSON.stringify(shown)));
 });
 
 test('when keys are described, then each has its env variable, default and doc', (t) => {
@@ -234,8 +236,9 @@ test('when keys are described, then each has its env variable, default and doc',
   t.true(keys.every((key) => key.env.startsWith('CLEAVE_') && key.doc.length > 0));
   t.like(keys.find((key) => key.key === 'identity.issuer'), { env: 'CLEAVE_IDENTITY_ISSUER', default: 'cleave' });
   t.like(keys.find((key) => key.key === 'identity.audience'), { env: 'CLEAVE_IDENTITY_AUDIENCE', default: 'cleave' });
+  t.like(keys.find((key) => key.key === 'bus.key'), { env: 'CLEAVE_BUS_KEY', default: '' });
   t.like(keys.find((key) => key.key === 'identity.loginLimits.perAccount'), { env: 'CLEAVE_LOGIN_LIMIT_PER_ACCOUNT', default: 5 });
   t.like(keys.find((key) => key.key === 'hashing.maxWaiting'), { env: 'CLEAVE_HASH_MAX_WAITING', default: 64 });
   t.like(keys.find((key) => key.key === 'http.trustProxy'), { env: 'CLEAVE_HTTP_TRUST_PROXY', default: '' });
-  t.is(keys.length, 45);
+  t.is(keys.length, 46);
 });

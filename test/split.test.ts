@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -78,6 +78,17 @@ test('when started with --split, then the ready line comes once the gateway serv
   t.deepEqual(transcript, expectedTranscript);
   const pids = split.pids();
   t.deepEqual([...pids.keys()].sort(), ['alerts', 'devices', 'gateway', 'identity', 'telemetry']);
+  t.true(split.stderr.some((l) => /^\[split\] bus: embedded MQTT broker at mqtt:\/\/127\.0\.0\.1:\d+ /.test(l)), 'the broker is shown without its password');
+  if (existsSync('/proc/self/environ')) {
+    for (const [name, pid] of pids) {
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      const key = environ.find((e) => e.startsWith('CLEAVE_BUS_KEY='))?.slice('CLEAVE_BUS_KEY='.length) ?? '';
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      t.regex(key, /^[0-9a-f]{64}$/, `${name} got a generated bus key through its environment`);
+      t.false(cmdline.includes(key), `${name}: the bus key is not on its command line`);
+      t.false(/\/\/[^/\s]*:[^/\s]*@/.test(cmdline), `${name}: no broker password on its command line`);
+    }
+  }
 
   split.child.kill('SIGTERM');
   t.is(await split.exited, 0);

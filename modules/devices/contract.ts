@@ -26,13 +26,13 @@ export const ById = Type.Object({ id: DeviceId }, strict);
 export const devicesContract = defineContract({
   name: 'devices',
   operations: {
-    registerDevice: command(RegisterDeviceInput, RegisteredDevice, 'Registers a device; its secret is returned once.'),
-    listDevices: query(Type.Object({}, strict), Type.Object({ devices: Type.Array(Device) }), 'Every registered device.'),
-    getDevice: query(ById, Device, 'One device by id.'),
-    rotateSecret: command(ById, Type.Object({ id: DeviceId, secret: Type.String() }), 'Issues a new secret; the old one stops working.'),
-    decommissionDevice: command(ById, Type.Object({}), 'Revokes the credentials and closes the live connection.'),
-    authenticateDevice: query(edge.DeviceAuthInput, edge.DeviceAuthOutput, 'Checks MQTT credentials (edge listener).'),
-    recordPresence: command(edge.DevicePresenceInput, edge.DevicePresenceOutput, 'Online, offline or seen (edge listener).'),
+    registerDevice: command(RegisterDeviceInput, RegisteredDevice, { access: 'operator', summary: 'Registers a device; its secret is returned once.' }),
+    listDevices: query(Type.Object({}, strict), Type.Object({ devices: Type.Array(Device) }), { access: 'viewer', summary: 'Every registered device.' }),
+    getDevice: query(ById, Device, { access: 'viewer', summary: 'One device by id.' }),
+    rotateSecret: command(ById, Type.Object({ id: DeviceId, secret: Type.String() }), { access: 'operator', summary: 'Issues a new secret; the old one stops working.' }),
+    decommissionDevice: command(ById, Type.Object({}), { access: 'operator', summary: 'Revokes the credentials and closes the live connection.' }),
+    authenticateDevice: query(edge.DeviceAuthInput, edge.DeviceAuthOutput, { access: 'system', summary: 'Checks MQTT credentials (edge listener).' }),
+    recordPresence: command(edge.DevicePresenceInput, edge.DevicePresenceOutput, { access: 'system', summary: 'Online, offline or seen (edge listener).' }),
   },
   events: {
     deviceRegistered: Type.Object({ id: DeviceId, name: Type.String(), labels: Labels }),

@@ -55,16 +55,18 @@ export const SigningKeyRotated = Type.Object({
 export const identityContract = defineContract({
   name: 'identity',
   operations: {
-    createUser: command(CreateUserInput, User, 'Creates a user; the email must be unused.'),
-    login: command(LoginInput, LoginOutput, 'Exchanges an email and password for an access token.'),
-    getUser: query(GetUserInput, User, 'One user by id.'),
-    listUsers: query(Nothing, Type.Object({ users: Type.Array(User) }), 'Every user.'),
-    getJwks: query(Nothing, Type.Object({ keys: Type.Array(PublicJwk) }), 'Public keys that verify access tokens.'),
-    rotateSigningKey: command(
-      Nothing,
-      SigningKeyRotated,
-      'Admin only: a new key signs from now on; the keys it replaces stay in the key set until their tokens expire.',
-    ),
+    createUser: command(CreateUserInput, User, { access: 'admin', summary: 'Creates a user; the email must be unused.' }),
+    login: command(LoginInput, LoginOutput, { access: 'public', summary: 'Exchanges an email and password for an access token.' }),
+    getUser: query(GetUserInput, User, { access: 'viewer', summary: 'One user by id: the caller, or anyone for an admin.' }),
+    listUsers: query(Nothing, Type.Object({ users: Type.Array(User) }), { access: 'admin', summary: 'Every user.' }),
+    getJwks: query(Nothing, Type.Object({ keys: Type.Array(PublicJwk) }), {
+      access: 'system',
+      summary: 'Public keys that verify access tokens (the kernel publishes them at /.well-known/jwks.json).',
+    }),
+    rotateSigningKey: command(Nothing, SigningKeyRotated, {
+      access: 'admin',
+      summary: 'A new key signs from now on; the keys it replaces stay in the key set until their tokens expire.',
+    }),
   },
   events: {
     userCreated: Type.Object({ id: UserId, email: Email, role: Role }),

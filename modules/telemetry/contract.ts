@@ -15,30 +15,30 @@ const Range = { from: Type.Optional(Iso), to: Type.Optional(Iso) };
 export const telemetryContract = defineContract({
   name: 'telemetry',
   operations: {
-    ingest: command(edge.IngestInput, edge.IngestOutput, 'Stores a group of device messages in one commit (edge listener).'),
+    ingest: command(edge.IngestInput, edge.IngestOutput, { access: 'system', summary: 'Stores a group of device messages in one commit (edge listener).' }),
     readings: query(
       Type.Object({ id: edge.DeviceId, metric: Type.Optional(MetricName), ...Range, limit: Type.Optional(Limit) }, strict),
       Type.Object({ readings: Type.Array(Reading) }),
-      'Readings of a device, newest first.',
+      { access: 'viewer', summary: 'Readings of a device, newest first.' },
     ),
-    latest: query(Type.Object({ id: edge.DeviceId }, strict), Type.Object({ readings: Type.Array(Reading) }), 'The latest reading of each metric.'),
+    latest: query(Type.Object({ id: edge.DeviceId }, strict), Type.Object({ readings: Type.Array(Reading) }), { access: 'viewer', summary: 'The latest reading of each metric.' }),
     aggregates: query(
       Type.Object(
         { id: edge.DeviceId, metric: Type.Optional(MetricName), ...Range, bucket: Type.Optional(Type.Union([Type.Literal('1m'), Type.Literal('5m'), Type.Literal('1h')])) },
         strict,
       ),
       Type.Object({ aggregates: Type.Array(Aggregate) }),
-      'Min, max, avg and count per time bucket.',
+      { access: 'viewer', summary: 'Min, max, avg and count per time bucket.' },
     ),
     events: query(
       Type.Object({ id: edge.DeviceId, type: Type.Optional(Type.String()), ...Range, limit: Type.Optional(Limit) }, strict),
       Type.Object({ events: Type.Array(DeviceEvent) }),
-      'Events a device reported, newest first.',
+      { access: 'viewer', summary: 'Events a device reported, newest first.' },
     ),
     rejections: query(
       Type.Object({ deviceId: Type.Optional(edge.DeviceId), limit: Type.Optional(Limit) }, strict),
       Type.Object({ rejections: Type.Array(Rejection) }),
-      'Refused device messages, newest first.',
+      { access: 'viewer', summary: 'Refused device messages, newest first.' },
     ),
   },
   events: {

@@ -4,6 +4,7 @@ import { assertValid } from '../contract/validate.js';
 import { CleaveError } from '../errors.js';
 import type { CounterChild } from '../observability/hot-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
+import { authorizeCall } from './access.js';
 import { envelope, type Envelope, type MessageContext } from './envelope.js';
 import type { Reply, Transport } from './transport.js';
 
@@ -74,7 +75,10 @@ export class Bus {
     return reply.data;
   }
 
-  /** Serves `operation` of a hosted module: validates input (from remote callers) and output. */
+  /**
+   * Serves `operation` of a hosted module: refuses callers its contract's `access` does not let in (before
+   * anything else runs), validates input (from remote callers) and output.
+   */
   serve(contract: Contract, operation: string, fn: OperationFn): void {
     const spec = this.operation(contract.name, operation);
     const name = `${contract.name}.${operation}`;
@@ -84,6 +88,7 @@ export class Bus {
     this.transport.serve(contract.name, operation, async (request): Promise<Reply> => {
       const started = performance.now();
       try {
+        authorizeCall(spec.access, request.principal, name);
         if (remote) assertValid(spec.input, request.data, `${name} input`);
         const output = await fn(request.data, request);
         try {

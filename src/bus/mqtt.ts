@@ -7,6 +7,7 @@ import { deadlines } from './deadlines.js';
 import { IntakeQueue, shareAck } from './intake-queue.js';
 import { PresenceBook, type InstanceInfo } from './presence.js';
 import { copyJson, type Envelope } from './envelope.js';
+import { BusSeal, DropLog, ReplayGuard } from './seal.js';
 import { withTimeout } from './inproc.js';
 import type { EventIntake, Reply, RequestHandler, Transport } from './transport.js';
 
@@ -20,6 +21,8 @@ export interface MqttTransportOptions {
   namespace: string;
   /** Unique per process: names the client id, the reply topic and the presence topic. */
   instanceId: string;
+  /** The deployment's bus key (`bus.key`, at least 32 characters): seals every message this process sends. */
+  key: string;
   log: Logger;
   version?: string;
   /** This host's HTTP address, published in presence (also settable later with `advertise`). */
@@ -53,6 +56,9 @@ export const eventTopic = (namespace: string, module: string, event: string) => 
  * at-least-once with the PUBACK sent only after the consumer's inbox stored them, presence as retained messages
  * cleared by the will. Requests to modules served in this process stay in-process. On an MQTT 3.1.1 broker
  * (the embedded aedes) it falls back to plain subscriptions: one replica per module.
+ *
+ * Every message is sealed with the bus key (see `BusSeal`); one without a valid seal, a request or event whose
+ * type is not its topic's, a request past its deadline or seen before, is dropped before anything reads it.
  */
 export class MqttTransport implements Transport {
   readonly kind = 'mqtt';
@@ -73,12 +79,22 @@ export class MqttTransport implements Transport {
   private v5 = true;
   private readonly unrouted = new Set<number>();
   private stopping = false;
+  private readonly seal: BusSeal;
+  private readonly replays = new ReplayGuard();
+  private readonly drops: DropLog;
 
   constructor(private readonly options: MqttTransportOptions) {
+    this.seal = new BusSeal(options.key, options.namespace);
+    this.drops = new DropLog(options.log);
     this.prefix = `cleave/${options.namespace}/`;
     this.replyTopic = `${this.prefix}rep/${options.instanceId}`;
     this.presenceTopic = `${this.prefix}presence/${options.instanceId}`;
     this.http = options.http;
+  }
+
+  /** Messages dropped so far: unsealed or badly sealed, mislabelled, expired or replayed. */
+  get dropped(): number {
+    return this.drops.count;
   }
 
   /** The MQTT protocol the broker speaks: 5, or 4 (3.1.1) after a fallback. */
@@ -113,7 +129,7 @@ export class MqttTransport implements Transport {
         this.pending.delete(request.id);
         resolve(reply);
       });
-      const payload = JSON.stringify({ ...request, replyto: this.replyTopic });
+      const payload = this.seal.seal(JSON.stringify({ ...request, replyto: this.replyTopic }));
       client.publish(`${this.prefix}req/${module}/${operation}`, payload, { qos: 1, ...this.expiry(timeoutMs) }, (err) => {
         if (err) this.options.log.warn({ err, module, operation }, 'request publish failed');
       });
@@ -134,7 +150,7 @@ export class MqttTransport implements Transport {
     const client = this.client;
     if (!client?.connected) throw new CleaveError('UNAVAILABLE', `MQTT broker ${brokerName(this.options.url)} is not connected`);
     const topic = eventTopic(this.options.namespace, module, event);
-    const sent = corked(client, () => messages.map((message) => client.publishAsync(topic, JSON.stringify(message), { qos: 1 })));
+    const sent = corked(client, () => messages.map((message) => client.publishAsync(topic, this.seal.seal(JSON.stringify(message)), { qos: 1 })));
     const acks = await Promise.all(sent);
     const unrouted = acks.filter((ack) => ack?.messageId !== undefined && this.unrouted.delete(ack.messageId));
     if (unrouted.length && this.options.consumed?.(module, event)) {
@@ -316,7 +332,7 @@ export class MqttTransport implements Transport {
   private announce(): Promise<unknown> {
     const { instanceId, version } = this.options;
     const modules = this.serving ? this.modules() : [];
-    const payload = JSON.stringify({ instanceId, modules, http: this.http, version, startedAt: this.startedAt });
+    const payload = this.seal.seal(JSON.stringify({ instanceId, modules, http: this.http, version, startedAt: this.startedAt }));
     return this.client!.publishAsync(this.presenceTopic, payload, { qos: 1, retain: true });
   }
 
@@ -334,8 +350,12 @@ export class MqttTransport implements Transport {
   /** Queues an event for each intake it is for; it is acknowledged once every one of them stored it. */
   private deliverEvent(packet: IPublishPacket, ack: PendingAck): void {
     const intakes = this.intakesOf(packet);
-    const event = this.parse<Envelope>(packet.payload as Buffer, packet.topic);
-    if (!intakes.length || !event) return ack.done();
+    const event = intakes.length ? this.open<Envelope>(packet.payload as Buffer, packet.topic) : undefined;
+    if (!event) return ack.done();
+    if (event.type !== packet.topic.slice(this.prefix.length + 'evt/'.length).replace('/', '.')) {
+      this.drops.drop(packet.topic, 'its type is not its topic\'s');
+      return ack.done();
+    }
     const shared = shareAck(ack, intakes.length);
     for (const { queue } of intakes) queue.push({ ...event, data: copyJson(event.data) }, shared);
   }
@@ -347,25 +367,28 @@ export class MqttTransport implements Transport {
   }
 
   private deliverReply(message: Buffer): void {
-    const reply = this.parse<WireReply>(message, this.replyTopic);
+    const reply = this.open<WireReply>(message, this.replyTopic);
     if (reply) this.pending.get(reply.id)?.(reply.ok ? { ok: true, data: reply.data } : { ok: false, error: reply.error });
   }
 
   private async handleRequest(topic: string, message: Buffer): Promise<void> {
     const handler = this.handlers.get(topic)?.handler;
-    const request = this.parse<Envelope>(message, topic);
+    const request = handler && this.open<Envelope>(message, topic);
     if (!handler || !request?.replyto) return;
-    if (request.deadline !== undefined && request.deadline < Date.now()) return;
+    if (request.type !== topic.slice(this.prefix.length + 'req/'.length).replace('/', '.')) return this.drops.drop(topic, 'its type is not its topic\'s');
+    if (!this.replays.admit(request.id, request.deadline)) return this.drops.drop(topic, 'a request past its deadline, or seen before');
     const reply = await handler(request).catch((err: unknown): Reply => ({ ok: false, error: CleaveError.from(err).toJSON() }));
-    const left = request.deadline === undefined ? 60 : Math.ceil((request.deadline - Date.now()) / 1000);
+    const left = Math.ceil((request.deadline! - Date.now()) / 1000);
     if (left <= 0 || this.stopping || !this.client) return;
-    const payload = JSON.stringify({ id: request.id, ...reply });
+    const payload = this.seal.seal(JSON.stringify({ id: request.id, ...reply }));
     this.client.publish(request.replyto, payload, { qos: 1, ...this.expiry(left * 1000) }, (err) => {
       if (err) this.options.log.warn({ err, request: request.id }, 'reply publish failed');
     });
   }
 
   private updatePresence(instanceId: string, message: Buffer): void {
+    // An empty message clears a presence (the will); anything else must be sealed.
+    if (message.length && !this.open(message, `presence/${instanceId}`)) return;
     const info = this.presence.update(instanceId, message);
     if (!info) {
       if (message.length) this.options.log.warn({ topic: `presence/${instanceId}` }, 'dropped a malformed MQTT message');
@@ -377,12 +400,9 @@ export class MqttTransport implements Transport {
     }
   }
 
-  private parse<T>(message: Buffer, topic: string): T | undefined {
-    try {
-      return JSON.parse(message.toString('utf8')) as T;
-    } catch (err) {
-      this.options.log.warn({ err, topic }, 'dropped a malformed MQTT message');
-      return undefined;
-    }
+  private open<T>(message: Buffer, topic: string): T | undefined {
+    const opened = this.seal.open<T>(message);
+    if (opened === undefined) this.drops.drop(topic, 'no valid seal (sent without the bus key, or altered)');
+    return opened;
   }
 }

@@ -22,7 +22,8 @@ export function parsePresence(instanceId: string, payload: Buffer): InstanceInfo
     return undefined;
   }
   if (!Array.isArray(info?.modules) || !info.modules.every((m) => typeof m === 'string')) return undefined;
-  return { ...info, instanceId, modules: info.modules };
+  const { sig: _sig, ...rest } = info as Partial<InstanceInfo> & { sig?: unknown };
+  return { ...rest, instanceId, modules: info.modules };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { redact } from '../config/load.js';
 import { schemaItems } from '../config/schema.js';
@@ -24,18 +25,20 @@ export async function runSplit(argv: GlobalArgs, { config, selected }: Resolved,
   const instanceOf = (name: string) => `${tag}-${name}`;
   const broker = explicit ? undefined : await startBusBroker({ sessions: awaitedSessions(selected, config.bus.namespace, instanceOf) });
   const url = broker?.url ?? config.bus.mqtt.url;
-  say(broker ? `bus: embedded MQTT broker at ${url} (one replica per module)` : `bus: MQTT broker at ${redact(config).bus.mqtt.url}`);
+  say(broker ? `bus: embedded MQTT broker at ${broker.address} (one replica per module)` : `bus: MQTT broker at ${redact(config).bus.mqtt.url}`);
+  // The children seal bus messages with the configured key, or one made for this run; env only, never argv.
+  const bus = { CLEAVE_MQTT_URL: url, CLEAVE_BUS_KEY: config.bus.key || randomBytes(32).toString('hex') };
   // With an external device broker, the module that registers devices provisions their credentials into it.
   const edgeUrl: Record<string, string> = config.edge.broker === 'external' ? { CLEAVE_EDGE_URL: config.edge.url } : {};
   const children: ChildSpec[] = [
     ...selected.map(({ contract: { name } }) => ({
       name,
-      env: { CLEAVE_MQTT_URL: url, ...edgeUrl },
+      env: { ...bus, ...edgeUrl },
       args: [...passThrough(argv, [...setForAll, ...gatewayOnly]), '--modules', name, '--bus', 'mqtt', '--instance', instanceOf(name), '--http-port', '0', '--edge', 'off'],
     })),
     {
       name: 'gateway',
-      env: { CLEAVE_MQTT_URL: url },
+      env: bus,
       args: [...passThrough(argv, setForAll), '--modules', 'none', '--gateway', '--bus', 'mqtt', '--instance', instanceOf('gateway')],
     },
   ];

@@ -171,6 +171,9 @@ function findProblems(values: CleaveConfig, sources: Map<string, Source>): strin
     const shown = item.sensitive ? 'a bad value (hidden, sensitive)' : `the bad value ${show(raw)}`;
     problems.push(`config key "${key}" has ${shown}${source ? ` ${source.label}` : ''}: ${rule}`);
   }
+  if (values.bus?.transport === 'mqtt' && values.bus.key === '') {
+    problems.push('config key "bus.key" is empty: must be set when bus.transport is "mqtt" (CLEAVE_BUS_KEY: at least 32 characters, the same in every process of the deployment, e.g. openssl rand -hex 32)');
+  }
   if (values.edge?.broker === 'external' && values.edge.url === '') {
     problems.push('config key "edge.url" is empty: must be set when edge.broker is "external"');
   } else if (values.edge?.broker === 'external' && !/^[a-z]+:\/\/[^/@:]+:[^/@]+@/i.test(values.edge.url)) {

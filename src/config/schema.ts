@@ -6,6 +6,7 @@ export interface CleaveConfig {
   bus: {
     transport: 'inproc' | 'mqtt';
     mqtt: { url: string; ca: string };
+    key: string;
     namespace: string;
     instance: string;
     requestTimeoutMs: number;
@@ -147,6 +148,11 @@ export const schema = {
         doc: 'PEM file of a certificate authority trusted, besides the system roots, for an mqtts:// or wss:// bus broker.',
         format: 'cleave-string', allowEmpty: true, default: '', env: 'CLEAVE_MQTT_CA',
       },
+    },
+    key: {
+      doc: 'Deployment key shared by every process of the mqtt bus: each message is sealed with it (HMAC-SHA256), so reaching the broker is not enough to call, answer or publish. At least 32 characters, e.g. openssl rand -hex 32; required when bus.transport is mqtt.',
+      format: 'cleave-string', allowEmpty: true, pattern: /^.{32,}$/s,
+      rule: 'must be empty or at least 32 characters', default: '', env: 'CLEAVE_BUS_KEY', sensitive: true,
     },
     namespace: {
       doc: 'Topic namespace isolating one deployment from others on the same broker.',

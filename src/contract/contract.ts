@@ -1,11 +1,33 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 
+/** User roles, each including the rights of those before it. */
+export const roles = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/**
+ * Who may call an operation: a user role or better (`viewer` < `operator` < `admin`), `public` for anyone
+ * (no principal needed, e.g. login), or `system` for the kernel and modules acting on their own behalf only
+ * (ingestion, device authentication, key sets). `system` principals may also call every role's operations.
+ */
+export type Access = Role | 'public' | 'system';
+
+/** Every value `Access` may take, least demanding first. */
+export const accessLevels: readonly Access[] = ['public', ...roles, 'system'];
+
 /** A command (changes state) or a query (reads), with the schemas of its input and output. */
 export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSchema> {
   readonly kind: 'command' | 'query';
   readonly input: I;
   readonly output: O;
+  /** Who may call it; the serving side refuses everyone else before the handler runs. */
+  readonly access: Access;
   readonly summary?: string;
+}
+
+/** What an operation declares besides its schemas. */
+export interface OperationSpec {
+  access: Access;
+  summary?: string;
 }
 
 /** A module's whole public surface: its name, operations and events. */
@@ -40,14 +62,25 @@ export type Client<C extends Contract> = {
 const namePattern = /^[a-z][A-Za-z0-9]*$/;
 const moduleNamePattern = /^[a-z][a-z0-9-]*$/;
 
-/** Declares a command: an operation that changes state. */
-export function command<I extends TSchema, O extends TSchema>(input: I, output: O, summary?: string) {
-  return { kind: 'command', input, output, summary } as const satisfies Operation<I, O>;
+/** Declares a command: an operation that changes state, e.g. `command(In, Out, { access: 'operator', summary })`. */
+export function command<I extends TSchema, O extends TSchema>(input: I, output: O, spec: OperationSpec) {
+  return { kind: 'command' as const, input, output, access: spec.access, summary: spec.summary } satisfies Operation<I, O>;
 }
 
-/** Declares a query: an operation that only reads. */
-export function query<I extends TSchema, O extends TSchema>(input: I, output: O, summary?: string) {
-  return { kind: 'query', input, output, summary } as const satisfies Operation<I, O>;
+/** Declares a query: an operation that only reads, e.g. `query(In, Out, { access: 'viewer', summary })`. */
+export function query<I extends TSchema, O extends TSchema>(input: I, output: O, spec: OperationSpec) {
+  return { kind: 'query' as const, input, output, access: spec.access, summary: spec.summary } satisfies Operation<I, O>;
+}
+
+/** True when `role` is a user role that ranks at least `least` (viewer < operator < admin). */
+export function hasRole(role: string, least: Role): boolean {
+  const rank = roles.indexOf(role as Role);
+  return rank >= 0 && rank >= roles.indexOf(least);
+}
+
+/** True when `level` may open what `required` guards: `public` < `viewer` < `operator` < `admin` < `system`. */
+export function grantsAtLeast(level: Access, required: Access): boolean {
+  return accessLevels.indexOf(level) >= accessLevels.indexOf(required);
 }
 
 /**
@@ -62,6 +95,11 @@ export function defineContract<
   if (!moduleNamePattern.test(spec.name)) throw new Error(`contract name "${spec.name}" must match ${moduleNamePattern}`);
   for (const key of [...Object.keys(spec.operations), ...Object.keys(spec.events)]) {
     if (!namePattern.test(key)) throw new Error(`"${spec.name}.${key}" must be camelCase (${namePattern})`);
+  }
+  for (const [key, operation] of Object.entries(spec.operations)) {
+    if (!accessLevels.includes(operation.access)) {
+      throw new Error(`"${spec.name}.${key}" must state who may call it: access is one of ${accessLevels.join(', ')}`);
+    }
   }
   return Object.freeze({ name: spec.name, operations: spec.operations, events: spec.events });
 }

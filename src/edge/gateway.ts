@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { kernelPrincipal } from '../bus/access.js';
 import type { Bus } from '../bus/bus.js';
 import type { Principal } from '../bus/envelope.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -32,7 +33,7 @@ export class TopicNotAllowed extends Error {
   override name = 'TopicNotAllowed';
 }
 
-const edgePrincipal: Principal = { sub: 'edge', role: 'system' };
+const edgePrincipal: Principal = kernelPrincipal('edge');
 const seenEveryMs = 10_000;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Principal } from '../bus/envelope.js';
 import { CleaveError } from '../errors.js';
-import { roles, type Role } from '../kernel/module.js';
+import { hasRole, type Role } from '../contract/contract.js';
 
 /** Verifies a bearer token; throws CleaveError UNAUTHENTICATED when it is bad. */
 export type VerifyToken = (token: string) => Promise<Principal>;
@@ -14,11 +14,7 @@ function bearerOf(ctx: Context): string | undefined {
   return match[1];
 }
 
-/** True when `role` is one of the user roles and ranks at least `least` (viewer < operator < admin). */
-export function hasRole(role: Principal['role'], least: Role): boolean {
-  const rank = roles.indexOf(role as Role);
-  return rank >= 0 && rank >= roles.indexOf(least);
-}
+export { hasRole };
 
 /**
  * The principal of a request allowed by `access`. A `public` route needs no token but gets the principal of

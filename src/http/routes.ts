@@ -2,7 +2,7 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { Value } from '@sinclair/typebox/value';
 import type { Bus } from '../bus/bus.js';
-import type { Contract } from '../contract/contract.js';
+import { grantsAtLeast, type Contract } from '../contract/contract.js';
 import type { Route, RouteRequest } from '../kernel/module.js';
 import { authorize, type VerifyToken } from './auth.js';
 import { readJsonBody } from './body.js';
@@ -71,8 +71,14 @@ function handler(contract: Contract, route: Route, deps: RouteDeps) {
 export function mountRoutes(router: Router, modules: HttpModule[], deps: RouteDeps): void {
   for (const { contract, routes } of modules) {
     for (const route of routes) {
-      if (!contract.operations[route.operation]) {
+      const operation = contract.operations[route.operation];
+      if (!operation) {
         throw new Error(`route ${route.method} ${route.path} of module "${contract.name}" names unknown operation "${route.operation}"`);
+      }
+      // The bus refuses such calls anyway; refusing the route at start says so before anyone is turned away.
+      const access = route.access ?? 'viewer';
+      if (!grantsAtLeast(access, operation.access)) {
+        throw new Error(`route ${route.method} ${route.path} of module "${contract.name}" lets in ${access}, but operation "${route.operation}" needs ${operation.access}`);
       }
       router.register(fullPath(contract.name, route.path), [route.method], handler(contract, route, deps));
     }

@@ -18,7 +18,20 @@ export interface ContextHost {
   onPublished(): void;
 }
 
-/** The context of one request or event handled by a module. Cheap to build: the logger child is lazy. */
+/** The principal of a module acting on its own behalf: its name, with the role `system`. */
+export const modulePrincipal = (module: string): Principal => ({ sub: module, role: 'system' });
+
+/**
+ * The context of one request or event handled by a module. Cheap to build: the logger child is lazy.
+ *
+ * Who a call made from a handler acts for (the one rule, for requests, events and start hooks alike):
+ * - a request handler acts for its caller: its calls carry the caller's principal, unchanged, so an HTTP
+ *   caller never gains a right by going through another module;
+ * - an event handler and a start hook act for their module: their calls carry `modulePrincipal(module)`. An
+ *   event is a fact a module committed in its own transaction (and, over MQTT, signed with the bus key), not
+ *   a request from whoever caused it; a handler that must act for the original caller calls with a narrower
+ *   principal of its own making.
+ */
 export class MessageCallContext implements CallContext<Contract> {
   private childLog: Logger | undefined;
   private readonly caused: MessageContext;
@@ -26,12 +39,10 @@ export class MessageCallContext implements CallContext<Contract> {
   constructor(
     protected readonly host: ContextHost,
     readonly message: Envelope,
+    /** Set for handlers acting on their module's own behalf (event handlers, start hooks). */
+    readonly principal: Principal | undefined = message.principal,
   ) {
-    this.caused = contextOf(message);
-  }
-
-  get principal(): Principal | undefined {
-    return this.message.principal;
+    this.caused = { ...contextOf(message), principal };
   }
 
   get log(): Logger {
@@ -82,7 +93,7 @@ export class EventCallContext extends MessageCallContext implements EventContext
     /** Events the handler publishes; the inbox writes them to the outbox in its transaction. */
     readonly outgoing: Envelope[],
   ) {
-    super(host, message);
+    super(host, message, modulePrincipal(host.contract.name));
   }
 
   override async transaction<T>(fn: (tx: Tx<Contract>) => Promise<T>): Promise<T> {

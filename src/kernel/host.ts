@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { createContainer, InjectionMode } from 'awilix';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { kernelPrincipal } from '../bus/access.js';
 import { Bus } from '../bus/bus.js';
 import { InprocTransport } from '../bus/inproc.js';
 import { MqttTransport } from '../bus/mqtt.js';
@@ -191,6 +192,7 @@ export class Host {
     return new MqttTransport({
       url: config.bus.mqtt.url,
       ca: trustedCas('bus.mqtt.ca', config.bus.mqtt.ca),
+      key: config.bus.key,
       namespace: config.bus.namespace,
       instanceId: this.instanceId,
       log: this.log.child({ component: 'bus' }),
@@ -209,8 +211,7 @@ export class Host {
     const provider = modules.find((m) => m.provides?.jwks);
     const fetchJwks = async () => {
       if (!provider) throw new CleaveError('UNAUTHENTICATED', 'no module of this build issues tokens');
-      const system = { principal: { sub: 'system', role: 'system' as const } };
-      return (await this.bus.call(provider.contract.name, provider.provides!.jwks!, {}, system)) as { keys: Record<string, unknown>[] };
+      return (await this.bus.call(provider.contract.name, provider.provides!.jwks!, {}, { principal: kernelPrincipal('http') })) as { keys: Record<string, unknown>[] };
     };
     const app = createHttpApp({
       bus: this.bus,

@@ -1,13 +1,11 @@
 import type { Resolver } from 'awilix';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { Client, Contract, EventOf, InputOf, OutputOf } from '../contract/contract.js';
+import { roles, type Access, type Client, type Contract, type EventOf, type InputOf, type OutputOf, type Role } from '../contract/contract.js';
 import type { Envelope, Principal } from '../bus/envelope.js';
 import type { HashQueue } from './slow-hash.js';
 
-/** Roles, each including the rights of those before it. */
-export const roles = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof roles)[number];
+export { roles, type Role };
 
 /**
  * Device credentials kept in an external device broker. A no-op unless the host runs with
@@ -103,7 +101,10 @@ export interface Route<C extends Contract = Contract> {
   /** @koa/router path, e.g. `/:id/secret`. */
   path: string;
   operation: keyof C['operations'] & string;
-  /** Least role allowed; `public` needs no token. Default `viewer`. */
+  /**
+   * Least role allowed; `public` needs no token. Default `viewer`. It may ask more than the operation's own
+   * `access`, never less: the host refuses to mount such a route.
+   */
   access?: Role | 'public';
   /** Status on success; default 200. 204 sends no body. */
   status?: number;

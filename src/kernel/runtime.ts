@@ -8,7 +8,7 @@ import type { Envelope } from '../bus/envelope.js';
 import { assertValid } from '../contract/validate.js';
 import type { Contract } from '../contract/contract.js';
 import type { Metrics } from '../observability/metrics.js';
-import { EventCallContext, MessageCallContext, type ContextHost } from './context.js';
+import { EventCallContext, MessageCallContext, modulePrincipal, type ContextHost } from './context.js';
 import type { DeviceCredentials, ModuleDefinition } from './module.js';
 import type { HashQueue } from './slow-hash.js';
 
@@ -93,8 +93,9 @@ export class ModuleRuntime implements ContextHost {
     this.inbox.start();
     if (this.definition.start) {
       const hook = this.options.scope.build(this.definition.start as (deps: unknown) => (ctx: unknown) => Promise<void>);
-      const message = { id: `start-${this.name}`, source: this.instanceId, type: `${this.name}.start`, time: new Date().toISOString(), data: null, correlationid: `start-${this.name}`, principal: { sub: 'system', role: 'system' as const } };
-      await hook(new MessageCallContext(this, message));
+      const principal = modulePrincipal(this.name);
+      const message = { id: `start-${this.name}`, source: this.instanceId, type: `${this.name}.start`, time: new Date().toISOString(), data: null, correlationid: `start-${this.name}`, principal };
+      await hook(new MessageCallContext(this, message, principal));
     }
   }
 

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { accessLevels, type Contract } from '../../src/contract/contract.js';
 
 /** One import that crosses a boundary it must not cross. */
 export interface Violation {
@@ -51,4 +52,22 @@ export function checkBoundaries(root: string): Violation[] {
     }
   }
   return violations;
+}
+
+/** An operation that does not say who may call it. */
+export interface UndeclaredAccess {
+  operation: string;
+  reason: string;
+}
+
+/** Checks that every operation of `contracts` states its `access` (a role, `public` or `system`). */
+export function checkAccess(contracts: Contract[]): UndeclaredAccess[] {
+  const found: UndeclaredAccess[] = [];
+  for (const contract of contracts) {
+    for (const [name, operation] of Object.entries(contract.operations)) {
+      if (accessLevels.includes(operation.access)) continue;
+      found.push({ operation: `${contract.name}.${name}`, reason: `states no access: one of ${accessLevels.join(', ')}` });
+    }
+  }
+  return found;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPresence } from '../../src/bus/presence.js';
-import { adminEmail, adminPassword, eventually, startTestHost } from './host.js';
+import { adminEmail, adminPassword, eventually, startTestHost, testBusKey } from './host.js';
 import { freePort } from './mosquitto.js';
 
 /** A running deployment of the whole build, whatever its topology: where to reach HTTP and devices. */
@@ -67,6 +67,7 @@ export async function processGroups({ mqttUrl, dbUrl }: Placement & { mqttUrl: s
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CLEAVE_'))),
     CLEAVE_BUS: 'mqtt',
     CLEAVE_MQTT_URL: mqttUrl,
+    CLEAVE_BUS_KEY: testBusKey,
     CLEAVE_BUS_NAMESPACE: namespace(),
     CLEAVE_DATA_DIR: dataDir,
     CLEAVE_DB_URL: dbUrl ?? '',

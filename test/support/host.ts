@@ -10,6 +10,8 @@ import { modules as buildModules } from '../../modules/index.js';
 
 export const adminEmail = 'admin@example.test';
 export const adminPassword = 'admin-password-1';
+/** The bus key of test deployments (`bus.key`); only used when a test puts its host on the MQTT bus. */
+export const testBusKey = 'test-bus-key-0123456789abcdef0123456789';
 
 export interface TestHostOptions {
   /** Modules known to the host (default: the build's modules). */
@@ -47,6 +49,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       'identity.adminEmail': adminEmail,
       'identity.adminPassword': adminPassword,
       'bus.retry.baseDelayMs': 20,
+      'bus.key': testBusKey,
       ...options.config,
     },
   });

@@ -56,7 +56,7 @@ export async function startDevicesHost(t: ExecutionContext): Promise<DevicesHost
   const test = await startTestHost({ modules: [...identity, devices, module] });
   t.teardown(() => test.stop());
   const admin = await test.login();
-  const client = test.host.bus.client(devicesContract);
+  const client = test.host.bus.client(devicesContract, { principal: { sub: 'test', role: 'system' } });
   const tokenOf = (role: 'operator' | 'viewer') => userToken(test, admin, role);
   return { test, api: devicesApi(test.url), client, admin, tokenOf, received };
 }

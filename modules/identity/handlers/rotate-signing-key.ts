@@ -1,4 +1,4 @@
-import { forbidden, type OperationHandler } from '../../../src/index.js';
+import type { OperationHandler } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
 import type { Keys } from '../store.js';
 import { newSigningKey, type Tokens } from '../tokens.js';
@@ -9,12 +9,9 @@ interface Deps {
   clock: () => Date;
 }
 
-const mayRotate = new Set(['admin', 'system']);
-
 export const rotateSigningKey =
   ({ keys, tokens, clock }: Deps): OperationHandler<IdentityContract, 'rotateSigningKey'> =>
   async (_input, ctx) => {
-    if (!mayRotate.has(ctx.principal?.role ?? '')) throw forbidden('rotating the signing key needs the admin role');
     const now = clock();
     const next = await newSigningKey(now);
     // The keys it replaces verify until every token they signed has expired.

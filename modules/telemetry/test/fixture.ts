@@ -45,7 +45,7 @@ export function scenario(title: string, run: (t: ExecutionContext, telemetry: Te
 
 async function connect(host: TestHost, store: Telemetry['store']): Promise<Telemetry> {
   const admin = await host.login();
-  const client = host.host.bus.client(telemetryContract);
+  const client = host.host.bus.client(telemetryContract, { principal: { sub: 'test', role: 'system' } });
   const get: Telemetry['get'] = async (path, token = admin) => {
     const res = await fetch(`${host.url}/api/telemetry${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     return { status: res.status, body: await res.json() };

@@ -8,7 +8,7 @@ const day = 86_400_000;
 test('when a rejection is older than telemetry.rejectionsRetentionDays, then it is neither listed nor kept in the store', async (t) => {
   const host = await startTestHost({ config: { 'telemetry.rejectionsRetentionDays': 2 } });
   try {
-    const ingest = (receivedAt: number) => host.host.bus.client(telemetryContract).ingest({ messages: [telemetryMessage('d1', 'not json', receivedAt)] });
+    const ingest = (receivedAt: number) => host.host.bus.client(telemetryContract, { principal: { sub: 'test', role: 'system' } }).ingest({ messages: [telemetryMessage('d1', 'not json', receivedAt)] });
     const admin = await host.login();
     const listed = async () => {
       const res = await fetch(`${host.url}/api/telemetry/rejections?deviceId=d1`, { headers: { authorization: `Bearer ${admin}` } });
