@@ -9,7 +9,7 @@ export interface StoreOptions {
   dataDir: string;
   /** A PostgreSQL URL; when set, each module gets its own schema there instead of a SQLite file. */
   url?: string;
-  /** Where the store's own warnings go (a lost connection, a slow acquire), as JSON log lines; else nowhere. */
+  /** Where the store's own warnings go (a lost connection, a slow acquire), as JSON log lines; else to stderr as knex writes them. */
   log?: Logger;
 }
 
@@ -28,7 +28,7 @@ export async function openStore(module: string, options: StoreOptions): Promise<
 /** knex's logger as one-line JSON log entries (knex writes plain text to the console otherwise). */
 function knexLog(log: Logger | undefined): Knex.Config['log'] {
   const line = (message: unknown) => String(message).split('\n')[0];
-  if (!log) return { warn: () => undefined, error: () => undefined, deprecate: () => undefined, debug: () => undefined };
+  if (!log) return undefined;
   return {
     warn: (message: unknown) => log.warn(line(message)),
     error: (message: unknown) => log.error(line(message)),
