@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config/load.js';
-import { Host } from '../src/kernel/host.js';
+import { Host } from '../src/host/host.js';
 import type { ModuleDefinition } from '../src/kernel/module.js';
 import { ping, pingContract, sink, sinkContract } from './fixtures/ping.js';
 import { rate, type Row } from './table.js';

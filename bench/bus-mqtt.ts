@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { envelope } from '../src/bus/envelope.js';
 import { loadConfig } from '../src/config/load.js';
-import { Host } from '../src/kernel/host.js';
+import { Host } from '../src/host/host.js';
 import { ping, pingContract, sink, sinkContract } from './fixtures/ping.js';
 // The tests' broker helper: Mosquitto on a free port, sized for the bus, stopped by its pid.
 import { mosquittoAvailable, startMosquitto } from '../test/support/mosquitto.js';

@@ -35,6 +35,8 @@ export {
   type RouteRequest,
   type OperationHandler,
   type EventHandler,
+  type Ports,
+  type ServingPort,
 } from './kernel/module.js';
 export type { Principal, Envelope } from './bus/envelope.js';
 export {
@@ -49,7 +51,9 @@ export {
 } from './errors.js';
 /** Token settings shared by the module that issues tokens and the kernel that verifies them. */
 export { tokenFormat, type TokenClaims } from './kernel/tokens.js';
-/** Schemas of the operations the edge listener asks of the modules that provide them. */
+/** The device ports: schemas of what the device listener asks of modules and offers them. */
+export * as devicePorts from './kernel/device-ports.js';
+/** Schemas of the operations the edge listener asks of the modules that provide them (being replaced by `devicePorts`). */
 export * as edge from './edge/capabilities.js';
 /** Salted scrypt hashing for passwords, through a bounded queue. */
 export { slowHash, HashQueue, type SlowHash, type HashQueueOptions } from './kernel/slow-hash.js';

@@ -4,7 +4,7 @@ import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { Bus } from '../src/bus/bus.js';
 import { envelope, type Envelope } from '../src/bus/envelope.js';
-import { MqttTransport } from '../src/bus/mqtt.js';
+import { MqttTransport } from '../src/bus/mqtt-transport.js';
 import { BusSeal } from '../src/bus/seal.js';
 import type { Reply } from '../src/bus/transport.js';
 import { conflict, type CleaveError } from '../src/errors.js';

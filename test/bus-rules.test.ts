@@ -73,7 +73,7 @@ scenario('when a subscriber keeps failing, then the publisher is not affected, t
   const auditClient = h.host.bus.client(auditContract);
   await auditClient.setBroken({ broken: true });
   const { id } = await h.host.bus.client(ledgerContract).record({ amount: 7 });
-  const store = h.host.store('audit')!;
+  const store = h.host.database('audit')!;
   const [dead] = await eventually(async () => {
     const letters = await listDeadLetters(store);
     return letters.length ? letters : undefined;

@@ -51,9 +51,9 @@ test('when a host is up, then /readyz names every part it checks and each has a 
   const host = await startTestHost();
   try {
     const { checks } = await readyzBecomes(host, 200);
-    t.deepEqual(Object.keys(checks).sort(), ['bus', 'host', 'store:alerts', 'store:devices', 'store:identity', 'store:telemetry']);
+    t.deepEqual(Object.keys(checks).sort(), ['bus', 'database:alerts', 'database:devices', 'database:identity', 'database:telemetry', 'host']);
     t.true(Object.values(checks).every((state) => state === 'ok'));
-    t.is(await readinessMetric(host, 'store:identity'), '1');
+    t.is(await readinessMetric(host, 'database:identity'), '1');
   } finally {
     await host.stop();
   }
@@ -67,7 +67,7 @@ test('when a host is up, then /readyz names every part it checks and each has a 
     const token = await host.login();
     const devices = () => fetch(`${host.url}/api/devices`, { headers: { authorization: `Bearer ${token}` } });
     t.is((await devices()).status, 200);
-    await cutAndRestore(t, host, proxy, 'store:devices');
+    await cutAndRestore(t, host, proxy, 'database:devices');
     proxy.pause();
     await readyzBecomes(host, 503);
     const started = Date.now();

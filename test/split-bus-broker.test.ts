@@ -3,7 +3,7 @@ import { auditContract } from './fixtures/modules/audit/contract.js';
 import audit from './fixtures/modules/audit/index.js';
 import { ledgerContract } from './fixtures/modules/ledger/contract.js';
 import ledger from './fixtures/modules/ledger/index.js';
-import { awaitedSessions, startBusBroker } from '../src/split/bus-broker.js';
+import { awaitedSessions, startBusBroker } from '../src/cli/split/bus-broker.js';
 import { eventually, startTestHost } from './support/host.js';
 
 const modules = [ledger, audit];
@@ -22,7 +22,7 @@ test('when an event is published on the split bus broker before its consumer eve
   const publisher = await startTestHost({ modules, config: onBus(broker.url, 'ledger') });
   try {
     await publisher.host.bus.client(ledgerContract).record({ amount: 7 });
-    const outbox = publisher.host.store('ledger')!;
+    const outbox = publisher.host.database('ledger')!;
     await eventually(async () => ((await outbox('cleave_outbox').count({ n: '*' }).first())?.n === 0 ? true : undefined), 5000, 'the event to leave the outbox');
 
     const consumer = await startTestHost({ modules, config: onBus(broker.url, 'audit') });

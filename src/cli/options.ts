@@ -1,7 +1,7 @@
 import type { Argv, Options } from 'yargs';
 import { ConfigError, loadConfig, type LoadConfigOptions } from '../config/load.js';
 import { schemaItems, type CleaveConfig } from '../config/schema.js';
-import { selectModules } from '../kernel/select.js';
+import { selectModules } from '../host/select.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 
 /** The options every command receives. */

@@ -9,13 +9,13 @@ import type { Metrics } from '../observability/metrics.js';
 import type { TrustedProxies } from '../http/forwarded.js';
 import type { ServerCertificates } from '../tls/certificates.js';
 import { ConnectionGuard } from './guard.js';
-import { EdgeGateway, TopicNotAllowed } from './gateway.js';
+import { DeviceDispatcher, TopicNotAllowed } from './dispatcher.js';
 import { PacketLimit, type PacketLimitBreach } from './packet-limit.js';
 import { isDeviceId, maySubscribe } from './topics.js';
-import { portError } from '../kernel/ports.js';
+import { portError } from '../host/free-ports.js';
 
 export interface EmbeddedBrokerOptions {
-  gateway: EdgeGateway;
+  dispatcher: DeviceDispatcher;
   /** Port of plain-text MQTT; none runs no plain-text listener. */
   port?: number;
   /** MQTT over TLS on its own port, with the host's certificate. */
@@ -61,11 +61,11 @@ const refusal = (returnCode: number, message: string) => Object.assign(new Error
 
 /**
  * The embedded MQTT 3.1.1 broker (aedes) for devices, on TCP and WebSocket. Its hooks authenticate devices
- * through the gateway, keep each device inside its own topics, and hold every QoS 1 PUBACK until the
+ * through the dispatcher, keep each device inside its own topics, and hold every QoS 1 PUBACK until the
  * message is committed (aedes writes the PUBACK after `authorizePublish` calls back).
  */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-  const { gateway, log, metrics, limits } = options;
+  const { dispatcher, log, metrics, limits } = options;
   const guard = new ConnectionGuard({ connectsPerSecond: limits.connectsPerSecondPerAddress });
   const { connectTimeoutMs: connectTimeout } = limits;
   const broker = await Aedes.createBroker({ maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 3_600_000, connectTimeout });
@@ -102,7 +102,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       metrics.edgeAuthFailures.inc({ reason: 'blocked' });
       return done(refusal(5, 'too many failed logins; try again later'), false);
     }
-    gateway.authenticate(id, password?.toString('utf8') ?? '').then(
+    dispatcher.authenticate(id, password?.toString('utf8') ?? '').then(
       (ok) => {
         if (ok) {
           guard.succeeded(address, id);
@@ -124,7 +124,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     if (!client) return done(new Error('no client'));
     const retain = packet.retain;
     packet.retain = false;
-    gateway.handle(client.id, packet.topic, packet.payload as Buffer, retain).then(
+    dispatcher.handle(client.id, packet.topic, packet.payload as Buffer, retain).then(
       () => done(null),
       (err: unknown) => {
         if (err instanceof TopicNotAllowed) log.warn({ deviceId: client.id, topic: packet.topic }, 'device published outside its topics; disconnected');
@@ -140,12 +140,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 
   broker.on('clientReady', (client) => {
     metrics.edgeConnections.inc();
-    gateway.presence(client.id, true);
+    dispatcher.presence(client.id, true);
   });
   broker.on('clientDisconnect', (client) => {
     metrics.edgeConnections.dec();
     const current = (broker as unknown as { clients: Record<string, Client> }).clients[client.id];
-    if (!current || current === client) gateway.presence(client.id, false);
+    if (!current || current === client) dispatcher.presence(client.id, false);
   });
 
   const listeners: Server[] = [];
@@ -201,7 +201,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       options.http?.off('upgrade', upgrade);
       const closed = close();
       for (const stage of stages) if (!stage.isAuthenticated) stage.destroy();
-      await gateway.drained();
+      await dispatcher.drained();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       for (const ws of wss.clients) ws.terminate();
       await closed;

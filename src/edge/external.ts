@@ -4,11 +4,11 @@ import { CleaveError } from '../errors.js';
 import { brokerName, manageConnection, untilConnected } from '../mqtt/client.js';
 import { ackLater, OrderedAcks } from '../mqtt/acks.js';
 import { splitCredentials } from './dynsec.js';
-import { EdgeGateway, TopicNotAllowed } from './gateway.js';
+import { DeviceDispatcher, TopicNotAllowed } from './dispatcher.js';
 import { isDeviceId, topicRoot } from './topics.js';
 
 export interface ExternalBrokerOptions {
-  gateway: EdgeGateway;
+  dispatcher: DeviceDispatcher;
   /** The broker, with the credentials of Cleave's user (`mqtt://user:password@host:1883`). */
   url: string;
   /** Stable per process, so a restarted process resumes its session and gets what was queued for it. */
@@ -36,12 +36,12 @@ const ownTopic = /^[^/]+\/[^/]+\/[^/]+\/(errors|commands\/[^/]+)$/;
 
 /**
  * Connects to the broker with a persistent MQTT 5 session, subscribes to every device topic through a shared
- * subscription, and hands each message to the gateway. A QoS 1 message is acknowledged only after the gateway
+ * subscription, and hands each message to the dispatcher. A QoS 1 message is acknowledged only after the dispatcher
  * committed it, in the order received, and many messages share one commit (see `OrderedAcks`); if a commit
  * fails the connection is dropped so the broker sends the message again.
  */
 export async function startExternalBroker(options: ExternalBrokerOptions): Promise<ExternalBroker> {
-  const { gateway, log } = options;
+  const { dispatcher, log } = options;
   const { url, username, password } = splitCredentials(options.url);
   const client = mqtt.connect(url, {
     protocolVersion: 5,
@@ -63,7 +63,7 @@ export async function startExternalBroker(options: ExternalBrokerOptions): Promi
     if (closing) return; // not acknowledged: the broker keeps it for the next session
     const ack = acks.take(packet);
     callback(packet.qos === 0 ? undefined : ackLater);
-    ingest(gateway, packet, log).then(
+    ingest(dispatcher, packet, log).then(
       () => ack.done(),
       (err: unknown) => {
         log.error({ err, topic: packet.topic, qos: packet.qos }, 'device message not committed; at QoS 1 it comes again after a reconnect');
@@ -98,7 +98,7 @@ export async function startExternalBroker(options: ExternalBrokerOptions): Promi
     },
     async close() {
       closing = true;
-      await gateway.drained();
+      await dispatcher.drained();
       await new Promise((resolve) => setImmediate(resolve)); // the last commits' callbacks mark their acks done
       acks.flush();
       await client.endAsync();
@@ -106,12 +106,12 @@ export async function startExternalBroker(options: ExternalBrokerOptions): Promi
   };
 }
 
-/** Hands one message to the gateway; a topic outside any device's tree, or one Cleave sends itself, is dropped. */
-async function ingest(gateway: EdgeGateway, packet: IPublishPacket, log: Logger): Promise<void> {
+/** Hands one message to the dispatcher; a topic outside any device's tree, or one Cleave sends itself, is dropped. */
+async function ingest(dispatcher: DeviceDispatcher, packet: IPublishPacket, log: Logger): Promise<void> {
   const deviceId = packet.topic.split('/')[2];
   if (!isDeviceId(deviceId) || ownTopic.test(packet.topic)) return;
   try {
-    await gateway.handle(deviceId, packet.topic, packet.payload as Buffer, packet.retain);
+    await dispatcher.handle(deviceId, packet.topic, packet.payload as Buffer, packet.retain);
   } catch (err) {
     if (!(err instanceof TopicNotAllowed)) throw err;
     log.warn({ topic: packet.topic }, 'dropped a message outside any device topic');

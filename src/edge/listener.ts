@@ -6,16 +6,16 @@ import type { CleaveConfig } from '../config/schema.js';
 import { CleaveError } from '../errors.js';
 import { brokerName } from '../mqtt/client.js';
 import type { ModuleDefinition } from '../kernel/module.js';
-import type { PlannedPort } from '../kernel/ports.js';
+import type { PlannedPort } from '../host/free-ports.js';
 import type { Metrics } from '../observability/metrics.js';
 import { TrustedProxies } from '../http/forwarded.js';
 import { trustedCas, type ServerCertificates } from '../tls/certificates.js';
 import { brokerUser, DynsecCredentials, dynsecClient } from './credentials.js';
 import { startEmbeddedBroker } from './embedded.js';
 import { startExternalBroker, type ExternalBroker } from './external.js';
-import { EdgeGateway, type EdgeProviders } from './gateway.js';
+import { DeviceDispatcher, type EdgeProviders } from './dispatcher.js';
 
-/** The edge listener of a host: the embedded broker, or the ingest from an external one, and its gateway to the modules. */
+/** The edge listener of a host: the embedded broker, or the ingest from an external one, and its dispatcher of device messages to the modules. */
 export interface EdgeListener {
   /** Port of the embedded broker's plain-text MQTT; none with an external broker or `edge.plaintext` false. */
   port?: number;
@@ -96,7 +96,7 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     return undefined;
   }
   let send: ((topic: string, payload: string) => void) | undefined;
-  const gateway = new EdgeGateway({
+  const dispatcher = new DeviceDispatcher({
     bus,
     providers,
     log,
@@ -107,13 +107,13 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     sendToDevice: (topic, payload) => send?.(topic, payload),
   });
   if (config.edge.broker === 'external') {
-    const external = await startExternal(gateway, options);
+    const external = await startExternal(dispatcher, options);
     send = external.sendToDevice;
     return { health: () => external.health(), close: () => external.close() };
   }
   const { certificates } = options;
   const broker = await startEmbeddedBroker({
-    gateway,
+    dispatcher,
     port: config.edge.plaintext ? config.edge.port : undefined,
     tls: certificates && { port: config.edge.tlsPort, certificates },
     host: config.edge.host,
@@ -153,7 +153,7 @@ export function edgeLimits(config: CleaveConfig) {
 }
 
 /** Grants Cleave's user its role in the broker, then ingests through a shared subscription. */
-async function startExternal(gateway: EdgeGateway, options: EdgeOptions): Promise<ExternalBroker> {
+async function startExternal(dispatcher: DeviceDispatcher, options: EdgeOptions): Promise<ExternalBroker> {
   const { config, instanceId, log } = options;
   const url = config.edge.url;
   const ca = trustedCas('edge.ca', config.edge.ca);
@@ -164,7 +164,7 @@ async function startExternal(gateway: EdgeGateway, options: EdgeOptions): Promis
     await credentials.close();
   }
   const receiveMaximum = 2 * config.edge.batch.maxMessages;
-  const broker = await startExternalBroker({ gateway, url, ca, clientId: `cleave-edge-${instanceId}`, receiveMaximum, log });
+  const broker = await startExternalBroker({ dispatcher, url, ca, clientId: `cleave-edge-${instanceId}`, receiveMaximum, log });
   log.info({ broker: brokerName(url) }, 'ingesting from the external device broker');
   return broker;
 }

@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 
 /** A device's credentials. */
-export interface DeviceCredentials {
+export interface SimulatedDevice {
   id: string;
   secret: string;
 }
@@ -9,7 +9,7 @@ export interface DeviceCredentials {
 export interface SimulationOptions {
   /** The edge broker, e.g. `mqtt://127.0.0.1:1883`. */
   url: string;
-  devices: DeviceCredentials[];
+  devices: SimulatedDevice[];
   /** Messages per second per device; 0 publishes as fast as acknowledgements allow. */
   rate: number;
   durationMs: number;
@@ -65,7 +65,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   return report();
 }
 
-function connect(url: string, device: DeviceCredentials): Promise<MqttClient> {
+function connect(url: string, device: SimulatedDevice): Promise<MqttClient> {
   return mqtt.connectAsync(url, {
     clientId: device.id,
     username: device.id,

@@ -4,7 +4,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Principal } from '../bus/envelope.js';
 import type { Contract } from '../contract/contract.js';
 import type { Route } from '../kernel/module.js';
-import type { ReadinessReport } from '../kernel/readiness.js';
+import type { ReadinessReport } from '../host/readiness.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { accessLog } from './access-log.js';

@@ -1,5 +1,5 @@
 import type { Router } from '@koa/router';
-import type { ReadinessReport } from '../kernel/readiness.js';
+import type { ReadinessReport } from '../host/readiness.js';
 import type { Metrics } from '../observability/metrics.js';
 
 /** What the kernel endpoints report. */

@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 import type { ServerCertificates } from '../tls/certificates.js';
-import { portError } from '../kernel/ports.js';
+import { portError } from '../host/free-ports.js';
 
 /** A listening HTTP server. */
 export interface HttpServer {

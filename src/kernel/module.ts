@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { roles, type Access, type Client, type Contract, type EventOf, type InputOf, type OutputOf, type Role } from '../contract/contract.js';
 import type { Envelope, Principal } from '../bus/envelope.js';
 import type { HashQueue } from './slow-hash.js';
+import type { portSchemas, PortName } from './device-ports.js';
+import type { Static } from '@sinclair/typebox';
 
 export { roles, type Role };
 
@@ -134,12 +136,58 @@ export interface ModuleDefinition<C extends Contract = Contract> {
    * with the device `id`) after which the edge listener closes that device's connection, e.g. a decommission
    * and a secret rotation.
    */
+  /**
+   * Device topic kinds this module takes, each an MQTT filter under `v1/devices/<id>/` (`+` matches one level),
+   * handled by an operation with the `deviceMessages` port's schemas, e.g. `{ telemetry: 'ingestTelemetry' }`.
+   */
+  deviceTopics?: Record<string, ServingPort<C, 'deviceMessages'>>;
+  /** The kernel ports this module serves. */
+  ports?: Ports<C>;
   provides?: {
     jwks?: keyof C['operations'] & string;
     deviceAuth?: keyof C['operations'] & string;
     devicePresence?: keyof C['operations'] & string;
     ingest?: keyof C['operations'] & string;
     deviceRevoked?: keyof C['events'] & string | Array<keyof C['events'] & string>;
+  };
+}
+
+/** The operations of `C` whose input and output are exactly those of the port `P`. */
+export type ServingPort<C extends Contract, P extends PortName> = {
+  [K in keyof C['operations'] & string]: [InputOf<C, K>] extends [Static<(typeof portSchemas)[P]['input']>]
+    ? [Static<(typeof portSchemas)[P]['input']>] extends [InputOf<C, K>]
+      ? [OutputOf<C, K>] extends [Static<(typeof portSchemas)[P]['output']>]
+        ? [Static<(typeof portSchemas)[P]['output']>] extends [OutputOf<C, K>]
+          ? K
+          : never
+        : never
+      : never
+    : never;
+}[keyof C['operations'] & string];
+
+/** The kernel ports a module serves, each an operation of its contract with the port's schemas (see `device-ports.ts`). */
+export interface Ports<C extends Contract> {
+  /** Answers the token verification keys: every host verifies tokens with them; a host routing this module publishes them. */
+  jwks?: ServingPort<C, 'jwks'>;
+  /** Checks a device's credentials at MQTT CONNECT. */
+  deviceAuth?: ServingPort<C, 'deviceAuth'>;
+  /** Records that a device came online, went offline or was seen. */
+  devicePresence?: ServingPort<C, 'devicePresence'>;
+  /** Records refused device messages, whoever refused them. */
+  deviceRejections?: ServingPort<C, 'deviceRejections'>;
+  /** Events (each with the device `id`) after which the device listener closes that device's connection. */
+  deviceRevoked?: Array<keyof C['events'] & string>;
+  /**
+   * Messages this module sends to devices on the topic kind `kind` (e.g. `commands/+`), which devices may then
+   * subscribe to. The listener fetches a device's `pending` messages when it subscribes there and whenever the
+   * module publishes `ready` (an event whose data holds the `deviceId`), sends each at QoS 1, and reports the
+   * device's acknowledgement with `delivered`.
+   */
+  deviceOutbox?: {
+    kind: string;
+    pending: ServingPort<C, 'pending'>;
+    delivered: ServingPort<C, 'delivered'>;
+    ready: keyof C['events'] & string;
   };
 }
 

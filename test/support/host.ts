@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
-import { Host } from '../../src/kernel/host.js';
+import { Host } from '../../src/host/host.js';
 import type { ModuleDefinition } from '../../src/kernel/module.js';
 import { createLogger } from '../../src/observability/log.js';
 import { modules as buildModules } from '../../modules/index.js';

@@ -19,7 +19,7 @@ for (const store of stores) {
     t.like(open, { value: 70, threshold: 50.5 });
     t.is(typeof open.value, 'number');
 
-    const db = h.host.store('alerts')!;
+    const db = h.host.database('alerts')!;
     const row = await db('alerts').where({ id: open.id }).first();
 
     const refused = await db('alerts')

@@ -56,7 +56,7 @@ test('when a body names another device than the path, then the path wins: only t
 test('when a device still has a secret hashed with scrypt, then it authenticates and its verifier is stored anew', async (t) => {
   const { api, admin, client, test: host } = await startDevicesHost(t);
   const { secret } = (await api.post('/', { id: 'gate-6', name: 'Gate' }, admin)).body;
-  const store = host.host.store('devices')!;
+  const store = host.host.database('devices')!;
   await store('devices').where({ id: 'gate-6' }).update({ secret_hash: await slowHash({ N: 2 ** 14 }).hash(secret) });
 
   t.deepEqual(await client.authenticateDevice({ deviceId: 'gate-6', secret: `${secret}x` }), { ok: false });

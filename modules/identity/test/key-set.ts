@@ -24,7 +24,7 @@ const now = () => Math.floor(Date.now() / 1000);
 /** The current signing key from identity's own store: the only way to mint a token that differs in one claim. */
 export async function currentKey(host: TestHost) {
   await host.login(); // the first login makes the first key
-  const row = await host.host.store('identity')!('signing_keys').whereNull('retired_at').orderBy('created_at', 'desc').first();
+  const row = await host.host.database('identity')!('signing_keys').whereNull('retired_at').orderBy('created_at', 'desc').first();
   return { kid: row.kid as string, key: await importJWK(JSON.parse(row.private_jwk), 'EdDSA') };
 }
 

@@ -34,7 +34,7 @@ async function sign(key: Parameters<SignJWT['sign']>[0], { exp = now() + 600, ki
 
 /** The real signing key, read from identity's own store: the only way to mint a token that differs only in `exp`. */
 async function identityKey() {
-  const row = await host.host.store('identity')!('signing_keys').first();
+  const row = await host.host.database('identity')!('signing_keys').first();
   return importJWK(JSON.parse(row.private_jwk), 'EdDSA');
 }
 
@@ -88,7 +88,7 @@ test('when many logins race on a fresh store, then one signing key is made and e
 
   const tokens = await Promise.all(Array.from({ length: 5 }, () => fresh.login()));
 
-  const keys = await fresh.host.store('identity')!('signing_keys').select('kid');
+  const keys = await fresh.host.database('identity')!('signing_keys').select('kid');
   t.deepEqual(keys, [{ kid: 'identity-1' }]);
   const freshApi = identityApi(fresh.url);
   for (const token of tokens) t.is((await freshApi.get('/me', token)).status, 200);

@@ -61,7 +61,7 @@ async function connect(host: TestHost, store: Telemetry['store']): Promise<Telem
         await eventually(async () => ((await get(`/devices/${id}/latest`)).status === 200 ? true : undefined), 5000, `${id} known`);
       }
     },
-    rows: (table) => host.host.store('telemetry')!(table).select(),
+    rows: (table) => host.host.database('telemetry')!(table).select(),
   };
 }
 

@@ -99,7 +99,7 @@ scenario('when rejections are listed, then the newest come first, per device on 
 
 scenario('when the store fails during a group, then ingest fails and nothing of the group is committed', async (t, tm) => {
   await tm.register('d1');
-  await tm.host.host.store('telemetry')!.schema.dropTable('device_events');
+  await tm.host.host.database('telemetry')!.schema.dropTable('device_events');
 
   await t.throwsAsync(
     tm.ingest([

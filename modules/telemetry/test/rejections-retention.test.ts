@@ -21,7 +21,7 @@ test('when a rejection is older than telemetry.rejectionsRetentionDays, then it 
     await ingest(recent);
     t.deepEqual(await listed(), [new Date(recent).toISOString()]);
 
-    const stored = () => host.host.store('telemetry')!('rejections').pluck('received_at');
+    const stored = () => host.host.database('telemetry')!('rejections').pluck('received_at');
     await eventually(async () => ((await stored()).map(Number).join() === String(recent) ? true : undefined), 5000, 'the old rejection to be pruned');
     t.deepEqual(await listed(), [new Date(recent).toISOString()]);
   } finally {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import type { DeviceCredentials, SimulationReport } from '../../edge/simulator.js';
+import type { SimulatedDevice, SimulationReport } from '../../edge/simulator.js';
 import { UsageError } from '../output.js';
 import type { Command, GlobalArgs } from '../options.js';
 
@@ -75,7 +75,7 @@ function summary(r: SimulationReport): string {
   return rows.map(([name, value]) => `${String(name).padEnd(16)} ${value}`).join('\n') + '\n';
 }
 
-function readCredentials(file: string): DeviceCredentials[] {
+function readCredentials(file: string): SimulatedDevice[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -85,15 +85,15 @@ function readCredentials(file: string): DeviceCredentials[] {
   if (!Array.isArray(parsed) || !parsed.every((d) => typeof d?.id === 'string' && typeof d?.secret === 'string')) {
     throw new UsageError(`${file} must hold a JSON array of { "id": string, "secret": string }`);
   }
-  return parsed as DeviceCredentials[];
+  return parsed as SimulatedDevice[];
 }
 
-async function register(args: SimulateArgs): Promise<DeviceCredentials[]> {
+async function register(args: SimulateArgs): Promise<SimulatedDevice[]> {
   const email = args.email ?? process.env.CLEAVE_ADMIN_EMAIL;
   const password = args.password ?? process.env.CLEAVE_ADMIN_PASSWORD;
   if (!email || !password) throw new UsageError('registering devices needs --email and --password (or CLEAVE_ADMIN_EMAIL and CLEAVE_ADMIN_PASSWORD), or use --credentials FILE');
   const token = (await api(args.api, '/api/identity/login', { email, password })).token as string;
-  const devices: DeviceCredentials[] = [];
+  const devices: SimulatedDevice[] = [];
   for (let i = 0; i < args.devices; i++) {
     const created = await api(args.api, '/api/devices', { name: `simulated ${i + 1}`, labels: { simulated: 'true' } }, token);
     devices.push({ id: created.id as string, secret: created.secret as string });

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { listDeadLetters, replayDeadLetters } from '../../bus/dead-letters.js';
 import { missingCommand, print, printJson, table } from '../output.js';
 import { resolveConfig, storeFlags, withConfigFlags, type Command, type GlobalArgs } from '../options.js';
-import { forEachStore } from '../stores.js';
+import { forEachDatabase } from '../databases.js';
 
 /** `cleave dlq list|replay`: the events consumers gave up on, per module. */
 export const dlqCommand: Command = {
@@ -34,7 +34,7 @@ function replayFlags(yargs: Argv) {
 async function list(argv: GlobalArgs): Promise<void> {
   const { config, selected } = await resolveConfig(argv);
   const letters = (
-    await forEachStore(config, selected, async ({ name, db }) =>
+    await forEachDatabase(config, selected, async ({ name, db }) =>
       (await listDeadLetters(db)).map((letter) => ({ module: name, ...letter })),
       { migrate: true },
     )
@@ -48,7 +48,7 @@ async function list(argv: GlobalArgs): Promise<void> {
 async function replay(argv: GlobalArgs): Promise<void> {
   const { config, selected } = await resolveConfig(argv);
   const ids = argv.id as string[] | undefined;
-  const replayed = await forEachStore(
+  const replayed = await forEachDatabase(
     config,
     selected,
     async ({ name, db }) => ({ module: name, ids: await replayDeadLetters(db, ids) }),

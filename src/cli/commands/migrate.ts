@@ -1,7 +1,7 @@
 import { migrateDown, migrateUp, migrationStatus, type MigrationTarget } from '../../db/migrate.js';
 import { list, print, printJson, table } from '../output.js';
 import { resolveConfig, storeFlags, withConfigFlags, type Command } from '../options.js';
-import { forEachStore } from '../stores.js';
+import { forEachDatabase } from '../databases.js';
 
 type Action = 'up' | 'down' | 'status';
 
@@ -27,7 +27,7 @@ export const migrateCommand: Command = {
   handler: async (argv) => {
     const { config, selected } = await resolveConfig(argv);
     const action = argv.action as Action;
-    const results = await forEachStore(config, selected, ({ name, db, definition }) =>
+    const results = await forEachDatabase(config, selected, ({ name, db, definition }) =>
       run(action, { module: name, db, folder: definition.migrations }),
     );
     if (argv.json) return printJson(results);

@@ -1,7 +1,7 @@
-import { supervisedEnv } from '../../split/child.js';
+import { supervisedEnv } from '../split/child.js';
 import { UsageError } from '../output.js';
 import { resolveConfig, withConfigFlags, type Command } from '../options.js';
-import { runSplit } from '../split.js';
+import { runSplit } from '../split/run.js';
 
 const GRACE_MS = 2000;
 
@@ -39,7 +39,7 @@ export const startCommand: Command = {
       if (config.modules.includes('none') && !config.http.gateway) {
         throw new UsageError('--modules none hosts nothing: it is for a gateway (add --gateway --bus mqtt)');
       }
-      const { Host } = await import('../../kernel/host.js');
+      const { Host } = await import('../../host/host.js');
       await runUntilSignal(() => Host.start({ config, modules, migrate: argv.migrate !== false }), forceAfterMs);
     } finally {
       setTimeout(() => process.exit(), GRACE_MS).unref();

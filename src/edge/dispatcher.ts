@@ -8,14 +8,14 @@ import { DeviceRateLimit } from './rate-limit.js';
 import { maxTopicLength, type DeviceMessage, type IngestResult, type RejectionCode } from './capabilities.js';
 import { errorsTopic, parseDeviceTopic } from './topics.js';
 
-/** Module operations the gateway calls, found through the modules' `provides`. */
+/** Module operations the dispatcher calls, found through the modules' `provides`. */
 export interface EdgeProviders {
   deviceAuth: { module: string; operation: string };
   devicePresence: { module: string; operation: string };
   ingest: { module: string; operation: string };
 }
 
-export interface GatewayOptions {
+export interface DispatcherOptions {
   bus: Bus;
   providers: EdgeProviders;
   log: Logger;
@@ -43,12 +43,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * refused ones on the device's `errors` topic, and keeps presence up to date. `handle` resolves only after
  * the commit, so the broker acknowledges a QoS 1 message only once its data is stored.
  */
-export class EdgeGateway {
+export class DeviceDispatcher {
   private readonly batcher: Batcher<DeviceMessage, IngestResult>;
   private readonly lastSeen = new Map<string, number>();
   private readonly rateLimit: DeviceRateLimit;
 
-  constructor(private readonly options: GatewayOptions) {
+  constructor(private readonly options: DispatcherOptions) {
     const { bus, providers, batch } = options;
     this.rateLimit = new DeviceRateLimit(options.maxMessagesPerSecond);
     this.batcher = new Batcher(

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/load.js';
-import type { ModuleDefinition } from './module.js';
+import type { ModuleDefinition } from '../kernel/module.js';
 
 /**
  * The modules named by config `modules` (`*` for all, `none` for a bare gateway), in the build's order;

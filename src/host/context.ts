@@ -5,7 +5,7 @@ import { contextOf, copyJson, envelope, type Envelope, type MessageContext, type
 import { writeOutbox } from '../bus/outbox.js';
 import { assertValid } from '../contract/validate.js';
 import type { Client, Contract } from '../contract/contract.js';
-import type { CallContext, EventContext, Tx } from './module.js';
+import type { CallContext, EventContext, Tx } from '../kernel/module.js';
 
 /** What a call context needs from the module runtime that hosts it. */
 export interface ContextHost {

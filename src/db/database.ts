@@ -4,12 +4,12 @@ import knexFactory, { type Knex } from 'knex';
 import type { Logger } from 'pino';
 
 /** Where a module's data lives. */
-export interface StoreOptions {
-  /** Folder of the SQLite files, or `:memory:` for throwaway in-memory stores. */
+export interface DatabaseOptions {
+  /** Folder of the SQLite files, or `:memory:` for throwaway in-memory databases. */
   dataDir: string;
   /** A PostgreSQL URL; when set, each module gets its own schema there instead of a SQLite file. */
   url?: string;
-  /** Where the store's own warnings go (a lost connection, a slow acquire), as JSON log lines; else to stderr as knex writes them. */
+  /** Where the database's own warnings go (a lost connection, a slow acquire), as JSON log lines; else to stderr as knex writes them. */
   log?: Logger;
 }
 
@@ -17,10 +17,10 @@ export interface StoreOptions {
 export const schemaOf = (module: string) => module.replace(/-/g, '_');
 
 /**
- * Opens a module's own store: `<dataDir>/<module>.sqlite` (WAL, busy timeout) or, with a PostgreSQL URL,
+ * Opens a module's own database: `<dataDir>/<module>.sqlite` (WAL, busy timeout) or, with a PostgreSQL URL,
  * a pool whose `search_path` is the module's own schema (created when missing).
  */
-export async function openStore(module: string, options: StoreOptions): Promise<Knex> {
+export async function openDatabase(module: string, options: DatabaseOptions): Promise<Knex> {
   if (options.url) return openPostgres(module, options.url, options.log);
   return openSqlite(module, options.dataDir);
 }
@@ -67,8 +67,8 @@ function openSqlite(module: string, dataDir: string): Knex {
 }
 
 /**
- * A store holds password hashes and signing keys: a data folder Cleave creates is the owner's alone (0700), and
- * each store file is made or kept owner-only (0600); SQLite gives its WAL and shared-memory files the same mode.
+ * A database holds password hashes and signing keys: a data folder Cleave creates is the owner's alone (0700), and
+ * each database file is made or kept owner-only (0600); SQLite gives its WAL and shared-memory files the same mode.
  */
 function ownerOnly(dataDir: string, filename: string): void {
   if (mkdirSync(dataDir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dataDir, 0o700);

@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { redact } from '../config/load.js';
-import { schemaItems } from '../config/schema.js';
-import { awaitedSessions, startBusBroker } from '../split/bus-broker.js';
-import type { ChildSpec } from '../split/child.js';
-import { say, Supervisor } from '../split/supervisor.js';
-import { UsageError } from './output.js';
-import { configFlags, type ConfigFlag, type GlobalArgs, type Resolved } from './options.js';
+import { redact } from '../../config/load.js';
+import { schemaItems } from '../../config/schema.js';
+import { awaitedSessions, startBusBroker } from './bus-broker.js';
+import type { ChildSpec } from './child.js';
+import { say, Supervisor } from './supervisor.js';
+import { UsageError } from '../output.js';
+import { configFlags, type ConfigFlag, type GlobalArgs, type Resolved } from '../options.js';
 
 /** Flags the supervisor sets itself for every child. */
 const setForAll: ConfigFlag[] = ['modules', 'bus', 'mqtt-url', 'instance', 'gateway'];
 /** Flags that only the gateway takes from the command line: module children serve HTTP on a free port, no devices. */
 const gatewayOnly: ConfigFlag[] = ['http-port', 'http-host', 'edge', 'edge-port', 'edge-url', 'edge-tls-port', 'edge-plaintext'];
-const script = new URL('../../../bin/cleave', import.meta.url).pathname;
+const script = new URL('../../../../bin/cleave', import.meta.url).pathname;
 
 /**
  * `cleave start --split`: one child process per selected module plus a gateway (all routes, the edge

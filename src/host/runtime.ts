@@ -9,8 +9,8 @@ import { assertValid } from '../contract/validate.js';
 import type { Contract } from '../contract/contract.js';
 import type { Metrics } from '../observability/metrics.js';
 import { EventCallContext, MessageCallContext, modulePrincipal, type ContextHost } from './context.js';
-import type { DeviceCredentials, ModuleDefinition } from './module.js';
-import type { HashQueue } from './slow-hash.js';
+import type { DeviceCredentials, ModuleDefinition } from '../kernel/module.js';
+import type { HashQueue } from '../kernel/slow-hash.js';
 
 export interface RuntimeOptions {
   bus: Bus;

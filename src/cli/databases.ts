@@ -3,28 +3,28 @@ import type { CleaveConfig } from '../config/schema.js';
 import { migrateUp } from '../db/migrate.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 
-/** What a store task is given for one module. */
-export interface StoreTask {
+/** What a database task is given for one module. */
+export interface DatabaseTask {
   name: string;
   db: Knex;
   definition: ModuleDefinition;
 }
 
 /**
- * Opens each module's store in turn, runs `task` on it and closes it again, even on failure.
+ * Opens each module's database in turn, runs `task` on it and closes it again, even on failure.
  * With `migrate`, pending migrations are applied first, quietly.
  */
-export async function forEachStore<T>(
+export async function forEachDatabase<T>(
   config: CleaveConfig,
   definitions: ModuleDefinition[],
-  task: (target: StoreTask) => Promise<T>,
+  task: (target: DatabaseTask) => Promise<T>,
   options: { migrate?: boolean } = {},
 ): Promise<T[]> {
-  const { openStore } = await import('../db/store.js');
+  const { openDatabase } = await import('../db/database.js');
   const results: T[] = [];
   for (const definition of definitions) {
     const name = definition.contract.name;
-    const db = await openStore(name, { dataDir: config.db.dataDir, url: config.db.url });
+    const db = await openDatabase(name, { dataDir: config.db.dataDir, url: config.db.url });
     try {
       if (options.migrate) await migrateUp({ module: name, db, folder: definition.migrations });
       results.push(await task({ name, db, definition }));

@@ -2,8 +2,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
-import { busClientId, eventTopic } from '../bus/mqtt.js';
-import type { ModuleDefinition } from '../kernel/module.js';
+import { busClientId, eventTopic } from '../../bus/mqtt-transport.js';
+import type { ModuleDefinition } from '../../kernel/module.js';
 
 /** The MQTT broker a split rehearsal runs for its bus when no `--mqtt-url` is given. */
 export interface BusBroker {

@@ -6,11 +6,11 @@ import type { Logger } from 'pino';
 import { kernelPrincipal } from '../bus/access.js';
 import { Bus } from '../bus/bus.js';
 import { InprocTransport } from '../bus/inproc.js';
-import { MqttTransport } from '../bus/mqtt.js';
+import { MqttTransport } from '../bus/mqtt-transport.js';
 import type { Transport } from '../bus/transport.js';
 import type { CleaveConfig } from '../config/schema.js';
 import { migrateUp } from '../db/migrate.js';
-import { openStore } from '../db/store.js';
+import { openDatabase } from '../db/database.js';
 import { CleaveError } from '../errors.js';
 import { createHttpApp } from '../http/app.js';
 import { listen, type HttpServer } from '../http/server.js';
@@ -20,12 +20,12 @@ import { createDeviceCredentials } from '../edge/credentials.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
 import { ServerCertificates, trustedCas } from '../tls/certificates.js';
-import type { ModuleDefinition } from './module.js';
-import { assertPortsFree } from './ports.js';
+import type { ModuleDefinition } from '../kernel/module.js';
+import { assertPortsFree } from './free-ports.js';
 import { Readiness } from './readiness.js';
 import { ModuleRuntime } from './runtime.js';
 import { selectModules } from './select.js';
-import { HashQueue } from './slow-hash.js';
+import { HashQueue } from '../kernel/slow-hash.js';
 import { cleaveVersion } from '../version.js';
 
 export interface HostOptions {
@@ -40,18 +40,18 @@ export interface HostOptions {
 type Phase = 'starting' | 'ready' | 'stopping' | 'stopped';
 
 /**
- * A running process and the modules it hosts: stores, bus, HTTP. `Host.start` brings it up in order;
- * `stop` takes it down gracefully (stop taking work, finish what is in flight, flush outboxes, close stores).
+ * A running process and the modules it hosts: databases, bus, HTTP. `Host.start` brings it up in order;
+ * `stop` takes it down gracefully (stop taking work, finish what is in flight, flush outboxes, close databases).
  */
 export class Host {
   readonly instanceId: string;
   readonly metrics = new Metrics({ defaults: true });
   readonly log: Logger;
   readonly bus: Bus;
-  /** What `/readyz` reports: the host's phase, each hosted store, the bus, the device listener, routed modules. */
+  /** What `/readyz` reports: the host's phase, each hosted database, the bus, the device listener, routed modules. */
   readonly readiness = new Readiness({ metrics: this.metrics });
   private readonly runtimes: ModuleRuntime[] = [];
-  private readonly stores = new Map<string, Knex>();
+  private readonly databases = new Map<string, Knex>();
   private http: HttpServer | undefined;
   private edge: EdgeListener | undefined;
   private certificates: ServerCertificates | undefined;
@@ -109,9 +109,9 @@ export class Host {
     return this.runtimes.map((r) => r.name);
   }
 
-  /** The store of a hosted module (for tools such as `cleave dlq`). */
-  store(module: string): Knex | undefined {
-    return this.stores.get(module);
+  /** The database of a hosted module (for tools such as `cleave dlq`). */
+  database(module: string): Knex | undefined {
+    return this.databases.get(module);
   }
 
   private async boot(): Promise<void> {
@@ -122,10 +122,10 @@ export class Host {
     const selected = selectModules(modules, config.modules);
     await this.preflight(selected.map((m) => m.contract.name));
     const root = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
-    await Promise.all(selected.map((definition) => this.openStore(definition)));
+    await Promise.all(selected.map((definition) => this.openDatabase(definition)));
     for (const definition of selected) {
       const name = definition.contract.name;
-      const db = this.stores.get(name)!;
+      const db = this.databases.get(name)!;
       const runtime = new ModuleRuntime(definition, {
         bus: this.bus,
         db,
@@ -173,13 +173,13 @@ export class Host {
     this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, ...listening }, 'cleave is ready');
   }
 
-  /** Opens a module's store and applies its pending migrations; stores open side by side at start. */
-  private async openStore(definition: ModuleDefinition): Promise<void> {
+  /** Opens a module's database and applies its pending migrations; databases open side by side at start. */
+  private async openDatabase(definition: ModuleDefinition): Promise<void> {
     const { config } = this.options;
     const name = definition.contract.name;
-    const db = await openStore(name, { dataDir: config.db.dataDir, url: config.db.url, log: this.log.child({ module: name, component: 'store' }) });
-    this.stores.set(name, db);
-    this.readiness.add(`store:${name}`, async () => void (await db.raw('select 1')));
+    const db = await openDatabase(name, { dataDir: config.db.dataDir, url: config.db.url, log: this.log.child({ module: name, component: 'database' }) });
+    this.databases.set(name, db);
+    this.readiness.add(`database:${name}`, async () => void (await db.raw('select 1')));
     if (this.options.migrate === false) return;
     const applied = await migrateUp({ module: name, db, folder: definition.migrations });
     if (applied.length) this.log.info({ module: name, applied }, 'applied migrations');
@@ -236,7 +236,7 @@ export class Host {
 
   /**
    * Stops gracefully: HTTP stops taking requests and finishes those in flight, inboxes finish the event in
-   * hand, outboxes flush, then the transport and stores close. Safe to call twice.
+   * hand, outboxes flush, then the transport and databases close. Safe to call twice.
    */
   async stop(): Promise<void> {
     if (this.phase === 'stopping' || this.phase === 'stopped') return;
@@ -252,7 +252,7 @@ export class Host {
     }
     await this.bus.transport.stop();
     await this.deviceCredentials.close();
-    for (const db of this.stores.values()) await db.destroy();
+    for (const db of this.databases.values()) await db.destroy();
     this.phase = 'stopped';
     this.log.info('cleave stopped');
   }
