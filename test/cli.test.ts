@@ -113,7 +113,7 @@ test('when a started host gets SIGTERM, then it stops gracefully and exits 0', a
   host.child.kill('SIGTERM');
 
   t.is(await host.exited, 0);
-  t.deepEqual(ready.modules, ['identity', 'devices', 'telemetry', 'alerts']);
+  t.deepEqual(ready.modules, ['identity', 'devices', 'telemetry', 'alerts', 'commands']);
   const messages = host.lines.map((line) => line.msg);
   t.true(messages.includes('cleave is stopping'));
   t.true(messages.indexOf('cleave stopped') > messages.indexOf('cleave is stopping'));

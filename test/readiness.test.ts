@@ -107,7 +107,7 @@ if (broker.available) {
     const gateway = await startTestHost({ config: { ...bus, modules: 'none', 'http.gateway': true } });
     try {
       const down = await readyzBecomes(gateway, 503);
-      for (const module of ['identity', 'devices', 'telemetry', 'alerts']) {
+      for (const module of ['identity', 'devices', 'telemetry', 'alerts', 'commands']) {
         t.is(down.checks[`hosts:${module}`], `no live process hosts module "${module}"`);
       }
       const identity = await startTestHost({ config: { ...bus, modules: 'identity' } });
@@ -118,7 +118,7 @@ if (broker.available) {
         }, 5000, 'identity to be seen as hosted');
         t.is(partial.status, 503);
         t.is(partial.body.checks['hosts:devices'], 'no live process hosts module "devices"');
-        const rest = await startTestHost({ config: { ...bus, modules: 'devices,telemetry,alerts' } });
+        const rest = await startTestHost({ config: { ...bus, modules: 'devices,telemetry,alerts,commands' } });
         try {
           await readyzBecomes(gateway, 200);
           t.is((await fetch(`${gateway.url}/api/identity/login`, {

@@ -77,7 +77,7 @@ test('when started with --split, then the ready line comes once the gateway serv
   });
   t.deepEqual(transcript, expectedTranscript);
   const pids = split.pids();
-  t.deepEqual([...pids.keys()].sort(), ['alerts', 'devices', 'gateway', 'identity', 'telemetry']);
+  t.deepEqual([...pids.keys()].sort(), ['alerts', 'commands', 'devices', 'gateway', 'identity', 'telemetry']);
   t.true(split.stderr.some((l) => /^\[split\] bus: embedded MQTT broker at mqtt:\/\/127\.0\.0\.1:\d+ /.test(l)), 'the broker is shown without its password');
   if (existsSync('/proc/self/environ')) {
     for (const [name, pid] of pids) {

@@ -9,7 +9,7 @@ import { createDatabase, postgresAvailable } from './support/postgres.js';
  * The topology-equivalence suite: the same fleet scenario, through HTTP and MQTT only, against every way of
  * deploying the build. Each must show the same transcript.
  */
-const modules = ['identity', 'devices', 'telemetry', 'alerts'];
+const modules = ['identity', 'devices', 'telemetry', 'alerts', 'commands'];
 const pg = await postgresAvailable();
 const broker = mosquittoForFile('topologies over MQTT');
 const mqtt = broker.available;

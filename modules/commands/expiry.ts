@@ -1,0 +1,51 @@
+import type { CallContext, Logger } from '../../src/index.js';
+import type { commandsContract } from './contract.js';
+import type { Commands } from './data/commands.js';
+
+interface Deps {
+  commands: Commands;
+  clock: () => Date;
+  log: Logger;
+}
+
+const everyMs = 1000;
+const perCommit = 500;
+
+/**
+ * Expires unanswered commands past their TTL about every second, each with its `commandExpired` event in the
+ * same commit. Replicas may sweep side by side: a command expires once, in whichever commit changes it first.
+ */
+export function makeExpiry({ commands, clock, log }: Deps) {
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> | undefined;
+  let failing = false;
+
+  const sweep = (ctx: CallContext<typeof commandsContract>) =>
+    ctx.transaction(async (tx) => {
+      for (const { id, deviceId, name } of await commands.expireOverdue(tx.db, clock().toISOString(), perCommit)) {
+        await tx.publish('commandExpired', { id, deviceId, name });
+      }
+    });
+
+  return {
+    start(ctx: CallContext<typeof commandsContract>): void {
+      timer ??= setInterval(() => {
+        sweeping ??= sweep(ctx)
+          .then(() => void (failing = false))
+          .catch((err) => {
+            if (!failing) log.warn({ err }, 'expiring overdue commands failed; trying again every second');
+            failing = true;
+          })
+          .finally(() => (sweeping = undefined));
+      }, everyMs);
+    },
+
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      timer = undefined;
+      await sweeping;
+    },
+  };
+}
+
+export type Expiry = ReturnType<typeof makeExpiry>;

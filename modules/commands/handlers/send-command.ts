@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { invalid, type OperationHandler } from '../../../src/index.js';
+import type { Command, commandsContract } from '../contract.js';
+import type { Commands } from '../data/commands.js';
+import type { KnownDevices } from '../data/known-devices.js';
+import { requireLiveDevice } from './require-live-device.js';
+
+interface Deps {
+  commands: Commands;
+  knownDevices: KnownDevices;
+  clock: () => Date;
+}
+
+const maxArgsBytes = 16 * 1024;
+
+function checkSize(args: Record<string, unknown>): void {
+  const bytes = Buffer.byteLength(JSON.stringify(args));
+  if (bytes <= maxArgsBytes) return;
+  const message = `args: must be at most ${maxArgsBytes} bytes as JSON; these are ${bytes}`;
+  throw invalid(message, { issues: [{ path: '/args', message }] });
+}
+
+export const sendCommand =
+  ({ commands, knownDevices, clock }: Deps): OperationHandler<typeof commandsContract, 'sendCommand'> =>
+  async ({ deviceId, name, args, ttlSeconds = 3600 }, ctx) => {
+    checkSize(args);
+    await requireLiveDevice(knownDevices, deviceId, ctx);
+    const now = clock();
+    const command: Command = {
+      id: randomUUID(),
+      deviceId,
+      name,
+      args,
+      state: 'pending',
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
+      deliveredAt: null,
+      finishedAt: null,
+      result: null,
+      error: null,
+    };
+    await ctx.transaction(async (tx) => {
+      await commands.insert(tx.db, command);
+      await tx.publish('commandQueued', { id: command.id, deviceId, name });
+    });
+    return command;
+  };

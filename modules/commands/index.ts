@@ -1,0 +1,41 @@
+import { asFunction, defineModule, on } from '../../src/index.js';
+import { devicesContract } from '../devices/contract.js';
+import { commandsContract } from './contract.js';
+import { makeCommands } from './data/commands.js';
+import { makeKnownDevices } from './data/known-devices.js';
+import { makeExpiry, type Expiry } from './expiry.js';
+import { cancelCommand } from './handlers/cancel-command.js';
+import { getCommand } from './handlers/get-command.js';
+import { listCommands } from './handlers/list-commands.js';
+import { listPendingCommands } from './handlers/list-pending-commands.js';
+import { markCommandDelivered } from './handlers/mark-command-delivered.js';
+import { onDeviceDecommissioned } from './handlers/on-device-decommissioned.js';
+import { onDeviceRegistered } from './handlers/on-device-registered.js';
+import { recordReplies } from './handlers/record-replies.js';
+import { sendCommand } from './handlers/send-command.js';
+import { routes } from './http.js';
+
+export default defineModule({
+  contract: commandsContract,
+  handlers: { sendCommand, getCommand, listCommands, cancelCommand, listPendingCommands, markCommandDelivered, recordReplies },
+  register: {
+    commands: asFunction(makeCommands).singleton(),
+    knownDevices: asFunction(makeKnownDevices).singleton(),
+    expiry: asFunction(makeExpiry)
+      .singleton()
+      .disposer((expiry) => expiry.stop()),
+  },
+  subscriptions: [
+    on(devicesContract, 'deviceRegistered', onDeviceRegistered),
+    on(devicesContract, 'deviceDecommissioned', onDeviceDecommissioned),
+  ],
+  routes,
+  start:
+    ({ expiry }: { expiry: Expiry }) =>
+    async (ctx) =>
+      expiry.start(ctx),
+  ports: {
+    deviceOutbox: { kind: 'commands/+', pending: 'listPendingCommands', delivered: 'markCommandDelivered', ready: 'commandQueued' },
+  },
+  deviceTopics: { replies: 'recordReplies' },
+});
