@@ -51,7 +51,7 @@ test('when a host is up, then /readyz names every part it checks and each has a 
   const host = await startTestHost();
   try {
     const { checks } = await readyzBecomes(host, 200);
-    t.deepEqual(Object.keys(checks).sort(), ['bus', 'database:alerts', 'database:devices', 'database:identity', 'database:telemetry', 'host']);
+    t.deepEqual(Object.keys(checks).sort(), ['bus', 'database:alerts', 'database:commands', 'database:devices', 'database:identity', 'database:telemetry', 'host']);
     t.true(Object.values(checks).every((state) => state === 'ok'));
     t.is(await readinessMetric(host, 'database:identity'), '1');
   } finally {
