@@ -63,7 +63,7 @@ const alive = (pid: number) => {
 
 test('when started with --split, then the ready line comes once the gateway serves every module, the fleet scenario passes, and SIGTERM stops every child', async (t) => {
   const split = await startSplit(t);
-  await split.line(/^\[split\] ready: 5 processes; HTTP at /, 'the ready line');
+  await split.line(/^\[split\] ready: 6 processes; HTTP at /, 'the ready line');
   const login = await fetch(`${split.deployment.url}/api/identity/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -31,8 +31,9 @@ export const Command = Type.Object({
   error: Type.Union([CommandError, Type.Null()]),
 });
 
-const Finished = { id: Id, deviceId: DeviceId, name: Name };
+const About = { id: Id, deviceId: DeviceId, name: Name };
 
+/** Commands for devices: queued by operators, sent by the device listener, finished by the device's reply or its TTL. */
 export const commandsContract = defineContract({
   name: 'commands',
   operations: {
@@ -68,11 +69,11 @@ export const commandsContract = defineContract({
     }),
   },
   events: {
-    commandQueued: Type.Object(Finished),
-    commandSucceeded: Type.Object({ ...Finished, result: Json }),
-    commandFailed: Type.Object({ ...Finished, error: CommandError }),
-    commandExpired: Type.Object(Finished),
-    commandCancelled: Type.Object(Finished),
+    commandQueued: Type.Object(About),
+    commandSucceeded: Type.Object({ ...About, result: Json }),
+    commandFailed: Type.Object({ ...About, error: CommandError }),
+    commandExpired: Type.Object(About),
+    commandCancelled: Type.Object(About),
   },
 });
 

@@ -38,6 +38,7 @@ export function makeExpiry({ commands, clock, log }: Deps) {
           })
           .finally(() => (sweeping = undefined));
       }, everyMs);
+      timer.unref();
     },
 
     async stop(): Promise<void> {

@@ -15,6 +15,7 @@ import { recordReplies } from './handlers/record-replies.js';
 import { sendCommand } from './handlers/send-command.js';
 import { routes } from './http.js';
 
+/** The commands module: its operations, the device ports it serves, its routes and its expiry sweep. */
 export default defineModule({
   contract: commandsContract,
   handlers: { sendCommand, getCommand, listCommands, cancelCommand, listPendingCommands, markCommandDelivered, recordReplies },

@@ -20,6 +20,7 @@ function checkSize(args: Record<string, unknown>): void {
   throw invalid(message, { issues: [{ path: '/args', message }] });
 }
 
+/** Queues a command for a registered, live device: the command and its `commandQueued` commit together. */
 export const sendCommand =
   ({ commands, knownDevices, clock }: Deps): OperationHandler<typeof commandsContract, 'sendCommand'> =>
   async ({ deviceId, name, args, ttlSeconds = 3600 }, ctx) => {
