@@ -1,6 +1,6 @@
 import { CleaveError, invalid, type CallContext, type Logger } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
-import type { Users } from '../store.js';
+import type { Users } from '../data/users.js';
 import { randomPassword, type Passwords } from '../passwords.js';
 import { settingsOf } from '../settings.js';
 import { createUser } from './create-user.js';
