@@ -49,7 +49,7 @@ test('when the modules are listed, then identity shows its commands, queries and
 });
 
 test('when the configuration holds secrets, then config prints it redacted', async (t) => {
-  const box = sandbox(t, { CLEAVE_DB_URL: 'postgres://u:secret@h/db', CLEAVE_ADMIN_PASSWORD: 'hunter2-hunter2' });
+  const box = sandbox(t, { CLEAVE_DB_URL: 'postgres://u:secret@h/db', CLEAVE_IDENTITY_ADMIN_PASSWORD: 'hunter2-hunter2' });
 
   const result = await cleave(box, 'config');
 
@@ -83,6 +83,8 @@ test('when --keys is given, then config lists every key with its env variable', 
   t.is(result.code, 0);
   t.regex(result.stdout, /^KEY\s+ENV\s+DEFAULT\s+DOC$/m);
   t.regex(result.stdout, /^http\.port\s+CLEAVE_HTTP_PORT\s+3000\s+HTTP port/m);
+  t.regex(result.stdout, /^identity\.tokenTtl\s+CLEAVE_IDENTITY_TOKEN_TTL\s+3600\s+Lifetime/m);
+  t.regex(result.stdout, /^devices\.db\.url\s+CLEAVE_DEVICES_DB_URL\s+""\s+Database of module devices/m);
 });
 
 test('when the data dir is fresh, then dlq list says there are no dead letters', async (t) => {

@@ -8,6 +8,7 @@ import { Bus } from '../bus/bus.js';
 import { InprocTransport } from '../bus/inproc.js';
 import { MqttTransport } from '../bus/mqtt-transport.js';
 import type { Transport } from '../bus/transport.js';
+import { databaseUrlOf, sliceOf } from '../config/modules.js';
 import type { CleaveConfig } from '../config/schema.js';
 import { migrateUp } from '../db/migrate.js';
 import { openDatabase } from '../db/database.js';
@@ -120,6 +121,7 @@ export class Host {
       this.certificates = new ServerCertificates(config.tls, this.log.child({ component: 'tls' }));
     }
     const selected = selectModules(modules, config.modules);
+    assertConfigured(config, selected);
     await this.preflight(selected.map((m) => m.contract.name));
     const root = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
     await Promise.all(selected.map((definition) => this.openDatabase(definition)));
@@ -132,12 +134,13 @@ export class Host {
         scope: root.createScope(),
         log: this.log.child({ module: name }),
         metrics: this.metrics,
-        config: ((config as unknown as Record<string, unknown>)[name] as Record<string, unknown>) ?? {},
+        config: sliceOf(config, name),
         instanceId: this.instanceId,
         relay: config.bus.outbox.relay,
         retry: config.bus.retry,
         deviceCredentials: this.deviceCredentials,
         hashQueue: this.hashQueue,
+        tokenClaims: config.identity,
       });
       this.runtimes.push(runtime);
       runtime.connect();
@@ -255,6 +258,14 @@ export class Host {
     for (const db of this.databases.values()) await db.destroy();
     this.phase = 'stopped';
     this.log.info('cleave stopped');
+  }
+}
+
+/** A configuration loaded without a module's keys would hand it no settings: refuse to host it. */
+function assertConfigured(config: CleaveConfig, modules: ModuleDefinition[]): void {
+  const missing = modules.map((m) => m.contract.name).filter((name) => databaseUrlOf(config, name) === undefined);
+  if (missing.length) {
+    throw new Error(`the configuration has no keys of module ${missing.join(', ')}: load it with the build's modules (loadConfig({ modules }))`);
   }
 }
 
