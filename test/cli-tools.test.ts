@@ -12,10 +12,10 @@ test('when migrations are pending, then status lists them and up applies them al
   const after = await cleave(box, 'migrate', 'status', '--json');
 
   t.is(before.code, 0);
-  t.regex(before.stdout, /^MODULE\s+APPLIED\s+PENDING$/m);
+  t.regex(before.stdout, /^MODULE\s+APPLIED\s+PENDING\s+DATABASE$/m);
   t.regex(before.stdout, /^identity\s+0\s+.*0001_users/m);
   t.regex(up.stdout, /^identity: applied .*0001_users/m);
-  t.regex(again.stdout, /^identity: up to date$/m);
+  t.regex(again.stdout, /^identity: up to date in .*identity\.sqlite$/m);
   const [identity] = JSON.parse(after.stdout) as Array<{ module: string; applied: string[]; pending: string[] }>;
   t.is(identity.module, 'identity');
   t.true(identity.applied.includes('0001_users'));
@@ -31,7 +31,29 @@ test('when the last batch is rolled back, then its migrations are pending again'
 
   t.is(down.code, 0);
   t.regex(down.stdout, /^identity: rolled back .*0001_users/m);
-  t.regex(status.stdout, /^identity\s+1\s+0001_users, 0002_signing_keys, 0003_signing_key_retirement$/m);
+  t.regex(status.stdout, /^identity\s+1\s+0001_users, 0002_signing_keys, 0003_signing_key_retirement\s+\S+identity\.sqlite$/m);
+});
+
+test('when a module has a database of its own, then migrate applies its migrations there and says where each module is', async (t) => {
+  const box = sandbox(t);
+  const own = path.join(box.cwd, 'devices-db', 'devices.sqlite');
+  box.env.CLEAVE_DEVICES_DB_URL = `sqlite:${own}`;
+
+  const up = await cleave(box, 'migrate', 'up');
+  const status = JSON.parse((await cleave(box, 'migrate', 'status', '--json')).stdout) as Array<{ module: string; database: string; pending: string[] }>;
+
+  t.is(up.code, 0, up.stderr);
+  t.regex(up.stdout, new RegExp(`^devices: applied .* in ${own.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+  t.regex(up.stdout, /^identity: applied .* in \S+data\/identity\.sqlite$/m);
+  t.deepEqual(status.map((s) => [s.module, s.database, s.pending]), [
+    ['identity', path.join(box.cwd, 'data', 'identity.sqlite'), []],
+    ['devices', own, []],
+    ['telemetry', path.join(box.cwd, 'data', 'telemetry.sqlite'), []],
+    ['alerts', path.join(box.cwd, 'data', 'alerts.sqlite'), []],
+  ]);
+  const file = new Database(own, { readonly: true });
+  t.teardown(() => file.close());
+  t.is(file.prepare("select name from sqlite_master where name = 'devices'").all().length, 1);
 });
 
 test('when the modules are listed, then identity shows its commands, queries and events', async (t) => {
