@@ -294,6 +294,12 @@ test('when a module key is unknown, then the error lists the module\'s keys', (t
   t.is(message, 'unknown config key "notes.greting" in config/default.json (known keys under notes: greeting, limits, db)');
 });
 
+test('when a variable a module key was read from before is set, then start-up stops naming the new variable', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_ADMIN_PASSWORD: 'old-secret-value' }, cwd: tempCwd(t), modules }));
+
+  t.is(message, 'the variable CLEAVE_ADMIN_PASSWORD is now CLEAVE_IDENTITY_ADMIN_PASSWORD (config key "identity.adminPassword"): rename it');
+});
+
 test('when a module declares db or a kernel key, then the configuration is refused naming the key', (t) => {
   const own = { contract: { name: 'notes' }, config: { db: { url: setting.string({ doc: 'mine', default: 'x' }) } } };
   const clash = { contract: { name: 'identity' }, config: { issuer: setting.string({ doc: 'mine', default: 'x' }) } };

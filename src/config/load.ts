@@ -73,7 +73,7 @@ export function loadConfig(options: LoadConfigOptions = {}): CleaveConfig {
     sources.set(key, { label: 'from overrides', raw: value });
   }
 
-  const problems = findProblems(items, config.getProperties(), sources);
+  const problems = [...renamedVariables(items, env), ...findProblems(items, config.getProperties(), sources)];
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
   try {
     config.validate({ allowed: 'strict' });
@@ -174,6 +174,12 @@ function flattenFile(items: Items, node: Record<string, unknown>, label: string,
     }
   }
   return out;
+}
+
+function renamedVariables(items: Items, env: NodeJS.ProcessEnv): string[] {
+  return [...items]
+    .filter(([, item]) => item.formerEnv !== undefined && env[item.formerEnv] !== undefined)
+    .map(([key, item]) => `the variable ${item.formerEnv} is now ${item.env} (config key "${key}"): rename it`);
 }
 
 function findProblems(items: Items, values: CleaveConfig, sources: Map<string, Source>): string[] {

@@ -48,6 +48,8 @@ export interface CleaveSchemaItem extends convict.SchemaObj {
   protocols?: string[];
   allowEmpty?: boolean;
   rule?: string;
+  /** A variable the key was read from before (see `Setting.formerEnv`). */
+  formerEnv?: string;
 }
 
 const MODULE_NAME = /^[a-z][a-z0-9-]*$/;

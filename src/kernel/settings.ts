@@ -20,6 +20,8 @@ export interface Setting<T> {
   rule?: string;
   /** Hidden by `cleave config` and in error messages. */
   sensitive?: boolean;
+  /** A variable this key was read from before: setting it stops start-up with a message naming the new one. */
+  formerEnv?: string;
 }
 
 /** A module's slice: keys, or groups of keys (`loginLimits.perAccount`). The name `db` is the kernel's. */
@@ -36,6 +38,7 @@ interface Common<T> {
   doc: string;
   default: T;
   rule?: string;
+  formerEnv?: string;
 }
 
 /** Builders of module settings, one per kind of value. */
