@@ -1,6 +1,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { assertOneErrorLine, cleave, fixture, sandbox } from './fixtures/cli-run.js';
 
 test('when migrations are pending, then status lists them and up applies them all', async (t) => {
@@ -120,16 +120,21 @@ test('when the data dir is fresh, then dlq list says there are no dead letters',
   t.deepEqual(JSON.parse(json.stdout), []);
 });
 
+function plantDeadLetter(t: ExecutionContext, file: string, type: string): Database.Database {
+  const db = new Database(file);
+  t.teardown(() => db.close());
+  const envelope = JSON.stringify({ id: 'ev-1', type, data: { id: 'u1' } });
+  db.prepare(`insert into cleave_inbox (id, type, envelope, status, attempts, next_at, received_at)
+    values ('ev-1', ?, ?, 'dead', 5, 0, 0)`).run(type, envelope);
+  db.prepare(`insert into cleave_dead_letters (id, type, envelope, attempts, error, failed_at)
+    values ('ev-1', ?, ?, 5, 'INTERNAL: boom', 0)`).run(type, envelope);
+  return db;
+}
+
 test('when a module has a dead letter, then dlq lists it and replay puts it back in the inbox', async (t) => {
   const box = sandbox(t);
   await cleave(box, 'migrate', 'up');
-  const db = new Database(path.join(box.cwd, 'data', 'identity.sqlite'));
-  t.teardown(() => db.close());
-  const envelope = JSON.stringify({ id: 'ev-1', type: 'identity.userCreated', data: { id: 'u1' } });
-  db.prepare(`insert into cleave_inbox (id, type, envelope, status, attempts, next_at, received_at)
-    values ('ev-1', 'identity.userCreated', ?, 'dead', 5, 0, 0)`).run(envelope);
-  db.prepare(`insert into cleave_dead_letters (id, type, envelope, attempts, error, failed_at)
-    values ('ev-1', 'identity.userCreated', ?, 5, 'INTERNAL: boom', 0)`).run(envelope);
+  const db = plantDeadLetter(t, path.join(box.cwd, 'data', 'identity.sqlite'), 'identity.userCreated');
 
   const listed = await cleave(box, 'dlq', 'list');
   const replayed = await cleave(box, 'dlq', 'replay', '--id', 'ev-1');
@@ -139,6 +144,21 @@ test('when a module has a dead letter, then dlq lists it and replay puts it back
   t.is(replayed.code, 0);
   t.regex(replayed.stdout, /^identity: 1 replayed$/m);
   t.deepEqual(JSON.parse(after.stdout), []);
+  t.is(db.prepare(`select status from cleave_inbox where id = 'ev-1'`).pluck().get(), 'pending');
+});
+
+test('when a module has a database of its own, then dlq lists and replays the dead letters kept there', async (t) => {
+  const box = sandbox(t);
+  const own = path.join(box.cwd, 'alerts-db', 'alerts.sqlite');
+  box.env.CLEAVE_ALERTS_DB_URL = own;
+  await cleave(box, 'migrate', 'up');
+  const db = plantDeadLetter(t, own, 'telemetry.readingsRecorded');
+
+  const listed = await cleave(box, 'dlq', 'list', '--modules', 'alerts');
+  const replayed = await cleave(box, 'dlq', 'replay', '--modules', 'alerts', '--id', 'ev-1');
+
+  t.regex(listed.stdout, /^alerts\s+ev-1\s+telemetry\.readingsRecorded\s+5\s/m);
+  t.regex(replayed.stdout, /^alerts: 1 replayed$/m);
   t.is(db.prepare(`select status from cleave_inbox where id = 'ev-1'`).pluck().get(), 'pending');
 });
 
