@@ -222,11 +222,11 @@ export const schema = {
   },
   db: {
     dataDir: {
-      doc: 'Directory of the per-module SQLite files, used when db.url is empty.',
+      doc: 'Directory of the per-module SQLite files, used when db.url is empty (and a module has no <module>.db.url).',
       format: 'cleave-string', default: './data', env: 'CLEAVE_DATA_DIR',
     },
     url: {
-      doc: 'PostgreSQL URL; empty uses SQLite files in db.dataDir.',
+      doc: 'PostgreSQL URL, each module in its own schema; empty uses SQLite files in db.dataDir. A module\'s <module>.db.url, when set, takes its place for that module.',
       format: 'cleave-url', allowEmpty: true, default: '', env: 'CLEAVE_DB_URL', sensitive: true,
     },
   },
