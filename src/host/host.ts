@@ -143,7 +143,7 @@ export class Host {
         retry: config.bus.retry,
         deviceCredentials: this.deviceCredentials,
         hashQueue: this.hashQueue,
-        tokenClaims: config.identity,
+        tokenClaims: { issuer: config.identity.issuer, audience: config.identity.audience },
       });
       this.runtimes.push(runtime);
       runtime.connect();
