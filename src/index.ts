@@ -37,7 +37,9 @@ export {
   type EventHandler,
   type Ports,
   type ServingPort,
+  type ModuleDeps,
 } from './kernel/module.js';
+export { setting, type Setting, type Settings, type ConfigOf } from './kernel/settings.js';
 export type { Principal, Envelope } from './bus/envelope.js';
 export {
   CleaveError,

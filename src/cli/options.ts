@@ -92,8 +92,8 @@ export async function buildModules(): Promise<ModuleDefinition[]> {
  * @throws {ConfigError} on a bad key, value or module name.
  */
 export async function resolveConfig(argv: GlobalArgs): Promise<Resolved> {
-  const config = loadFromFlags({ configFile: argv.config, overrides: overridesFrom(argv) });
   const modules = await buildModules();
+  const config = loadFromFlags({ configFile: argv.config, overrides: overridesFrom(argv), modules });
   return { config, modules, selected: selectModules(modules, config.modules) };
 }
 
