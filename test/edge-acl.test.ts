@@ -82,7 +82,9 @@ const badPayloads: Array<[string, (id: string) => { topic: string; payload: stri
   ['a non-numeric metric', (id) => ({ topic: `v1/devices/${id}/telemetry`, payload: JSON.stringify({ metrics: { temp: 'hot' } }) }), 'INVALID_PAYLOAD', /temp/],
   ['an oversized payload', (id) => ({ topic: `v1/devices/${id}/telemetry`, payload: Buffer.alloc(70_000, 32) }), 'PAYLOAD_TOO_LARGE', /70000 bytes/],
   ['a retained message', (id) => ({ topic: `v1/devices/${id}/telemetry`, payload: JSON.stringify({ metrics: { temp: 1 } }), retain: true }), 'RETAIN_NOT_ALLOWED', /retain/],
-  ['an unknown topic', (id) => ({ topic: `v1/devices/${id}/commands/c1/result`, payload: '{}' }), 'UNSUPPORTED_TOPIC', /./],
+  ['an unknown topic', (id) => ({ topic: `v1/devices/${id}/commands/c1/result`, payload: '{}' }), 'UNSUPPORTED_TOPIC', /^v1\/devices\/[^/]+\/commands\/c1\/result: unsupported topic; devices publish on v1\/devices\/<their id>\/ followed by .*\btelemetry\b.*events\/\+/],
+  ['an event type with a space', (id) => ({ topic: `v1/devices/${id}/events/door open`, payload: '{"data": {}}' }), 'UNSUPPORTED_TOPIC', /^events\/door open: unsupported topic; an event type matches/],
+  ['a status that is not {"online": boolean}', (id) => ({ topic: `v1/devices/${id}/status`, payload: '{"online": "yes"}' }), 'INVALID_PAYLOAD', /^online: must be true or false; a status message is/],
 ];
 
 for (const [what, make, code, reason] of badPayloads) {

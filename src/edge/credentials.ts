@@ -5,7 +5,7 @@ import { CleaveError } from '../errors.js';
 import type { DeviceCredentials } from '../kernel/module.js';
 import { trustedCas } from '../tls/certificates.js';
 import { DynsecClient, splitCredentials, type DynsecResponse } from './dynsec.js';
-import { topicRoot } from './topics.js';
+import { deviceTree, errorsKind, topicRoot } from './topics.js';
 
 /** The dynamic-security role of one device. */
 export const deviceRole = (deviceId: string) => `device-${deviceId}`;
@@ -14,31 +14,34 @@ export const edgeRole = 'cleave-edge';
 
 const allow = (acltype: string, topic: string) => ({ acltype, topic, allow: true });
 
-/** A device publishes only in its own tree and subscribes only to what Cleave sends it. */
-const deviceAcls = (deviceId: string) => [
-  allow('publishClientSend', `${topicRoot}/${deviceId}/#`),
-  allow('subscribePattern', `${topicRoot}/${deviceId}/errors`),
-  allow('subscribePattern', `${topicRoot}/${deviceId}/commands/#`),
+/** A device publishes only in its own tree and subscribes only to what Cleave sends it: `errors` and the outbox kinds. */
+const deviceAcls = (deviceId: string, outboxKinds: string[]) => [
+  allow('publishClientSend', `${deviceTree(deviceId)}#`),
+  ...[errorsKind, ...outboxKinds].map((kind) => allow('subscribePattern', `${deviceTree(deviceId)}${kind}`)),
 ];
 
-const edgeAcls = [
+/** Cleave's user reads every device topic and sends on `errors` and the outbox kinds. */
+const edgeAcls = (outboxKinds: string[]) => [
   allow('subscribePattern', `${topicRoot}/#`),
   allow('publishClientReceive', `${topicRoot}/#`),
-  allow('publishClientSend', `${topicRoot}/+/errors`),
-  allow('publishClientSend', `${topicRoot}/+/commands/#`),
+  ...[errorsKind, ...outboxKinds].map((kind) => allow('publishClientSend', `${topicRoot}/+/${kind}`)),
 ];
 
 /**
  * Device credentials kept in Mosquitto by its dynamic-security plugin: per device a client (username and
- * client id = device id, password = secret) holding the role `device-<id>`.
+ * client id = device id, password = secret) holding the role `device-<id>`. `outboxKinds` are the device topic
+ * kinds on which modules send to devices (from their `ports.deviceOutbox`), which devices may subscribe to.
  */
 export class DynsecCredentials implements DeviceCredentials {
-  constructor(private readonly dynsec: DynsecClient) {}
+  constructor(
+    private readonly dynsec: DynsecClient,
+    private readonly outboxKinds: string[],
+  ) {}
 
   async set(deviceId: string, secret: string): Promise<void> {
     const rolename = deviceRole(deviceId);
     const [role, client] = await this.dynsec.run([
-      { command: 'createRole', rolename, acls: deviceAcls(deviceId) },
+      { command: 'createRole', rolename, acls: deviceAcls(deviceId, this.outboxKinds) },
       { command: 'createClient', username: deviceId, clientid: deviceId, password: secret, roles: [{ rolename }] },
     ]);
     this.check(role, 'Role already exists');
@@ -69,7 +72,7 @@ export class DynsecCredentials implements DeviceCredentials {
    */
   async grantEdgeRole(username: string): Promise<void> {
     const [role, before] = await this.dynsec.run([
-      { command: 'createRole', rolename: edgeRole, acls: edgeAcls },
+      { command: 'createRole', rolename: edgeRole, acls: edgeAcls(this.outboxKinds) },
       { command: 'getClient', username },
     ]);
     this.check(role, 'Role already exists');
@@ -98,12 +101,13 @@ export class DynsecCredentials implements DeviceCredentials {
 /** The host's device credentials: the dynamic-security client when `edge.url` names an external broker, else a no-op. */
 export function createDeviceCredentials(
   config: CleaveConfig,
-  options: { instanceId: string; log: Logger },
+  options: { instanceId: string; log: Logger; outboxKinds: string[] },
 ): DeviceCredentials & { close(): Promise<void> } {
   // A process that does not ingest (`--edge off`) still provisions when it knows the external broker's URL:
   // in a split deployment the devices module runs apart from the edge listener.
   if (config.edge.broker === 'embedded' || !config.edge.url) return { set: async () => undefined, revoke: async () => undefined, close: async () => undefined };
-  return new DynsecCredentials(dynsecClient(config.edge.url, { ...options, ca: trustedCas('edge.ca', config.edge.ca) }));
+  const { outboxKinds, ...client } = options;
+  return new DynsecCredentials(dynsecClient(config.edge.url, { ...client, ca: trustedCas('edge.ca', config.edge.ca) }), outboxKinds);
 }
 
 /** A dynamic-security client of the broker at `url`, with a client id of its own; `ca` as for `edge.ca`. */
