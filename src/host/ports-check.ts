@@ -34,8 +34,8 @@ export function checkPorts(modules: ModuleDefinition[]): void {
     };
 
     for (const [kind, operation] of Object.entries(declaredTopics(definition))) {
-      takesKind(kind, `device topic kind "${kind}"`);
       serves(`device topic kind "${kind}"`, 'deviceMessages', operation);
+      takesKind(kind, `device topic kind "${kind}" (operation "${operation}")`);
     }
     const ports = declaredPorts(definition);
     for (const port of ['jwks', 'deviceAuth', 'devicePresence', 'deviceRejections'] as const) {
@@ -49,8 +49,8 @@ export function checkPorts(modules: ModuleDefinition[]): void {
     for (const event of ports.deviceRevoked ?? []) hasEvent('port "deviceRevoked"', event);
     if (ports.deviceOutbox) {
       const { kind, pending, delivered, ready } = ports.deviceOutbox;
-      takesKind(kind, `port "deviceOutbox" kind "${kind}"`);
       serves('port "deviceOutbox.pending"', 'pending', pending);
+      takesKind(kind, `port "deviceOutbox" kind "${kind}" (operation "${pending}")`);
       serves('port "deviceOutbox.delivered"', 'delivered', delivered);
       hasEvent('port "deviceOutbox.ready"', ready);
     }
@@ -58,8 +58,7 @@ export function checkPorts(modules: ModuleDefinition[]): void {
   kinds.forEach((a, i) => {
     for (const b of kinds.slice(i + 1)) {
       if (!kindsOverlap(a.kind, b.kind)) continue;
-      const how = a.kind === b.kind ? 'is also taken by' : `overlaps ${b.what} of`;
-      throw new CleaveError('INTERNAL', `module "${a.module}": ${a.what} ${how} module "${b.module}"; a device topic goes to one module`);
+      throw new CleaveError('INTERNAL', `module "${a.module}": ${a.what} overlaps module "${b.module}": ${b.what}; a device topic goes to one operation`);
     }
   });
 }
