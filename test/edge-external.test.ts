@@ -1,5 +1,7 @@
 import mqtt from 'mqtt';
 import { closed, getJson, registerDevice } from './support/devices.js';
+import { modules } from '../modules/index.js';
+import { ordersOutbox } from './fixtures/modules/planted/index.js';
 import type { TestHost } from './support/host.js';
 import type { Mosquitto } from './support/mosquitto.js';
 import { api, connectTo, dynsec, external, publishReading, readingsOf, refusal, storedValues, withExternal, type Device } from './support/external-broker.js';
@@ -102,4 +104,18 @@ external('when a device id names a broker user that is not a device, then regist
     (await connectAdmin(mosquitto, dynsec.password)).end(true);
     t.pass('the admin still connects with its own password');
   });
+});
+
+external('when a module of the build sends devices messages on an outbox kind, then the broker lets a device subscribe there, and to no other device\'s', async (t) => {
+  const hosted = modules.map((m) => m.contract.name).join(',');
+  await withExternal(
+    async (host, mosquitto) => {
+      const [device, other] = [await registerDevice(host), await registerDevice(host)];
+      const client = await connectTo(mosquitto, device);
+      const refused = await t.throwsAsync(client.subscribeAsync([`v1/devices/${device.id}/orders/+`, `v1/devices/${device.id}/errors`, `v1/devices/${other.id}/orders/+`], { qos: 1 }));
+      t.deepEqual((refused as Error & { packet: { granted: number[] } }).packet.granted, [1, 1, 128]);
+      client.end(true);
+    },
+    { modules: [...modules, ordersOutbox], config: { modules: hosted } },
+  );
 });
