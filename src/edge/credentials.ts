@@ -12,7 +12,8 @@ export const deviceRole = (deviceId: string) => `device-${deviceId}`;
 /** The role Cleave grants the user of `edge.url`: read every device topic, report to devices. */
 export const edgeRole = 'cleave-edge';
 
-const allow = (acltype: string, topic: string) => ({ acltype, topic, allow: true });
+type Acl = { acltype: string; topic: string; allow: boolean };
+const allow = (acltype: string, topic: string): Acl => ({ acltype, topic, allow: true });
 
 /** A device publishes only in its own tree and subscribes only to what Cleave sends it: `errors` and the outbox kinds. */
 const deviceAcls = (deviceId: string, outboxKinds: string[]) => [
@@ -40,11 +41,10 @@ export class DynsecCredentials implements DeviceCredentials {
 
   async set(deviceId: string, secret: string): Promise<void> {
     const rolename = deviceRole(deviceId);
-    const [role, client] = await this.dynsec.run([
-      { command: 'createRole', rolename, acls: deviceAcls(deviceId, this.outboxKinds) },
+    await this.ensureRole(rolename, deviceAcls(deviceId, this.outboxKinds));
+    const [client] = await this.dynsec.run([
       { command: 'createClient', username: deviceId, clientid: deviceId, password: secret, roles: [{ rolename }] },
     ]);
-    this.check(role, 'Role already exists');
     if (client.error !== 'Client already exists') return this.check(client);
     const [existing] = await this.dynsec.run([{ command: 'getClient', username: deviceId }]);
     if (!this.holds(existing, rolename)) {
@@ -71,11 +71,8 @@ export class DynsecCredentials implements DeviceCredentials {
    * connections (this one too, before it answers), so it is done once, when missing, and checked afterwards.
    */
   async grantEdgeRole(username: string): Promise<void> {
-    const [role, before] = await this.dynsec.run([
-      { command: 'createRole', rolename: edgeRole, acls: edgeAcls(this.outboxKinds) },
-      { command: 'getClient', username },
-    ]);
-    this.check(role, 'Role already exists');
+    await this.ensureRole(edgeRole, edgeAcls(this.outboxKinds), true);
+    const [before] = await this.dynsec.run([{ command: 'getClient', username }]);
     if (this.holds(before, edgeRole)) return;
     await this.dynsec.runAndBeDisconnected([{ command: 'addClientRole', username, rolename: edgeRole }]);
     const [after] = await this.dynsec.run([{ command: 'getClient', username }]);
@@ -84,6 +81,34 @@ export class DynsecCredentials implements DeviceCredentials {
 
   close(): Promise<void> {
     return this.dynsec.close();
+  }
+
+  /**
+   * Creates the role with its ACLs, or adds to an existing one the ACLs it lacks: a role made before a module
+   * declared a new outbox kind gains that kind (ACLs it holds beyond these are left as they are). Mosquitto
+   * disconnects the clients of a role whose ACLs change: `heldByMe` says this connection is one of them.
+   */
+  private async ensureRole(rolename: string, acls: Acl[], heldByMe = false): Promise<void> {
+    const [role] = await this.dynsec.run([{ command: 'createRole', rolename, acls }]);
+    this.check(role, 'Role already exists');
+    if (!role.error) return;
+    const missing = await this.missingAcls(rolename, acls);
+    if (missing.length === 0) return;
+    const commands = missing.map((acl) => ({ command: 'addRoleACL', rolename, ...acl }));
+    if (!heldByMe) {
+      for (const response of await this.dynsec.run(commands)) this.check(response, 'ACL with this topic already exists');
+      return;
+    }
+    await this.dynsec.runAndBeDisconnected(commands);
+    const still = await this.missingAcls(rolename, acls);
+    if (still.length) throw this.dynsec.unavailable(`did not add ${still.map((acl) => `${acl.acltype} ${acl.topic}`).join(', ')} to the role "${rolename}"`);
+  }
+
+  private async missingAcls(rolename: string, acls: Acl[]): Promise<Acl[]> {
+    const [response] = await this.dynsec.run([{ command: 'getRole', rolename }]);
+    this.check(response);
+    const held = (response.data as { role?: { acls?: Acl[] } } | undefined)?.role?.acls ?? [];
+    return acls.filter((acl) => !held.some((h) => h.acltype === acl.acltype && h.topic === acl.topic));
   }
 
   private holds(response: DynsecResponse, rolename: string): boolean {
