@@ -55,7 +55,5 @@ export {
 export { tokenFormat, type TokenClaims } from './kernel/tokens.js';
 /** The device ports: schemas of what the device listener asks of modules and offers them. */
 export * as devicePorts from './kernel/device-ports.js';
-/** Schemas of the operations the edge listener asks of the modules that provide them (being replaced by `devicePorts`). */
-export * as edge from './edge/capabilities.js';
 /** Salted scrypt hashing for passwords, through a bounded queue. */
 export { slowHash, HashQueue, type SlowHash, type HashQueueOptions } from './kernel/slow-hash.js';

@@ -34,5 +34,5 @@ export default defineModule({
     { method: 'POST', path: '/keys/rotate', access: 'admin', operation: 'rotateSigningKey' },
   ],
   start: bootstrapAdmin,
-  provides: { jwks: 'getJwks' },
+  ports: { jwks: 'getJwks' },
 });

@@ -18,11 +18,13 @@ import { listen, type HttpServer } from '../http/server.js';
 import { createTokenVerifier } from '../http/token-verifier.js';
 import { plannedEdgePorts, startEdge, type EdgeListener } from '../edge/listener.js';
 import { createDeviceCredentials } from '../edge/credentials.js';
+import { outboxKindsOf } from '../edge/ports.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
 import { ServerCertificates, trustedCas } from '../tls/certificates.js';
-import type { ModuleDefinition } from '../kernel/module.js';
+import { declaredPorts, type ModuleDefinition } from '../kernel/module.js';
 import { assertPortsFree } from './free-ports.js';
+import { checkPorts } from './ports-check.js';
 import { Readiness } from './readiness.js';
 import { ModuleRuntime } from './runtime.js';
 import { selectModules } from './select.js';
@@ -66,7 +68,11 @@ export class Host {
     this.instanceId = instanceIdOf(config);
     this.log = options.log ?? createLogger(config.log.level, { instance: this.instanceId });
     this.hashQueue = new HashQueue(config.hashing);
-    this.deviceCredentials = createDeviceCredentials(config, { instanceId: this.instanceId, log: this.log.child({ component: 'dynsec' }) });
+    this.deviceCredentials = createDeviceCredentials(config, {
+      instanceId: this.instanceId,
+      log: this.log.child({ component: 'dynsec' }),
+      outboxKinds: outboxKindsOf(options.modules),
+    });
     this.bus = new Bus({
       transport: this.createTransport(),
       contracts: options.modules.map((m) => m.contract),
@@ -117,6 +123,7 @@ export class Host {
 
   private async boot(): Promise<void> {
     const { config, modules } = this.options;
+    checkPorts(modules);
     if (config.tls.cert) {
       this.certificates = new ServerCertificates(config.tls, this.log.child({ component: 'tls' }));
     }
@@ -212,15 +219,15 @@ export class Host {
 
   /**
    * Starts HTTP with the routes of `routed` modules: the hosted ones, or every module for a gateway. The key set
-   * that verifies tokens comes through the bus from the module that provides `jwks`; a host serving that
+   * that verifies tokens comes through the bus from the module serving the port `jwks`; a host serving that
    * module's routes also publishes it at `/.well-known/jwks.json`.
    */
   private async startHttp(routed: ModuleDefinition[]): Promise<void> {
     const { config, modules } = this.options;
-    const provider = modules.find((m) => m.provides?.jwks);
+    const provider = modules.find((m) => declaredPorts(m).jwks);
     const fetchJwks = async () => {
       if (!provider) throw new CleaveError('UNAUTHENTICATED', 'no module of this build issues tokens');
-      return (await this.bus.call(provider.contract.name, provider.provides!.jwks!, {}, { principal: kernelPrincipal('http') })) as { keys: Record<string, unknown>[] };
+      return (await this.bus.call(provider.contract.name, declaredPorts(provider).jwks!, {}, { principal: kernelPrincipal('http') })) as { keys: Record<string, unknown>[] };
     };
     const app = createHttpApp({
       bus: this.bus,

@@ -149,27 +149,18 @@ export interface ModuleDefinition<
   /** Folder of the module's migrations; default `migrations/<name>/` of the build. */
   migrations?: URL;
   /**
-   * Kernel services this module provides, each an operation (or event) whose schemas match the kernel's:
-   * `jwks` answers the token verification keys (every host verifies tokens with them; a host serving this
-   * module's routes also publishes them at `/.well-known/jwks.json`); `deviceAuth`, `devicePresence` and
-   * `ingest` serve the edge listener (see `src/edge/capabilities.ts`); `deviceRevoked` names the events (each
-   * with the device `id`) after which the edge listener closes that device's connection, e.g. a decommission
-   * and a secret rotation.
-   */
-  /**
-   * Device topic kinds this module takes, each an MQTT filter under `v1/devices/<id>/` (`+` matches one level),
-   * handled by an operation with the `deviceMessages` port's schemas, e.g. `{ telemetry: 'ingestTelemetry' }`.
+   * Device topic kinds this module takes, each an MQTT filter under `v1/devices/<id>/` (`+` matches one level,
+   * no `#`), handled by an operation with the `deviceMessages` port's schemas and access `system`, e.g.
+   * `{ telemetry: 'ingestTelemetry', 'events/+': 'ingestTelemetry' }`. The device listener hands each message
+   * to that operation with the kind it matched and the levels its `+` matched, and acknowledges it only after
+   * the operation replied. No two modules take the same kind, and kinds never overlap.
    */
   deviceTopics?: Record<string, ServingPort<C, 'deviceMessages'>>;
-  /** The kernel ports this module serves. */
+  /**
+   * The kernel ports this module serves, each an operation with the port's schemas (see `device-ports.ts`) and
+   * access `system`. The host checks every declaration at start-up and refuses to start on a mismatch.
+   */
   ports?: Ports<C>;
-  provides?: {
-    jwks?: keyof C['operations'] & string;
-    deviceAuth?: keyof C['operations'] & string;
-    devicePresence?: keyof C['operations'] & string;
-    ingest?: keyof C['operations'] & string;
-    deviceRevoked?: keyof C['events'] & string | Array<keyof C['events'] & string>;
-  };
 }
 
 /** The operations of `C` whose input and output are exactly those of the port `P`. */
@@ -240,3 +231,19 @@ export function on<P extends Contract, E extends keyof P['events'] & string, C e
   if (!(event in contract.events)) throw new Error(`module "${contract.name}" has no event "${event}"`);
   return { contract, event, handler: handler as Subscription['handler'] };
 }
+
+/** The kernel's untyped view of a module's `ports`: operation and event names as plain strings. */
+export interface DeclaredPorts {
+  jwks?: string;
+  deviceAuth?: string;
+  devicePresence?: string;
+  deviceRejections?: string;
+  deviceRevoked?: string[];
+  deviceOutbox?: { kind: string; pending: string; delivered: string; ready: string };
+}
+
+/** The ports a module declares, as the host reads them (see `DeclaredPorts`). */
+export const declaredPorts = (definition: ModuleDefinition): DeclaredPorts => (definition.ports ?? {}) as unknown as DeclaredPorts;
+
+/** The device topic kinds a module takes, each with the name of its operation. */
+export const declaredTopics = (definition: ModuleDefinition): Record<string, string> => (definition.deviceTopics ?? {}) as Record<string, string>;
