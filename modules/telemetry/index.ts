@@ -1,6 +1,7 @@
 import { asFunction, defineModule, on } from '../../src/index.js';
 import { devicesContract } from '../devices/contract.js';
 import { telemetryContract } from './contract.js';
+import { telemetrySettings } from './config.js';
 import { makeAggregates } from './data/aggregates.js';
 import { makeDeviceEvents } from './data/device-events.js';
 import { makeKnownDevices } from './data/known-devices.js';
@@ -19,6 +20,7 @@ import { eventsKind, telemetryKind } from './protocol/message.js';
 
 export default defineModule({
   contract: telemetryContract,
+  config: telemetrySettings,
   handlers: {
     ingestTelemetry,
     recordRejections,

@@ -35,7 +35,6 @@ export interface CleaveConfig {
   /** The token claims every host requires; identity's own keys are its module slice. */
   identity: { issuer: string; audience: string };
   hashing: { concurrency: number; maxWaiting: number };
-  telemetry: { maxItems: number; rejectionsRetentionDays: number };
 }
 
 /** One schema entry: convict's fields plus the bounds and patterns our formats read. */
@@ -331,16 +330,6 @@ export const schema = {
     maxWaiting: {
       doc: 'Slow hashes waiting for a turn; one more fails at once with 503 UNAVAILABLE.',
       format: 'cleave-int', min: 0, max: 100_000, default: 64, env: 'CLEAVE_HASH_MAX_WAITING',
-    },
-  },
-  telemetry: {
-    maxItems: {
-      doc: 'Most reading sets in one device telemetry message; more is rejected as TOO_MANY_ITEMS.',
-      format: 'cleave-int', min: 1, max: 100_000, default: 500, env: 'CLEAVE_TELEMETRY_MAX_ITEMS',
-    },
-    rejectionsRetentionDays: {
-      doc: 'Days a refused device message is kept (and listed) in the rejections; older ones are deleted.',
-      format: 'cleave-int', min: 1, max: 36_500, default: 7, env: 'CLEAVE_TELEMETRY_REJECTIONS_RETENTION_DAYS',
     },
   },
 } satisfies convict.Schema<CleaveConfig>;

@@ -5,10 +5,10 @@ import type { Readings } from '../data/readings.js';
 import { claimMessageIds } from '../data/seen-messages.js';
 import { eventValues, readGroup, readingValues } from '../ingestion/group.js';
 import { recordedPerDevice } from '../ingestion/recorded.js';
-import { limitsOf } from '../settings.js';
+import { limitsOf, type TelemetryConfig } from '../config.js';
 
 interface Deps {
-  config: Record<string, unknown>;
+  config: TelemetryConfig;
   log: Logger;
   readings: Readings;
   deviceEvents: DeviceEvents;

@@ -1,10 +1,10 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import { retentionOf } from '../settings.js';
+import { retentionOf, type TelemetryConfig } from '../config.js';
 import type { Rejections } from '../data/rejections.js';
 
 interface Deps {
-  config: Record<string, unknown>;
+  config: TelemetryConfig;
   clock: () => Date;
   rejections: Rejections;
 }

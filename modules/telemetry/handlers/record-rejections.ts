@@ -1,10 +1,10 @@
 import type { Logger, OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
 import type { Rejections } from '../data/rejections.js';
-import { retentionOf } from '../settings.js';
+import { retentionOf, type TelemetryConfig } from '../config.js';
 
 interface Deps {
-  config: Record<string, unknown>;
+  config: TelemetryConfig;
   clock: () => Date;
   log: Logger;
   rejections: Rejections;

@@ -4,7 +4,7 @@ import type { Values } from '../data/sql.js';
 import type { ReportedEvent } from '../protocol/event-payload.js';
 import { readMessage } from '../protocol/message.js';
 import type { ReadingSet } from '../protocol/telemetry-payload.js';
-import type { Limits } from '../settings.js';
+import type { Limits } from '../config.js';
 
 interface Received<T> {
   deviceId: string;

@@ -1,5 +1,5 @@
 import type { devicePorts } from '../../../src/index.js';
-import type { Limits } from '../settings.js';
+import type { Limits } from '../config.js';
 import { readDeviceEvent, readEventType, type ReportedEvent } from './event-payload.js';
 import { Refusal, refuse, type RefusalCode } from './refusal.js';
 import { readReadingSets, type ReadingSet } from './telemetry-payload.js';
