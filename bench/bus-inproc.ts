@@ -13,7 +13,7 @@ const input = { n: 1, text: 'hello world', tags: ['a', 'b', 'c'] };
 /** In-process bus: request/reply and durable events, against a plain function call and raw better-sqlite3. */
 export async function benchBusInproc(): Promise<Row[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cleave-bench-'));
-  const config = loadConfig({ cwd: dataDir, env: {}, overrides: { 'db.dataDir': dataDir, 'http.port': 0, 'log.level': 'silent', 'edge.broker': 'off' } });
+  const config = loadConfig({ modules: [ping, sink], cwd: dataDir, env: {}, overrides: { 'db.dataDir': dataDir, 'http.port': 0, 'log.level': 'silent', 'edge.broker': 'off' } });
   const host = await Host.start({ config, modules: [ping, sink] });
   try {
     const handler = async (value: typeof input) => value;

@@ -202,7 +202,7 @@ async function cleaveHosts(url: string): Promise<{ caller: Host; server: Host; s
       'bus.key': 'bench-bus-key-0123456789abcdef0123456789',
       'bus.namespace': namespace,
     };
-    return Host.start({ config: loadConfig({ cwd: dataDir, env: {}, overrides }), modules: [ping, sink] });
+    return Host.start({ config: loadConfig({ modules: [ping, sink], cwd: dataDir, env: {}, overrides }), modules: [ping, sink] });
   };
   const started: Host[] = [];
   const stop = async () => {

@@ -42,7 +42,7 @@ async function startup(): Promise<{ ms: number; rssMb: number }> {
   const started = performance.now();
   const { child, url } = await launch(here('../../bin/cleave'), ['start'], {
     CLEAVE_DATA_DIR: dataDir, CLEAVE_HTTP_PORT: '0', CLEAVE_HTTP_HOST: '127.0.0.1', CLEAVE_EDGE: 'off',
-    CLEAVE_ADMIN_EMAIL: 'bench@example.test', CLEAVE_ADMIN_PASSWORD: 'bench-password',
+    CLEAVE_IDENTITY_ADMIN_EMAIL: 'bench@example.test', CLEAVE_IDENTITY_ADMIN_PASSWORD: 'bench-password',
   });
   while ((await fetch(`${url}/readyz`)).status !== 200) await new Promise((resolve) => setTimeout(resolve, 5));
   const ms = performance.now() - started;

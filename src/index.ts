@@ -37,7 +37,9 @@ export {
   type EventHandler,
   type Ports,
   type ServingPort,
+  type ModuleDeps,
 } from './kernel/module.js';
+export { setting, type Setting, type Settings, type ConfigOf } from './kernel/settings.js';
 export type { Principal, Envelope } from './bus/envelope.js';
 export {
   CleaveError,
@@ -53,7 +55,5 @@ export {
 export { tokenFormat, type TokenClaims } from './kernel/tokens.js';
 /** The device ports: schemas of what the device listener asks of modules and offers them. */
 export * as devicePorts from './kernel/device-ports.js';
-/** Schemas of the operations the edge listener asks of the modules that provide them (being replaced by `devicePorts`). */
-export * as edge from './edge/capabilities.js';
 /** Salted scrypt hashing for passwords, through a bounded queue. */
 export { slowHash, HashQueue, type SlowHash, type HashQueueOptions } from './kernel/slow-hash.js';

@@ -51,6 +51,25 @@ test('when a module imports another module\'s internals or kernel internals, the
   }
 });
 
+test('when a module file re-exports with export *, then the check names it with a reason', (t) => {
+  const root = plant({
+    'src/index.ts': 'export {};',
+    'modules/a/data/rows.ts': 'export const rows = 1;',
+    'modules/a/store.ts': "export * from './data/rows.js';",
+    'modules/a/index.ts': "export * as data from './data/rows.js';\nexport { rows } from './data/rows.js';",
+  });
+  try {
+    const found = checkBoundaries(root);
+    t.deepEqual(found.map((v) => [v.file.split('\\').join('/'), v.specifier]).sort(), [
+      ['modules/a/index.ts', './data/rows.js'],
+      ['modules/a/store.ts', './data/rows.js'],
+    ]);
+    t.true(found.every((v) => /export \*/.test(v.reason)));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('when the build\'s operations are checked, then each states who may call it', (t) => {
   t.deepEqual(checkAccess(modules.map((m) => m.contract)), []);
 });

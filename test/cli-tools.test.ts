@@ -1,6 +1,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { assertOneErrorLine, cleave, fixture, sandbox } from './fixtures/cli-run.js';
 
 test('when migrations are pending, then status lists them and up applies them all', async (t) => {
@@ -12,10 +12,10 @@ test('when migrations are pending, then status lists them and up applies them al
   const after = await cleave(box, 'migrate', 'status', '--json');
 
   t.is(before.code, 0);
-  t.regex(before.stdout, /^MODULE\s+APPLIED\s+PENDING$/m);
+  t.regex(before.stdout, /^MODULE\s+APPLIED\s+PENDING\s+DATABASE$/m);
   t.regex(before.stdout, /^identity\s+0\s+.*0001_users/m);
   t.regex(up.stdout, /^identity: applied .*0001_users/m);
-  t.regex(again.stdout, /^identity: up to date$/m);
+  t.regex(again.stdout, /^identity: up to date in .*identity\.sqlite$/m);
   const [identity] = JSON.parse(after.stdout) as Array<{ module: string; applied: string[]; pending: string[] }>;
   t.is(identity.module, 'identity');
   t.true(identity.applied.includes('0001_users'));
@@ -31,7 +31,29 @@ test('when the last batch is rolled back, then its migrations are pending again'
 
   t.is(down.code, 0);
   t.regex(down.stdout, /^identity: rolled back .*0001_users/m);
-  t.regex(status.stdout, /^identity\s+1\s+0001_users, 0002_signing_keys, 0003_signing_key_retirement$/m);
+  t.regex(status.stdout, /^identity\s+1\s+0001_users, 0002_signing_keys, 0003_signing_key_retirement\s+\S+identity\.sqlite$/m);
+});
+
+test('when a module has a database of its own, then migrate applies its migrations there and says where each module is', async (t) => {
+  const box = sandbox(t);
+  const own = path.join(box.cwd, 'devices-db', 'devices.sqlite');
+  box.env.CLEAVE_DEVICES_DB_URL = `sqlite:${own}`;
+
+  const up = await cleave(box, 'migrate', 'up');
+  const status = JSON.parse((await cleave(box, 'migrate', 'status', '--json')).stdout) as Array<{ module: string; database: string; pending: string[] }>;
+
+  t.is(up.code, 0, up.stderr);
+  t.regex(up.stdout, new RegExp(`^devices: applied .* in ${own.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+  t.regex(up.stdout, /^identity: applied .* in \S+data\/identity\.sqlite$/m);
+  t.deepEqual(status.map((s) => [s.module, s.database, s.pending]), [
+    ['identity', path.join(box.cwd, 'data', 'identity.sqlite'), []],
+    ['devices', own, []],
+    ['telemetry', path.join(box.cwd, 'data', 'telemetry.sqlite'), []],
+    ['alerts', path.join(box.cwd, 'data', 'alerts.sqlite'), []],
+  ]);
+  const file = new Database(own, { readonly: true });
+  t.teardown(() => file.close());
+  t.is(file.prepare("select name from sqlite_master where name = 'devices'").all().length, 1);
 });
 
 test('when the modules are listed, then identity shows its commands, queries and events', async (t) => {
@@ -49,7 +71,7 @@ test('when the modules are listed, then identity shows its commands, queries and
 });
 
 test('when the configuration holds secrets, then config prints it redacted', async (t) => {
-  const box = sandbox(t, { CLEAVE_DB_URL: 'postgres://u:secret@h/db', CLEAVE_ADMIN_PASSWORD: 'hunter2-hunter2' });
+  const box = sandbox(t, { CLEAVE_DB_URL: 'postgres://u:secret@h/db', CLEAVE_IDENTITY_ADMIN_PASSWORD: 'hunter2-hunter2' });
 
   const result = await cleave(box, 'config');
 
@@ -83,6 +105,8 @@ test('when --keys is given, then config lists every key with its env variable', 
   t.is(result.code, 0);
   t.regex(result.stdout, /^KEY\s+ENV\s+DEFAULT\s+DOC$/m);
   t.regex(result.stdout, /^http\.port\s+CLEAVE_HTTP_PORT\s+3000\s+HTTP port/m);
+  t.regex(result.stdout, /^identity\.tokenTtl\s+CLEAVE_IDENTITY_TOKEN_TTL\s+3600\s+Lifetime/m);
+  t.regex(result.stdout, /^devices\.db\.url\s+CLEAVE_DEVICES_DB_URL\s+""\s+Database of module devices/m);
 });
 
 test('when the data dir is fresh, then dlq list says there are no dead letters', async (t) => {
@@ -96,16 +120,21 @@ test('when the data dir is fresh, then dlq list says there are no dead letters',
   t.deepEqual(JSON.parse(json.stdout), []);
 });
 
+function plantDeadLetter(t: ExecutionContext, file: string, type: string): Database.Database {
+  const db = new Database(file);
+  t.teardown(() => db.close());
+  const envelope = JSON.stringify({ id: 'ev-1', type, data: { id: 'u1' } });
+  db.prepare(`insert into cleave_inbox (id, type, envelope, status, attempts, next_at, received_at)
+    values ('ev-1', ?, ?, 'dead', 5, 0, 0)`).run(type, envelope);
+  db.prepare(`insert into cleave_dead_letters (id, type, envelope, attempts, error, failed_at)
+    values ('ev-1', ?, ?, 5, 'INTERNAL: boom', 0)`).run(type, envelope);
+  return db;
+}
+
 test('when a module has a dead letter, then dlq lists it and replay puts it back in the inbox', async (t) => {
   const box = sandbox(t);
   await cleave(box, 'migrate', 'up');
-  const db = new Database(path.join(box.cwd, 'data', 'identity.sqlite'));
-  t.teardown(() => db.close());
-  const envelope = JSON.stringify({ id: 'ev-1', type: 'identity.userCreated', data: { id: 'u1' } });
-  db.prepare(`insert into cleave_inbox (id, type, envelope, status, attempts, next_at, received_at)
-    values ('ev-1', 'identity.userCreated', ?, 'dead', 5, 0, 0)`).run(envelope);
-  db.prepare(`insert into cleave_dead_letters (id, type, envelope, attempts, error, failed_at)
-    values ('ev-1', 'identity.userCreated', ?, 5, 'INTERNAL: boom', 0)`).run(envelope);
+  const db = plantDeadLetter(t, path.join(box.cwd, 'data', 'identity.sqlite'), 'identity.userCreated');
 
   const listed = await cleave(box, 'dlq', 'list');
   const replayed = await cleave(box, 'dlq', 'replay', '--id', 'ev-1');
@@ -115,6 +144,21 @@ test('when a module has a dead letter, then dlq lists it and replay puts it back
   t.is(replayed.code, 0);
   t.regex(replayed.stdout, /^identity: 1 replayed$/m);
   t.deepEqual(JSON.parse(after.stdout), []);
+  t.is(db.prepare(`select status from cleave_inbox where id = 'ev-1'`).pluck().get(), 'pending');
+});
+
+test('when a module has a database of its own, then dlq lists and replays the dead letters kept there', async (t) => {
+  const box = sandbox(t);
+  const own = path.join(box.cwd, 'alerts-db', 'alerts.sqlite');
+  box.env.CLEAVE_ALERTS_DB_URL = own;
+  await cleave(box, 'migrate', 'up');
+  const db = plantDeadLetter(t, own, 'telemetry.readingsRecorded');
+
+  const listed = await cleave(box, 'dlq', 'list', '--modules', 'alerts');
+  const replayed = await cleave(box, 'dlq', 'replay', '--modules', 'alerts', '--id', 'ev-1');
+
+  t.regex(listed.stdout, /^alerts\s+ev-1\s+telemetry\.readingsRecorded\s+5\s/m);
+  t.regex(replayed.stdout, /^alerts: 1 replayed$/m);
   t.is(db.prepare(`select status from cleave_inbox where id = 'ev-1'`).pluck().get(), 'pending');
 });
 

@@ -61,6 +61,13 @@ test('when the configuration has a bad value, then start exits 2 naming the key'
   assertOneErrorLine(t, result.stderr, 'http.port', 'abc', 'CLEAVE_HTTP_PORT');
 });
 
+test('when a module key has a bad value, then start exits 2 naming the module key', async (t) => {
+  const result = await cleave(sandbox(t, { CLEAVE_IDENTITY_TOKEN_TTL: 'soon' }), 'start');
+
+  t.is(result.code, 2);
+  assertOneErrorLine(t, result.stderr, 'identity.tokenTtl', 'soon', 'CLEAVE_IDENTITY_TOKEN_TTL');
+});
+
 test('when --verbose is given, then an error also prints its stack', async (t) => {
   const result = await cleave(sandbox(t, { CLEAVE_HTTP_PORT: 'abc' }), 'start', '--verbose');
 

@@ -3,6 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { ConfigError, describeKeys, loadConfig, redact } from '../src/config/load.js';
+import { sliceOf } from '../src/config/modules.js';
+import { setting } from '../src/kernel/settings.js';
+import { modules } from '../modules/index.js';
+
+/** A module of its own for these tests: a flat key and a nested one. */
+const notes = {
+  contract: { name: 'notes' },
+  config: {
+    greeting: setting.string({ doc: 'What a new note starts with.', default: 'hello' }),
+    limits: { perDay: setting.int({ doc: 'Notes one user may add a day.', default: 10, min: 1, max: 100 }) },
+  },
+};
 
 function tempCwd(t: ExecutionContext, files: Record<string, string> = {}): string {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cleave-config-'));
@@ -22,7 +34,7 @@ function configError(t: ExecutionContext, fn: () => unknown): string {
 }
 
 test('when nothing is configured, then every key has its default', (t) => {
-  const config = loadConfig({ env: {}, cwd: tempCwd(t) });
+  const config = loadConfig({ env: {}, cwd: tempCwd(t), modules });
 
   t.deepEqual(config.modules, ['*']);
   t.is(config.bus.transport, 'inproc');
@@ -47,10 +59,10 @@ test('when nothing is configured, then every key has its default', (t) => {
     batch: { maxMessages: 1000, lingerMs: 2 },
   });
   t.deepEqual(config.tls, { cert: '', key: '' });
-  t.deepEqual(config.telemetry, { maxItems: 500, rejectionsRetentionDays: 7 });
+  t.deepEqual(sliceOf(config, 'telemetry'), { maxItems: 500, rejectionsRetentionDays: 7 });
   t.is(config.log.level, 'info');
-  t.is(config.identity.tokenTtl, 3600);
-  t.deepEqual(config.identity.loginLimits, { perAccount: 5, perAddress: 20 });
+  t.like(sliceOf(config, 'identity'), { tokenTtl: 3600, loginLimits: { perAccount: 5, perAddress: 20 } });
+  t.deepEqual(config.identity, { issuer: 'cleave', audience: 'cleave', adminEmail: '', adminPassword: '', tokenTtl: 3600, loginLimits: { perAccount: 5, perAddress: 20 }, db: { url: '' } });
   t.deepEqual(config.hashing, { concurrency: 2, maxWaiting: 64 });
 });
 
@@ -210,25 +222,29 @@ test('when the plain-text device listener is off with TLS, then the configuratio
 test('when a config is redacted, then passwords are hidden and the original is unchanged', (t) => {
   const env = {
     CLEAVE_DB_URL: 'postgres://app:s3cret@db:5432/cleave',
-    CLEAVE_ADMIN_PASSWORD: 'hunter2',
+    CLEAVE_IDENTITY_ADMIN_PASSWORD: 'hunter2-hunter2',
+    CLEAVE_DEVICES_DB_URL: 'postgres://dev:d3vpass@db:5432/devices',
+    CLEAVE_ALERTS_DB_URL: 'sqlite:/var/lib/cleave/alerts.sqlite',
     CLEAVE_EDGE_URL: 'mqtts://t0ken@edge:8883',
     CLEAVE_BUS_KEY: 'bus-k3y-0123456789abcdef0123456789abcdef',
   };
-  const config = loadConfig({ env, cwd: tempCwd(t) });
+  const config = loadConfig({ env, cwd: tempCwd(t), modules });
 
-  const shown = redact(config);
+  const shown = redact(config, modules);
 
   t.is(shown.db.url, 'postgres://app:[redacted]@db:5432/cleave');
-  t.is(shown.identity.adminPassword, '[redacted]');
+  t.like(shown, { identity: { adminPassword: '[redacted]' } });
+  t.like(shown, { devices: { db: { url: 'postgres://dev:[redacted]@db:5432/devices' } } });
+  t.like(shown, { alerts: { db: { url: 'sqlite:/var/lib/cleave/alerts.sqlite' } } }, 'a SQLite path holds no secret');
   t.is(shown.bus.key, '[redacted]');
   t.is(shown.bus.mqtt.url, 'mqtt://127.0.0.1:1883');
   t.is(shown.edge.url, 'mqtts://[redacted]@edge:8883');
-  t.is(config.identity.adminPassword, 'hunter2');
-  t.false(/s3cret|hunter2|t0ken|k3y/.test(JSON.stringify(shown)));
+  t.is(sliceOf(config, 'identity').adminPassword, 'hunter2-hunter2');
+  t.false(/s3cret|hunter2|t0ken|k3y|d3vpass/.test(JSON.stringify(shown)));
 });
 
 test('when keys are described, then each has its env variable, default and doc', (t) => {
-  const keys = describeKeys();
+  const keys = describeKeys(modules);
 
   t.deepEqual(keys.find((key) => key.key === 'http.port'), {
     key: 'http.port', env: 'CLEAVE_HTTP_PORT', default: 3000, doc: 'HTTP port; 0 picks any free port.',
@@ -237,8 +253,63 @@ test('when keys are described, then each has its env variable, default and doc',
   t.like(keys.find((key) => key.key === 'identity.issuer'), { env: 'CLEAVE_IDENTITY_ISSUER', default: 'cleave' });
   t.like(keys.find((key) => key.key === 'identity.audience'), { env: 'CLEAVE_IDENTITY_AUDIENCE', default: 'cleave' });
   t.like(keys.find((key) => key.key === 'bus.key'), { env: 'CLEAVE_BUS_KEY', default: '' });
-  t.like(keys.find((key) => key.key === 'identity.loginLimits.perAccount'), { env: 'CLEAVE_LOGIN_LIMIT_PER_ACCOUNT', default: 5 });
+  t.like(keys.find((key) => key.key === 'identity.loginLimits.perAccount'), { env: 'CLEAVE_IDENTITY_LOGIN_LIMITS_PER_ACCOUNT', default: 5 });
   t.like(keys.find((key) => key.key === 'hashing.maxWaiting'), { env: 'CLEAVE_HASH_MAX_WAITING', default: 64 });
   t.like(keys.find((key) => key.key === 'http.trustProxy'), { env: 'CLEAVE_HTTP_TRUST_PROXY', default: '' });
-  t.is(keys.length, 46);
+  t.like(keys.find((key) => key.key === 'devices.db.url'), { env: 'CLEAVE_DEVICES_DB_URL', default: '' });
+  t.is(keys.length, 50);
+  t.is(describeKeys().length, 39, 'the kernel\'s own keys');
+});
+
+test('when a module declares a config slice, then its keys are listed under its name with their variables', (t) => {
+  const keys = describeKeys([notes]);
+
+  t.deepEqual(keys.filter((key) => key.key.startsWith('notes.')).map(({ key, env, default: value }) => [key, env, value]), [
+    ['notes.greeting', 'CLEAVE_NOTES_GREETING', 'hello'],
+    ['notes.limits.perDay', 'CLEAVE_NOTES_LIMITS_PER_DAY', 10],
+    ['notes.db.url', 'CLEAVE_NOTES_DB_URL', ''],
+  ]);
+  t.is(keys.find((key) => key.key === 'notes.limits.perDay')?.doc, 'Notes one user may add a day.');
+});
+
+test('when a module key is set by a file and by its env variable, then the variable wins and the module gets its typed slice', (t) => {
+  const cwd = tempCwd(t, { 'config/default.json': JSON.stringify({ notes: { greeting: 'hi', limits: { perDay: 3 } } }) });
+
+  const config = loadConfig({ env: { CLEAVE_NOTES_LIMITS_PER_DAY: '42' }, cwd, modules: [notes] });
+
+  t.deepEqual(sliceOf(config, 'notes'), { greeting: 'hi', limits: { perDay: 42 } });
+});
+
+test('when a module key has a bad value, then the error names the module key, the value, the variable and the rule', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_NOTES_LIMITS_PER_DAY: '0' }, cwd: tempCwd(t), modules: [notes] }));
+
+  t.is(message, 'config key "notes.limits.perDay" has the bad value "0" from CLEAVE_NOTES_LIMITS_PER_DAY: must be an integer from 1 to 100');
+});
+
+test('when a module key is unknown, then the error lists the module\'s keys', (t) => {
+  const cwd = tempCwd(t, { 'config/default.json': JSON.stringify({ notes: { greting: 'hi' } }) });
+
+  const message = configError(t, () => loadConfig({ env: {}, cwd, modules: [notes] }));
+
+  t.is(message, 'unknown config key "notes.greting" in config/default.json (known keys under notes: greeting, limits, db)');
+});
+
+test('when a variable a module key was read from before is set, then start-up stops naming the new variable', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_ADMIN_PASSWORD: 'old-secret-value' }, cwd: tempCwd(t), modules }));
+
+  t.is(message, 'the variable CLEAVE_ADMIN_PASSWORD is now CLEAVE_IDENTITY_ADMIN_PASSWORD (config key "identity.adminPassword"): rename it');
+});
+
+test('when a module declares db or a kernel key, then the configuration is refused naming the key', (t) => {
+  const own = { contract: { name: 'notes' }, config: { db: { url: setting.string({ doc: 'mine', default: 'x' }) } } };
+  const clash = { contract: { name: 'identity' }, config: { issuer: setting.string({ doc: 'mine', default: 'x' }) } };
+
+  t.regex(configError(t, () => loadConfig({ env: {}, cwd: tempCwd(t), modules: [own] })), /"notes\.db", which is the kernel's/);
+  t.regex(configError(t, () => loadConfig({ env: {}, cwd: tempCwd(t), modules: [clash] })), /"identity\.issuer" is declared twice/);
+});
+
+test('when a module database URL is neither PostgreSQL nor SQLite, then the error names the module key', (t) => {
+  const message = configError(t, () => loadConfig({ env: { CLEAVE_DEVICES_DB_URL: 'mysql://u:pw@db/devices' }, cwd: tempCwd(t), modules }));
+
+  t.is(message, 'config key "devices.db.url" has a bad value (hidden, sensitive) from CLEAVE_DEVICES_DB_URL: must be empty, a postgres:// URL, sqlite:<path> or a file path');
 });

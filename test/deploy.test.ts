@@ -143,8 +143,8 @@ withKubectl('when the Kubernetes base is rendered, then its secrets hold what a 
   const secretKeys = rendered.ofKind('Secret').flatMap((secret) => Object.keys(secret.data ?? {}));
   const hostsOf = (module: string) => cleave.filter(({ env }) => valueOf(env, 'CLEAVE_MODULES')?.split(',').includes(module));
 
-  for (const key of ['CLEAVE_ADMIN_EMAIL', 'CLEAVE_ADMIN_PASSWORD', 'CLEAVE_DB_URL', 'CLEAVE_BUS_KEY']) t.true(secretKeys.includes(key), key);
-  for (const { name, env } of hostsOf('identity')) t.true(env.has('CLEAVE_ADMIN_EMAIL'), name);
+  for (const key of ['CLEAVE_IDENTITY_ADMIN_EMAIL', 'CLEAVE_IDENTITY_ADMIN_PASSWORD', 'CLEAVE_DB_URL', 'CLEAVE_BUS_KEY']) t.true(secretKeys.includes(key), key);
+  for (const { name, env } of hostsOf('identity')) t.true(env.has('CLEAVE_IDENTITY_ADMIN_EMAIL'), name);
   for (const { name, env } of cleave.filter(({ env }) => valueOf(env, 'CLEAVE_MODULES') !== 'none')) {
     t.regex(valueOf(env, 'CLEAVE_DB_URL') ?? '', /^postgres(ql)?:\/\//, name);
   }

@@ -1,6 +1,8 @@
 import test from 'ava';
 import type { MqttClient } from 'mqtt';
 import { closed, connectDevice, getJson, nextMessage, registerDevice } from './support/devices.js';
+import { modules } from '../modules/index.js';
+import { ordersOutbox } from './fixtures/modules/planted/index.js';
 import { eventually, startTestHost, type TestHost } from './support/host.js';
 
 const edge = { 'edge.broker': 'embedded', 'edge.port': 0, 'edge.host': '127.0.0.1' };
@@ -82,7 +84,9 @@ const badPayloads: Array<[string, (id: string) => { topic: string; payload: stri
   ['a non-numeric metric', (id) => ({ topic: `v1/devices/${id}/telemetry`, payload: JSON.stringify({ metrics: { temp: 'hot' } }) }), 'INVALID_PAYLOAD', /temp/],
   ['an oversized payload', (id) => ({ topic: `v1/devices/${id}/telemetry`, payload: Buffer.alloc(70_000, 32) }), 'PAYLOAD_TOO_LARGE', /70000 bytes/],
   ['a retained message', (id) => ({ topic: `v1/devices/${id}/telemetry`, payload: JSON.stringify({ metrics: { temp: 1 } }), retain: true }), 'RETAIN_NOT_ALLOWED', /retain/],
-  ['an unknown topic', (id) => ({ topic: `v1/devices/${id}/commands/c1/result`, payload: '{}' }), 'UNSUPPORTED_TOPIC', /./],
+  ['an unknown topic', (id) => ({ topic: `v1/devices/${id}/commands/c1/result`, payload: '{}' }), 'UNSUPPORTED_TOPIC', /^v1\/devices\/[^/]+\/commands\/c1\/result: unsupported topic; devices publish on v1\/devices\/<their id>\/ followed by .*\btelemetry\b.*events\/\+/],
+  ['an event type with a space', (id) => ({ topic: `v1/devices/${id}/events/door open`, payload: '{"data": {}}' }), 'UNSUPPORTED_TOPIC', /^events\/door open: unsupported topic; an event type matches/],
+  ['a status that is not {"online": boolean}', (id) => ({ topic: `v1/devices/${id}/status`, payload: '{"online": "yes"}' }), 'INVALID_PAYLOAD', /^online: must be true or false; a status message is/],
 ];
 
 for (const [what, make, code, reason] of badPayloads) {
@@ -151,4 +155,32 @@ test('when a device connects and disconnects, then the registry shows it online,
     }, 5000, 'offline');
     t.truthy(after.lastSeenAt);
   });
+});
+
+test('when a connected device publishes {"online": false} on its status topic, then the registry shows it offline once it is acknowledged, and nothing is refused', async (t) => {
+  await withDevice(async (host, device, client) => {
+    type Device = { online: boolean };
+    await eventually(async () => ((await getJson<Device>(host, `/api/devices/${device.id}`)).online ? true : undefined), 5000, 'online');
+    await client.publishAsync(`v1/devices/${device.id}/status`, JSON.stringify({ online: false }), { qos: 1 });
+    t.false((await getJson<Device>(host, `/api/devices/${device.id}`)).online);
+    const { rejections } = await getJson<{ rejections: Rejection[] }>(host, `/api/telemetry/rejections?deviceId=${device.id}`);
+    t.deepEqual(rejections, []);
+    t.true(client.connected);
+  });
+});
+
+test('when a module of the build sends devices messages on an outbox kind, then a device may subscribe there and inside it, and nowhere wider', async (t) => {
+  const build = [...modules, ordersOutbox];
+  const host = await startTestHost({ modules: build, config: { ...edge, modules: modules.map((m) => m.contract.name).join(',') } });
+  try {
+    const device = await registerDevice(host);
+    const client = await connectDevice(host, device);
+    const own = `v1/devices/${device.id}`;
+    const refused = await t.throwsAsync(client.subscribeAsync([`${own}/orders/+`, `${own}/orders/o-1`, `${own}/orders/#`, `${own}/commands/#`, `${own}/errors`], { qos: 1 }));
+    t.deepEqual((refused as Error & { packet: { granted: number[] } }).packet.granted, [1, 1, 128, 128, 1]);
+    t.true(client.connected);
+    client.end(true);
+  } finally {
+    await host.stop();
+  }
 });

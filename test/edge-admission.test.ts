@@ -145,7 +145,7 @@ test.serial('when 200 unauthenticated connections each declare a 250 MiB packet 
   const admin = { email: 'admin@example.test', password: 'admin-password-1' };
   const box = sandbox(t, {
     CLEAVE_EDGE: 'embedded', CLEAVE_EDGE_PORT: '0', CLEAVE_EDGE_HOST: '127.0.0.1', CLEAVE_EDGE_CONNECTS_PER_SECOND: '1000',
-    CLEAVE_ADMIN_EMAIL: admin.email, CLEAVE_ADMIN_PASSWORD: admin.password,
+    CLEAVE_IDENTITY_ADMIN_EMAIL: admin.email, CLEAVE_IDENTITY_ADMIN_PASSWORD: admin.password,
   });
   const run = startHost(t, box);
   const port = (await run.waitForLog('edge broker is listening')).mqtt as number;

@@ -20,7 +20,7 @@ const freePort = () =>
 
 async function startCleave(dataDir: string, edgePort: number): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [bin, 'start', '--http-port', '0', '--http-host', '127.0.0.1', '--edge-port', String(edgePort), '--data-dir', dataDir], {
-    env: { ...process.env, CLEAVE_EDGE_HOST: '127.0.0.1', CLEAVE_ADMIN_EMAIL: adminEmail, CLEAVE_ADMIN_PASSWORD: adminPassword, CLEAVE_LOG_LEVEL: 'info' },
+    env: { ...process.env, CLEAVE_EDGE_HOST: '127.0.0.1', CLEAVE_IDENTITY_ADMIN_EMAIL: adminEmail, CLEAVE_IDENTITY_ADMIN_PASSWORD: adminPassword, CLEAVE_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { modules } from '../modules/index.js';
 import { CleaveError } from '../src/errors.js';
-import type { ModuleDefinition } from '../src/kernel/module.js';
+import { declaredTopics, type ModuleDefinition } from '../src/kernel/module.js';
 import { getJson, nextMessage, registerDevice } from './support/devices.js';
 import { startTestHost } from './support/host.js';
 import { startMosquitto } from './support/mosquitto.js';
@@ -35,10 +35,10 @@ external('when a device publishes a malformed payload, then it is recorded as re
   });
 });
 
-/** The build's modules, with telemetry's ingest failing on its first call. */
+/** The build's modules, with the operation behind the `telemetry` topic kind failing on its first call. */
 function failingFirstIngest(calls: { count: number }): ModuleDefinition[] {
   return modules.map((definition) => {
-    const operation = definition.provides?.ingest;
+    const operation = declaredTopics(definition).telemetry;
     if (!operation) return definition;
     const factory = definition.handlers[operation];
     const flaky = (deps: unknown) => {

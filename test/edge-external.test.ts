@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { closed, getJson, registerDevice } from './support/devices.js';
-import type { TestHost } from './support/host.js';
-import type { Mosquitto } from './support/mosquitto.js';
-import { api, connectTo, dynsec, external, publishReading, readingsOf, refusal, storedValues, withExternal, type Device } from './support/external-broker.js';
+import { modules } from '../modules/index.js';
+import { ordersOutbox } from './fixtures/modules/planted/index.js';
+import { startTestHost, type TestHost } from './support/host.js';
+import { startMosquitto, type Mosquitto } from './support/mosquitto.js';
+import { api, connectTo, dynsec, external, externalConfig, publishReading, readingsOf, refusal, storedValues, withExternal, type Device } from './support/external-broker.js';
 
 external('when a device connects with a wrong secret or an unknown id, then the broker refuses it at CONNECT', async (t) => {
   await withExternal(async (host, mosquitto) => {
@@ -102,4 +107,42 @@ external('when a device id names a broker user that is not a device, then regist
     (await connectAdmin(mosquitto, dynsec.password)).end(true);
     t.pass('the admin still connects with its own password');
   });
+});
+
+external('when a module of the build sends devices messages on an outbox kind, then the broker lets a device subscribe there, and to no other device\'s', async (t) => {
+  const hosted = modules.map((m) => m.contract.name).join(',');
+  await withExternal(
+    async (host, mosquitto) => {
+      const [device, other] = [await registerDevice(host), await registerDevice(host)];
+      const client = await connectTo(mosquitto, device);
+      const refused = await t.throwsAsync(client.subscribeAsync([`v1/devices/${device.id}/orders/+`, `v1/devices/${device.id}/errors`, `v1/devices/${other.id}/orders/+`], { qos: 1 }));
+      t.deepEqual((refused as Error & { packet: { granted: number[] } }).packet.granted, [1, 1, 128]);
+      client.end(true);
+    },
+    { modules: [...modules, ordersOutbox], config: { modules: hosted } },
+  );
+});
+
+external('when a module declares an outbox kind after a device was registered, then the device may subscribe there once its secret is set again', async (t) => {
+  const mosquitto = await startMosquitto({ dynsec });
+  t.teardown(() => mosquitto.stop());
+  const config = externalConfig(mosquitto);
+  const dataDir = mkdtempSync(join(tmpdir(), 'cleave-outbox-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const before = await startTestHost({ config, dataDir });
+  const device = await registerDevice(before);
+  await before.stop();
+  const hosted = modules.map((m) => m.contract.name).join(',');
+  const after = await startTestHost({ modules: [...modules, ordersOutbox], config: { ...config, modules: hosted }, dataDir });
+  try {
+    const rotated = await api(after, 'POST', `/api/devices/${device.id}/secret`);
+    t.is(rotated.status, 200, await rotated.clone().text());
+    const { secret } = (await rotated.json()) as { secret: string };
+    const client = await connectTo(mosquitto, { id: device.id, secret });
+    const [granted] = await client.subscribeAsync(`v1/devices/${device.id}/orders/+`, { qos: 1 });
+    t.is(granted.qos, 1);
+    client.end(true);
+  } finally {
+    await after.stop();
+  }
 });

@@ -19,8 +19,8 @@ async function startSplit(t: import('ava').ExecutionContext) {
   const [httpPort, edgePort] = [await freePort(), await freePort()];
   const env = {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CLEAVE_'))),
-    CLEAVE_ADMIN_EMAIL: adminEmail,
-    CLEAVE_ADMIN_PASSWORD: adminPassword,
+    CLEAVE_IDENTITY_ADMIN_EMAIL: adminEmail,
+    CLEAVE_IDENTITY_ADMIN_PASSWORD: adminPassword,
     CLEAVE_HTTP_HOST: '127.0.0.1',
     CLEAVE_EDGE_HOST: '127.0.0.1',
   };

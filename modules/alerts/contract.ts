@@ -1,4 +1,4 @@
-import { Type, command, defineContract, edge, query, type Static } from '../../src/index.js';
+import { Type, command, defineContract, devicePorts, query, type Static } from '../../src/index.js';
 
 const strict = { additionalProperties: false } as const;
 const Iso = Type.String({ description: 'ISO-8601' });
@@ -10,7 +10,7 @@ export const AlertState = Type.Union([Type.Literal('open'), Type.Literal('acknow
 export const Rule = Type.Object({
   id: Id,
   name: Type.String(),
-  deviceId: Type.Union([edge.DeviceId, Type.Null()]),
+  deviceId: Type.Union([devicePorts.DeviceId, Type.Null()]),
   metric: Type.String(),
   op: Op,
   threshold: Type.Number(),
@@ -21,7 +21,7 @@ export const Alert = Type.Object({
   id: Id,
   ruleId: Id,
   ruleName: Type.String(),
-  deviceId: edge.DeviceId,
+  deviceId: devicePorts.DeviceId,
   metric: Type.String(),
   state: AlertState,
   value: Type.Number(),
@@ -39,7 +39,7 @@ export const alertsContract = defineContract({
       Type.Object(
         {
           name: Type.String({ minLength: 1, maxLength: 200 }),
-          deviceId: Type.Optional(edge.DeviceId),
+          deviceId: Type.Optional(devicePorts.DeviceId),
           metric: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' }),
           op: Op,
           threshold: Type.Number(),
@@ -52,15 +52,15 @@ export const alertsContract = defineContract({
     listRules: query(Type.Object({}, strict), Type.Object({ rules: Type.Array(Rule) }), { access: 'viewer' }),
     deleteRule: command(Type.Object({ id: Id }, strict), Type.Object({}), { access: 'operator' }),
     listAlerts: query(
-      Type.Object({ state: Type.Optional(AlertState), deviceId: Type.Optional(edge.DeviceId) }, strict),
+      Type.Object({ state: Type.Optional(AlertState), deviceId: Type.Optional(devicePorts.DeviceId) }, strict),
       Type.Object({ alerts: Type.Array(Alert) }),
       { access: 'viewer' },
     ),
     acknowledgeAlert: command(Type.Object({ id: Id }, strict), Alert, { access: 'operator', summary: 'Marks an open alert as seen by the caller.' }),
   },
   events: {
-    alertRaised: Type.Object({ id: Id, ruleId: Id, deviceId: edge.DeviceId, metric: Type.String(), value: Type.Number(), threshold: Type.Number() }),
-    alertResolved: Type.Object({ id: Id, ruleId: Id, deviceId: edge.DeviceId }),
+    alertRaised: Type.Object({ id: Id, ruleId: Id, deviceId: devicePorts.DeviceId, metric: Type.String(), value: Type.Number(), threshold: Type.Number() }),
+    alertResolved: Type.Object({ id: Id, ruleId: Id, deviceId: devicePorts.DeviceId }),
   },
 });
 

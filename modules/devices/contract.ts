@@ -1,8 +1,8 @@
-import { Type, command, defineContract, edge, query, type Static } from '../../src/index.js';
+import { Type, command, defineContract, devicePorts, query, type Static } from '../../src/index.js';
 
 const strict = { additionalProperties: false } as const;
 
-export const DeviceId = edge.DeviceId;
+export const DeviceId = devicePorts.DeviceId;
 export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Type.String({ maxLength: 256 }), {
   maxProperties: 32,
 });
@@ -31,8 +31,12 @@ export const devicesContract = defineContract({
     getDevice: query(ById, Device, { access: 'viewer', summary: 'One device by id.' }),
     rotateSecret: command(ById, Type.Object({ id: DeviceId, secret: Type.String() }), { access: 'operator', summary: 'Issues a new secret; the old one stops working.' }),
     decommissionDevice: command(ById, Type.Object({}), { access: 'operator', summary: 'Revokes the credentials and closes the live connection.' }),
-    authenticateDevice: query(edge.DeviceAuthInput, edge.DeviceAuthOutput, { access: 'system', summary: 'Checks MQTT credentials (edge listener).' }),
-    recordPresence: command(edge.DevicePresenceInput, edge.DevicePresenceOutput, { access: 'system', summary: 'Online, offline or seen (edge listener).' }),
+    authenticateDevice: query(devicePorts.DeviceAuthInput, devicePorts.DeviceAuthOutput, { access: 'system', summary: 'Checks MQTT credentials (device listener).' }),
+    recordPresence: command(devicePorts.DevicePresenceInput, devicePorts.DevicePresenceOutput, { access: 'system', summary: 'Online, offline or seen (device listener).' }),
+    recordStatus: command(devicePorts.DeviceMessagesInput, devicePorts.DeviceMessagesOutput, {
+      access: 'system',
+      summary: 'Presence the devices reported on their status topic, {"online": true|false} (device listener).',
+    }),
   },
   events: {
     deviceRegistered: Type.Object({ id: DeviceId, name: Type.String(), labels: Labels }),

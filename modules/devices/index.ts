@@ -6,12 +6,13 @@ import { decommissionDevice } from './handlers/decommission-device.js';
 import { getDevice } from './handlers/get-device.js';
 import { listDevices } from './handlers/list-devices.js';
 import { recordPresence } from './handlers/record-presence.js';
+import { recordStatus } from './handlers/record-status.js';
 import { registerDevice } from './handlers/register-device.js';
 import { rotateSecret } from './handlers/rotate-secret.js';
 
 export default defineModule({
   contract: devicesContract,
-  handlers: { registerDevice, listDevices, getDevice, rotateSecret, decommissionDevice, authenticateDevice, recordPresence },
+  handlers: { registerDevice, listDevices, getDevice, rotateSecret, decommissionDevice, authenticateDevice, recordPresence, recordStatus },
   register: {
     registry: asFunction(makeRegistry).singleton(),
   },
@@ -22,7 +23,8 @@ export default defineModule({
     { method: 'POST', path: '/:id/secret', access: 'operator', operation: 'rotateSecret' },
     { method: 'DELETE', path: '/:id', access: 'operator', status: 204, operation: 'decommissionDevice' },
   ],
-  provides: {
+  deviceTopics: { status: 'recordStatus' },
+  ports: {
     deviceAuth: 'authenticateDevice',
     devicePresence: 'recordPresence',
     deviceRevoked: ['deviceDecommissioned', 'deviceSecretRotated'],

@@ -1,4 +1,4 @@
-import { Type, command, defineContract, query, type Static } from '../../src/index.js';
+import { Type, command, defineContract, devicePorts, query, type Static } from '../../src/index.js';
 
 export const Role = Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')]);
 
@@ -59,7 +59,7 @@ export const identityContract = defineContract({
     login: command(LoginInput, LoginOutput, { access: 'public', summary: 'Exchanges an email and password for an access token.' }),
     getUser: query(GetUserInput, User, { access: 'viewer', summary: 'One user by id: the caller, or anyone for an admin.' }),
     listUsers: query(Nothing, Type.Object({ users: Type.Array(User) }), { access: 'admin', summary: 'Every user.' }),
-    getJwks: query(Nothing, Type.Object({ keys: Type.Array(PublicJwk) }), {
+    getJwks: query(devicePorts.JwksInput, devicePorts.JwksOutput, {
       access: 'system',
       summary: 'Public keys that verify access tokens (the kernel publishes them at /.well-known/jwks.json).',
     }),

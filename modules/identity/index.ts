@@ -1,4 +1,5 @@
 import { asFunction, defineModule } from '../../src/index.js';
+import { identitySettings } from './config.js';
 import { identityContract } from './contract.js';
 import { makeKeys } from './data/keys.js';
 import { makeUsers } from './data/users.js';
@@ -15,6 +16,7 @@ import { makeTokens } from './tokens.js';
 
 export default defineModule({
   contract: identityContract,
+  config: identitySettings,
   handlers: { createUser, login, getUser, listUsers, getJwks, rotateSigningKey },
   register: {
     users: asFunction(makeUsers).singleton(),
@@ -32,5 +34,5 @@ export default defineModule({
     { method: 'POST', path: '/keys/rotate', access: 'admin', operation: 'rotateSigningKey' },
   ],
   start: bootstrapAdmin,
-  provides: { jwks: 'getJwks' },
+  ports: { jwks: 'getJwks' },
 });

@@ -1,5 +1,5 @@
 import { CleaveError } from '../../src/index.js';
-import { settingsOf } from './settings.js';
+import type { IdentityConfig } from './config.js';
 
 const windowMs = 60_000;
 const maxKeys = 100_000;
@@ -43,8 +43,8 @@ class SlidingWindow {
  * every attempt is refused before its password is checked, the right one included, so the answer never tells a
  * guesser whether a guess was right.
  */
-export function makeLoginLimits({ config, clock }: { config: Record<string, unknown>; clock: () => Date }) {
-  const { loginLimits } = settingsOf(config);
+export function makeLoginLimits({ config, clock }: { config: IdentityConfig; clock: () => Date }) {
+  const { loginLimits } = config;
   const accounts = new SlidingWindow(loginLimits.perAccount);
   const addresses = new SlidingWindow(loginLimits.perAddress);
   return {

@@ -3,11 +3,12 @@ import { SignJWT, exportJWK, generateKeyPair, importJWK } from 'jose';
 import { tokenFormat, type TokenClaims } from '../../src/index.js';
 import type { LoginOutput, PublicJwk, User } from './contract.js';
 import type { Keys, StoredKey } from './data/keys.js';
-import { settingsOf } from './settings.js';
+import type { IdentityConfig } from './config.js';
 
 interface Deps {
   keys: Keys;
-  config: Record<string, unknown>;
+  config: IdentityConfig;
+  tokenClaims: { issuer: string; audience: string };
   clock: () => Date;
 }
 
@@ -34,8 +35,9 @@ type PrivateKey = Awaited<ReturnType<typeof importJWK>>;
  * Issues access tokens with identity's current signing key, creating the first key on first use. The current
  * key is read from the store for every token, so a rotation on any replica takes effect on all of them.
  */
-export function makeTokens({ keys, config, clock }: Deps) {
-  const { tokenTtl, issuer, audience } = settingsOf(config);
+export function makeTokens({ keys, config, tokenClaims, clock }: Deps) {
+  const { tokenTtl } = config;
+  const { issuer, audience } = tokenClaims;
   let imported: { kid: string; key: Promise<PrivateKey> } | undefined;
 
   async function currentKey(): Promise<StoredKey> {

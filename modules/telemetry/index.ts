@@ -1,29 +1,34 @@
 import { asFunction, defineModule, on } from '../../src/index.js';
 import { devicesContract } from '../devices/contract.js';
 import { telemetryContract } from './contract.js';
+import { telemetrySettings } from './config.js';
 import { makeAggregates } from './data/aggregates.js';
 import { makeDeviceEvents } from './data/device-events.js';
 import { makeKnownDevices } from './data/known-devices.js';
 import { makeReadings } from './data/readings.js';
 import { makeRejections } from './data/rejections.js';
 import { aggregateReadings } from './handlers/aggregate-readings.js';
-import { ingest } from './handlers/ingest.js';
+import { ingestTelemetry } from './handlers/ingest-telemetry.js';
 import { latestReadings } from './handlers/latest-readings.js';
 import { listEvents } from './handlers/list-events.js';
 import { listReadings } from './handlers/list-readings.js';
 import { listRejections } from './handlers/list-rejections.js';
 import { onDeviceDecommissioned } from './handlers/on-device-decommissioned.js';
 import { onDeviceRegistered } from './handlers/on-device-registered.js';
+import { recordRejections } from './handlers/record-rejections.js';
+import { eventsKind, telemetryKind } from './protocol/message.js';
 
 export default defineModule({
   contract: telemetryContract,
+  config: telemetrySettings,
   handlers: {
-    ingest,
-    readings: listReadings,
-    latest: latestReadings,
-    aggregates: aggregateReadings,
-    events: listEvents,
-    rejections: listRejections,
+    ingestTelemetry,
+    recordRejections,
+    listReadings,
+    latestReadings,
+    aggregateReadings,
+    listEvents,
+    listRejections,
   },
   register: {
     readings: asFunction(makeReadings).singleton(),
@@ -37,11 +42,12 @@ export default defineModule({
     on(devicesContract, 'deviceDecommissioned', onDeviceDecommissioned),
   ],
   routes: [
-    { method: 'GET', path: '/devices/:id/readings', access: 'viewer', operation: 'readings' },
-    { method: 'GET', path: '/devices/:id/latest', access: 'viewer', operation: 'latest' },
-    { method: 'GET', path: '/devices/:id/aggregates', access: 'viewer', operation: 'aggregates' },
-    { method: 'GET', path: '/devices/:id/events', access: 'viewer', operation: 'events' },
-    { method: 'GET', path: '/rejections', access: 'viewer', operation: 'rejections' },
+    { method: 'GET', path: '/devices/:id/readings', access: 'viewer', operation: 'listReadings' },
+    { method: 'GET', path: '/devices/:id/latest', access: 'viewer', operation: 'latestReadings' },
+    { method: 'GET', path: '/devices/:id/aggregates', access: 'viewer', operation: 'aggregateReadings' },
+    { method: 'GET', path: '/devices/:id/events', access: 'viewer', operation: 'listEvents' },
+    { method: 'GET', path: '/rejections', access: 'viewer', operation: 'listRejections' },
   ],
-  provides: { ingest: 'ingest' },
+  deviceTopics: { [telemetryKind]: 'ingestTelemetry', [eventsKind]: 'ingestTelemetry' },
+  ports: { deviceRejections: 'recordRejections' },
 });

@@ -8,10 +8,13 @@ export interface DatabaseTask {
   name: string;
   db: Knex;
   definition: ModuleDefinition;
+  /** Where the module's data is, secrets left out (see `describeDatabase`). */
+  where: string;
 }
 
 /**
- * Opens each module's database in turn, runs `task` on it and closes it again, even on failure.
+ * Opens each module's own database (`<module>.db.url`, else `db.url` or `db.dataDir`) in turn, runs `task` on
+ * it and closes it again, even on failure.
  * With `migrate`, pending migrations are applied first, quietly.
  */
 export async function forEachDatabase<T>(
@@ -20,14 +23,15 @@ export async function forEachDatabase<T>(
   task: (target: DatabaseTask) => Promise<T>,
   options: { migrate?: boolean } = {},
 ): Promise<T[]> {
-  const { openDatabase } = await import('../db/database.js');
+  const { databaseOf, describeDatabase, openDatabase } = await import('../db/database.js');
   const results: T[] = [];
   for (const definition of definitions) {
     const name = definition.contract.name;
-    const db = await openDatabase(name, { dataDir: config.db.dataDir, url: config.db.url });
+    const target = databaseOf(config, name);
+    const db = await openDatabase(name, target);
     try {
       if (options.migrate) await migrateUp({ module: name, db, folder: definition.migrations });
-      results.push(await task({ name, db, definition }));
+      results.push(await task({ name, db, definition, where: describeDatabase(name, target) }));
     } finally {
       await db.destroy();
     }

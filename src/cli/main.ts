@@ -8,7 +8,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { modulesCommand } from './commands/modules.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
-import type { Command, GlobalArgs } from './options.js';
+import { buildKey, buildModules, type BuildLoader, type Command, type GlobalArgs } from './options.js';
 import { describeUnknown, exitCodeOf, isMissingCommand, missingCommand, printError, UsageError } from './output.js';
 
 const commands: Command[] = [startCommand, statusCommand, migrateCommand, modulesCommand, configCommand, dlqCommand, deviceCommand];
@@ -16,12 +16,13 @@ const names = commands.map((command) => command.command.split(' ')[0]);
 
 /**
  * Runs the `cleave` command line with `argv` (the arguments after the script) and resolves to its exit code,
- * also set as `process.exitCode`: 0 success, 1 failure at run time, 2 bad usage or configuration.
+ * also set as `process.exitCode`: 0 success, 1 failure at run time, 2 bad usage or configuration. `build`
+ * loads the modules of the build (default: `modules/index.ts`); tests plant other builds with it.
  */
-export async function main(argv: string[] = hideBin(process.argv)): Promise<number> {
+export async function main(argv: string[] = hideBin(process.argv), build: BuildLoader = buildModules): Promise<number> {
   let code = 0;
   try {
-    await buildCli(argv).parseAsync();
+    await buildCli(argv).parseAsync(argv, { [buildKey]: build });
   } catch (error) {
     printError(error, argv.some((arg) => arg === '--verbose' || arg === '--verbose=true'));
     code = exitCodeOf(error);

@@ -87,13 +87,19 @@ export async function buildModules(): Promise<ModuleDefinition[]> {
   return (await import('../../modules/index.js')).modules;
 }
 
+/** Loads the modules of a build. */
+export type BuildLoader = () => Promise<ModuleDefinition[]>;
+
+/** Where `main` puts its build loader in the parsed arguments (a symbol: no flag can set it). */
+export const buildKey = Symbol('build');
+
 /**
  * The configuration of a command: files, environment, then the flags; the modules it names must exist.
  * @throws {ConfigError} on a bad key, value or module name.
  */
 export async function resolveConfig(argv: GlobalArgs): Promise<Resolved> {
-  const config = loadFromFlags({ configFile: argv.config, overrides: overridesFrom(argv) });
-  const modules = await buildModules();
+  const modules = await ((argv as { [buildKey]?: BuildLoader })[buildKey] ?? buildModules)();
+  const config = loadFromFlags({ configFile: argv.config, overrides: overridesFrom(argv), modules });
   return { config, modules, selected: selectModules(modules, config.modules) };
 }
 

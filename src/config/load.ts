@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import convict from 'convict';
-import { formats, schema, schemaItems, type CleaveConfig, type CleaveSchemaItem } from './schema.js';
+import { buildSchema, type ConfigModule } from './modules.js';
+import { formats, isFilePath, type CleaveConfig, type CleaveSchemaItem } from './schema.js';
 
 /** A configuration problem that stops start-up; `message` is one line naming the key, the value and the rule. */
 export class ConfigError extends Error {
@@ -18,7 +19,11 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Directory holding `config/`; defaults to `process.cwd()`. */
   cwd?: string;
+  /** The build's modules: their slices and `<module>.db.url` join the kernel's keys. Default none. */
+  modules?: readonly ConfigModule[];
 }
+
+type Items = ReadonlyMap<string, CleaveSchemaItem>;
 
 /** One documented configuration key, for help texts and the README. */
 export interface ConfigKeyDescription {
@@ -43,31 +48,32 @@ const REDACTED = '[redacted]';
 export function loadConfig(options: LoadConfigOptions = {}): CleaveConfig {
   const env = options.env ?? process.env;
   const cwd = path.resolve(options.cwd ?? process.cwd());
-  const config = convict<CleaveConfig>(schema, { env, args: [] });
+  const { tree, items } = schemaOf(options.modules);
+  const config = convict<CleaveConfig>(tree, { env, args: [] });
   const sources = new Map<string, Source>();
 
   for (const file of configFiles(cwd, env.NODE_ENV, options.configFile)) {
     const name = displayPath(cwd, file);
     const label = `in ${name}`;
-    for (const [key, value] of readConfigFile(file, name)) {
+    for (const [key, value] of readConfigFile(file, name, items)) {
       config.set(key, value);
       sources.set(key, { label, raw: value });
     }
   }
   config.load({}); // re-applies the environment over the file values
 
-  for (const [key, item] of schemaItems) {
+  for (const [key, item] of items) {
     const raw = env[item.env];
     if (raw !== undefined) sources.set(key, { label: `from ${item.env}`, raw });
   }
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     if (value === undefined) continue;
-    if (!schemaItems.has(key)) throw new ConfigError(unknownKey(key, 'in overrides'));
+    if (!items.has(key)) throw new ConfigError(unknownKey(items, key, 'in overrides'));
     config.set(key, value);
     sources.set(key, { label: 'from overrides', raw: value });
   }
 
-  const problems = findProblems(config.getProperties(), sources);
+  const problems = [...renamedVariables(items, env), ...findProblems(items, config.getProperties(), sources)];
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
   try {
     config.validate({ allowed: 'strict' });
@@ -82,27 +88,37 @@ export function loadConfig(options: LoadConfigOptions = {}): CleaveConfig {
  * URLs keep their scheme, host and path, and the user when a password follows it
  * (`postgres://user:[redacted]@host/db`).
  */
-export function redact(config: CleaveConfig): CleaveConfig {
+export function redact(config: CleaveConfig, modules?: readonly ConfigModule[]): CleaveConfig {
   const copy = structuredClone(config);
-  for (const [key, item] of schemaItems) {
+  for (const [key, item] of schemaOf(modules).items) {
     if (!item.sensitive) continue;
     const split = key.lastIndexOf('.');
-    const parent = (split < 0 ? copy : valueAt(copy, key.slice(0, split))) as Record<string, unknown>;
+    const parent = (split < 0 ? copy : valueAt(copy, key.slice(0, split))) as Record<string, unknown> | undefined;
+    if (!parent) continue;
     const leaf = key.slice(split + 1);
     const value = parent[leaf];
+    if (typeof value === 'string' && item.format === 'cleave-db-url' && (isFilePath(value) || value.startsWith('sqlite:'))) continue; // a path holds no secret
     if (typeof value === 'string' && value !== '') parent[leaf] = redactValue(value);
   }
   return copy;
 }
 
-/** Lists every configuration key with its environment variable, default and documentation. */
-export function describeKeys(): ConfigKeyDescription[] {
-  return [...schemaItems].map(([key, item]) => ({
+/** Lists every configuration key (the kernel's, then each module's) with its environment variable, default and documentation. */
+export function describeKeys(modules?: readonly ConfigModule[]): ConfigKeyDescription[] {
+  return [...schemaOf(modules).items].map(([key, item]) => ({
     key,
     env: item.env,
     default: structuredClone(item.default),
     doc: item.doc,
   }));
+}
+
+function schemaOf(modules: readonly ConfigModule[] | undefined) {
+  try {
+    return buildSchema(modules);
+  } catch (error) {
+    throw new ConfigError(oneLine(error));
+  }
 }
 
 function configFiles(cwd: string, nodeEnv: string | undefined, configFile: string | undefined): string[] {
@@ -124,7 +140,7 @@ function configFiles(cwd: string, nodeEnv: string | undefined, configFile: strin
   return files;
 }
 
-function readConfigFile(file: string, name: string): Map<string, unknown> {
+function readConfigFile(file: string, name: string, items: Items): Map<string, unknown> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -140,29 +156,35 @@ function readConfigFile(file: string, name: string): Map<string, unknown> {
     throw new ConfigError(`config file ${name} is not valid JSON: ${reason}`);
   }
   if (!isPlainObject(data)) throw new ConfigError(`config file ${name} must hold a JSON object`);
-  return flattenFile(data, `in ${name}`, '', new Map());
+  return flattenFile(items, data, `in ${name}`, '', new Map());
 }
 
-function flattenFile(node: Record<string, unknown>, label: string, prefix: string, out: Map<string, unknown>) {
+function flattenFile(items: Items, node: Record<string, unknown>, label: string, prefix: string, out: Map<string, unknown>) {
   for (const [name, value] of Object.entries(node)) {
     const key = prefix + name;
-    if (schemaItems.has(key)) {
+    if (items.has(key)) {
       out.set(key, value);
-    } else if (childrenOf(key).length === 0) {
-      throw new ConfigError(unknownKey(key, label));
+    } else if (childrenOf(items, key).length === 0) {
+      throw new ConfigError(unknownKey(items, key, label));
     } else if (isPlainObject(value)) {
-      flattenFile(value, label, `${key}.`, out);
+      flattenFile(items, value, label, `${key}.`, out);
     } else {
-      const rule = `must be an object with the keys ${childrenOf(key).join(', ')}`;
+      const rule = `must be an object with the keys ${childrenOf(items, key).join(', ')}`;
       throw new ConfigError(`config key "${key}" has the bad value ${show(value)} ${label}: ${rule}`);
     }
   }
   return out;
 }
 
-function findProblems(values: CleaveConfig, sources: Map<string, Source>): string[] {
+function renamedVariables(items: Items, env: NodeJS.ProcessEnv): string[] {
+  return [...items]
+    .filter(([, item]) => item.formerEnv !== undefined && env[item.formerEnv] !== undefined)
+    .map(([key, item]) => `the variable ${item.formerEnv} is now ${item.env} (config key "${key}"): rename it`);
+}
+
+function findProblems(items: Items, values: CleaveConfig, sources: Map<string, Source>): string[] {
   const problems: string[] = [];
-  for (const [key, item] of schemaItems) {
+  for (const [key, item] of items) {
     const value = valueAt(values, key);
     const rule = checkValue(item, value);
     if (rule === undefined) continue;
@@ -207,16 +229,16 @@ function checkValue(item: CleaveSchemaItem, value: unknown): string | undefined 
   }
 }
 
-function unknownKey(key: string, label: string): string {
+function unknownKey(items: Items, key: string, label: string): string {
   const group = key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : '';
-  const known = childrenOf(group);
+  const known = childrenOf(items, group);
   const hint = known.length > 0 ? ` (known keys${group ? ` under ${group}` : ''}: ${known.join(', ')})` : '';
   return `unknown config key "${key}" ${label}${hint}`;
 }
 
-function childrenOf(group: string): string[] {
+function childrenOf(items: Items, group: string): string[] {
   const prefix = group === '' ? '' : `${group}.`;
-  const names = [...schemaItems.keys()].filter((key) => key.startsWith(prefix));
+  const names = [...items.keys()].filter((key) => key.startsWith(prefix));
   return [...new Set(names.map((key) => key.slice(prefix.length).split('.')[0]))];
 }
 

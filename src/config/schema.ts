@@ -32,16 +32,9 @@ export interface CleaveConfig {
   tls: { cert: string; key: string };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   shutdown: { timeoutMs: number };
-  identity: {
-    adminEmail: string;
-    adminPassword: string;
-    tokenTtl: number;
-    issuer: string;
-    audience: string;
-    loginLimits: { perAccount: number; perAddress: number };
-  };
+  /** The token claims every host requires; identity's own keys are its module slice. */
+  identity: { issuer: string; audience: string };
   hashing: { concurrency: number; maxWaiting: number };
-  telemetry: { maxItems: number; rejectionsRetentionDays: number };
 }
 
 /** One schema entry: convict's fields plus the bounds and patterns our formats read. */
@@ -54,6 +47,8 @@ export interface CleaveSchemaItem extends convict.SchemaObj {
   protocols?: string[];
   allowEmpty?: boolean;
   rule?: string;
+  /** A variable the key was read from before (see `Setting.formerEnv`). */
+  formerEnv?: string;
 }
 
 const MODULE_NAME = /^[a-z][a-z0-9-]*$/;
@@ -77,6 +72,11 @@ function parseBoolString(value: unknown): unknown {
 
 function parseModules(value: unknown): unknown {
   return typeof value === 'string' ? value.split(',').map((name) => name.trim()).filter(Boolean) : value;
+}
+
+/** A path of a file, as a module database may be given: anything without a URL scheme (`scheme:`). */
+export function isFilePath(value: string): boolean {
+  return value !== '' && !/^[A-Za-z][A-Za-z0-9+.-]+:/.test(value) && !value.includes('\0');
 }
 
 /** The custom convict formats of the schema. Each `validate` throws an Error whose message says what is allowed. */
@@ -110,6 +110,15 @@ export const formats: Record<string, convict.Format> = {
       const { pattern, allowEmpty, rule } = item as CleaveSchemaItem;
       const ok = typeof value === 'string' && (value === '' ? allowEmpty === true : !pattern || pattern.test(value));
       if (!ok) fail(rule ?? (allowEmpty ? 'must be a string' : 'must be a non-empty string'));
+    },
+  },
+  'cleave-db-url': {
+    validate(value: unknown) {
+      const rule = 'must be empty, a postgres:// URL, sqlite:<path> or a file path';
+      if (typeof value !== 'string') fail(rule);
+      if (value === '' || isFilePath(value)) return;
+      if (/^sqlite:./.test(value)) return;
+      if (!URL.canParse(value) || !['postgres:', 'postgresql:'].includes(new URL(value).protocol)) fail(rule);
     },
   },
   'cleave-url': {
@@ -212,11 +221,11 @@ export const schema = {
   },
   db: {
     dataDir: {
-      doc: 'Directory of the per-module SQLite files, used when db.url is empty.',
+      doc: 'Directory of the per-module SQLite files, used when db.url is empty (and a module has no <module>.db.url).',
       format: 'cleave-string', default: './data', env: 'CLEAVE_DATA_DIR',
     },
     url: {
-      doc: 'PostgreSQL URL; empty uses SQLite files in db.dataDir.',
+      doc: 'PostgreSQL URL, each module in its own schema; empty uses SQLite files in db.dataDir. A module\'s <module>.db.url, when set, takes its place for that module.',
       format: 'cleave-url', allowEmpty: true, default: '', env: 'CLEAVE_DB_URL', sensitive: true,
     },
   },
@@ -301,20 +310,9 @@ export const schema = {
       format: 'cleave-int', min: 1, max: MAX_TIMER_MS, default: 10_000, env: 'CLEAVE_SHUTDOWN_TIMEOUT_MS',
     },
   },
+  // Every host's token verifier reads these, hosting identity or not, so they are the kernel's keys; identity's
+  // own keys (the first admin, token lifetime, login limits) are its module slice.
   identity: {
-    adminEmail: {
-      doc: 'Email of the admin created on a first start with no users.',
-      format: 'cleave-string', allowEmpty: true, pattern: /^[^@\s]+@[^@\s]+$/,
-      rule: 'must be empty or an email address', default: '', env: 'CLEAVE_ADMIN_EMAIL',
-    },
-    adminPassword: {
-      doc: 'Password of that admin; empty prints a random one to the log once.',
-      format: 'cleave-string', allowEmpty: true, default: '', env: 'CLEAVE_ADMIN_PASSWORD', sensitive: true,
-    },
-    tokenTtl: {
-      doc: 'Lifetime of an access token, in seconds.',
-      format: 'cleave-int', min: 1, default: 3600, env: 'CLEAVE_TOKEN_TTL',
-    },
     issuer: {
       doc: 'The iss claim of access tokens: identity signs it, every host requires it.',
       format: 'cleave-string', default: 'cleave', env: 'CLEAVE_IDENTITY_ISSUER',
@@ -322,16 +320,6 @@ export const schema = {
     audience: {
       doc: 'The aud claim of access tokens: identity signs it, every host requires it.',
       format: 'cleave-string', default: 'cleave', env: 'CLEAVE_IDENTITY_AUDIENCE',
-    },
-    loginLimits: {
-      perAccount: {
-        doc: 'Failed logins one account may have in a minute; past that every login of that account is refused with 429 until the oldest failure is a minute old.',
-        format: 'cleave-int', min: 1, max: 1_000_000, default: 5, env: 'CLEAVE_LOGIN_LIMIT_PER_ACCOUNT',
-      },
-      perAddress: {
-        doc: 'Failed logins one client address may have in a minute, whatever the accounts; past that its logins are refused with 429.',
-        format: 'cleave-int', min: 1, max: 1_000_000, default: 20, env: 'CLEAVE_LOGIN_LIMIT_PER_ADDRESS',
-      },
     },
   },
   hashing: {
@@ -344,22 +332,13 @@ export const schema = {
       format: 'cleave-int', min: 0, max: 100_000, default: 64, env: 'CLEAVE_HASH_MAX_WAITING',
     },
   },
-  telemetry: {
-    maxItems: {
-      doc: 'Most reading sets in one device telemetry message; more is rejected as TOO_MANY_ITEMS.',
-      format: 'cleave-int', min: 1, max: 100_000, default: 500, env: 'CLEAVE_TELEMETRY_MAX_ITEMS',
-    },
-    rejectionsRetentionDays: {
-      doc: 'Days a refused device message is kept (and listed) in the rejections; older ones are deleted.',
-      format: 'cleave-int', min: 1, max: 36_500, default: 7, env: 'CLEAVE_TELEMETRY_REJECTIONS_RETENTION_DAYS',
-    },
-  },
 } satisfies convict.Schema<CleaveConfig>;
 
-/** Every leaf key of the schema by dotted path, in declaration order. */
+/** Every leaf key of the kernel's schema by dotted path, in declaration order. */
 export const schemaItems: ReadonlyMap<string, CleaveSchemaItem> = flattenSchema(schema);
 
-function flattenSchema(node: object, prefix = '', out = new Map<string, CleaveSchemaItem>()) {
+/** Every leaf key of a schema tree by dotted path, in declaration order; a leaf is a node with a `default`. */
+export function flattenSchema(node: object, prefix = '', out = new Map<string, CleaveSchemaItem>()) {
   for (const [name, child] of Object.entries(node)) {
     const key = prefix + name;
     if ('default' in child) out.set(key, child as CleaveSchemaItem);

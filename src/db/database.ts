@@ -1,14 +1,21 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Logger } from 'pino';
+import { databaseKeyOf, databaseUrlOf } from '../config/modules.js';
+import type { CleaveConfig } from '../config/schema.js';
 
 /** Where a module's data lives. */
 export interface DatabaseOptions {
   /** Folder of the SQLite files, or `:memory:` for throwaway in-memory databases. */
   dataDir: string;
-  /** A PostgreSQL URL; when set, each module gets its own schema there instead of a SQLite file. */
+  /**
+   * A PostgreSQL URL (the module gets its own schema there), or `sqlite:<path>` or a file path (the module's
+   * own SQLite file); empty uses `<dataDir>/<module>.sqlite`.
+   */
   url?: string;
+  /** The config key `url` came from, named in errors: `db.url` or `<module>.db.url`. */
+  key?: string;
   /** Where the database's own warnings go (a lost connection, a slow acquire), as JSON log lines; else to stderr as knex writes them. */
   log?: Logger;
 }
@@ -16,13 +23,40 @@ export interface DatabaseOptions {
 /** The schema a module's tables live in on PostgreSQL. */
 export const schemaOf = (module: string) => module.replace(/-/g, '_');
 
+/** Where `module` keeps its data by `config`: its own `<module>.db.url` when set, else `db.url`, else `db.dataDir`. */
+export function databaseOf(config: CleaveConfig, module: string, log?: Logger): DatabaseOptions {
+  const own = databaseUrlOf(config, module);
+  if (own) return { dataDir: config.db.dataDir, url: own, key: databaseKeyOf(module), log };
+  return { dataDir: config.db.dataDir, url: config.db.url, key: 'db.url', log };
+}
+
+const isPostgres = (url: string) => /^postgres(ql)?:\/\//i.test(url);
+const sqliteFile = (url: string) => url.replace(/^sqlite:/, '');
+
 /**
- * Opens a module's own database: `<dataDir>/<module>.sqlite` (WAL, busy timeout) or, with a PostgreSQL URL,
- * a pool whose `search_path` is the module's own schema (created when missing).
+ * Opens a module's own database: `<dataDir>/<module>.sqlite` or a SQLite file of its own (WAL, busy timeout)
+ * or, with a PostgreSQL URL, a pool whose `search_path` is the module's own schema (created when missing).
+ * @throws {Error} naming the module and the config key when the database cannot be opened.
  */
 export async function openDatabase(module: string, options: DatabaseOptions): Promise<Knex> {
-  if (options.url) return openPostgres(module, options.url, options.log);
-  return openSqlite(module, options.dataDir);
+  try {
+    if (options.url && isPostgres(options.url)) return await openPostgres(module, options.url, options.log);
+    if (options.url) return openSqlite(sqliteFile(options.url));
+    return openSqlite(options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, `${module}.sqlite`));
+  } catch (err) {
+    const where = options.url ? options.key ?? 'db.url' : 'db.dataDir';
+    throw new Error(`cannot open the database of module ${module} (${where}): ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Where a module's data is, for people: a SQLite file, or a PostgreSQL schema with the URL's secrets left out. */
+export function describeDatabase(module: string, options: DatabaseOptions): string {
+  if (options.url && isPostgres(options.url)) {
+    const url = new URL(options.url);
+    return `postgres://${url.host}${url.pathname} schema ${schemaOf(module)}`;
+  }
+  if (options.url) return sqliteFile(options.url);
+  return options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, `${module}.sqlite`);
 }
 
 /** knex's logger as one-line JSON log entries (knex writes plain text to the console otherwise). */
@@ -37,12 +71,8 @@ function knexLog(log: Logger | undefined): Knex.Config['log'] {
   };
 }
 
-function openSqlite(module: string, dataDir: string): Knex {
-  let filename = ':memory:';
-  if (dataDir !== ':memory:') {
-    filename = join(dataDir, `${module}.sqlite`);
-    ownerOnly(dataDir, filename);
-  }
+function openSqlite(filename: string): Knex {
+  if (filename !== ':memory:') ownerOnly(dirname(filename), filename);
   return knexFactory({
     client: 'better-sqlite3',
     connection: { filename },
@@ -67,11 +97,11 @@ function openSqlite(module: string, dataDir: string): Knex {
 }
 
 /**
- * A database holds password hashes and signing keys: a data folder Cleave creates is the owner's alone (0700), and
+ * A database holds password hashes and signing keys: a folder Cleave creates for one is the owner's alone (0700), and
  * each database file is made or kept owner-only (0600); SQLite gives its WAL and shared-memory files the same mode.
  */
-function ownerOnly(dataDir: string, filename: string): void {
-  if (mkdirSync(dataDir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dataDir, 0o700);
+function ownerOnly(dir: string, filename: string): void {
+  if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dir, 0o700);
   closeSync(openSync(filename, 'a', 0o600));
   chmodSync(filename, 0o600);
 }

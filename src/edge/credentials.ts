@@ -5,43 +5,46 @@ import { CleaveError } from '../errors.js';
 import type { DeviceCredentials } from '../kernel/module.js';
 import { trustedCas } from '../tls/certificates.js';
 import { DynsecClient, splitCredentials, type DynsecResponse } from './dynsec.js';
-import { topicRoot } from './topics.js';
+import { deviceTree, errorsKind, topicRoot } from './topics.js';
 
 /** The dynamic-security role of one device. */
 export const deviceRole = (deviceId: string) => `device-${deviceId}`;
 /** The role Cleave grants the user of `edge.url`: read every device topic, report to devices. */
 export const edgeRole = 'cleave-edge';
 
-const allow = (acltype: string, topic: string) => ({ acltype, topic, allow: true });
+type Acl = { acltype: string; topic: string; allow: boolean };
+const allow = (acltype: string, topic: string): Acl => ({ acltype, topic, allow: true });
 
-/** A device publishes only in its own tree and subscribes only to what Cleave sends it. */
-const deviceAcls = (deviceId: string) => [
-  allow('publishClientSend', `${topicRoot}/${deviceId}/#`),
-  allow('subscribePattern', `${topicRoot}/${deviceId}/errors`),
-  allow('subscribePattern', `${topicRoot}/${deviceId}/commands/#`),
+/** A device publishes only in its own tree and subscribes only to what Cleave sends it: `errors` and the outbox kinds. */
+const deviceAcls = (deviceId: string, outboxKinds: string[]) => [
+  allow('publishClientSend', `${deviceTree(deviceId)}#`),
+  ...[errorsKind, ...outboxKinds].map((kind) => allow('subscribePattern', `${deviceTree(deviceId)}${kind}`)),
 ];
 
-const edgeAcls = [
+/** Cleave's user reads every device topic and sends on `errors` and the outbox kinds. */
+const edgeAcls = (outboxKinds: string[]) => [
   allow('subscribePattern', `${topicRoot}/#`),
   allow('publishClientReceive', `${topicRoot}/#`),
-  allow('publishClientSend', `${topicRoot}/+/errors`),
-  allow('publishClientSend', `${topicRoot}/+/commands/#`),
+  ...[errorsKind, ...outboxKinds].map((kind) => allow('publishClientSend', `${topicRoot}/+/${kind}`)),
 ];
 
 /**
  * Device credentials kept in Mosquitto by its dynamic-security plugin: per device a client (username and
- * client id = device id, password = secret) holding the role `device-<id>`.
+ * client id = device id, password = secret) holding the role `device-<id>`. `outboxKinds` are the device topic
+ * kinds on which modules send to devices (from their `ports.deviceOutbox`), which devices may subscribe to.
  */
 export class DynsecCredentials implements DeviceCredentials {
-  constructor(private readonly dynsec: DynsecClient) {}
+  constructor(
+    private readonly dynsec: DynsecClient,
+    private readonly outboxKinds: string[],
+  ) {}
 
   async set(deviceId: string, secret: string): Promise<void> {
     const rolename = deviceRole(deviceId);
-    const [role, client] = await this.dynsec.run([
-      { command: 'createRole', rolename, acls: deviceAcls(deviceId) },
+    await this.ensureRole(rolename, deviceAcls(deviceId, this.outboxKinds));
+    const [client] = await this.dynsec.run([
       { command: 'createClient', username: deviceId, clientid: deviceId, password: secret, roles: [{ rolename }] },
     ]);
-    this.check(role, 'Role already exists');
     if (client.error !== 'Client already exists') return this.check(client);
     const [existing] = await this.dynsec.run([{ command: 'getClient', username: deviceId }]);
     if (!this.holds(existing, rolename)) {
@@ -68,11 +71,8 @@ export class DynsecCredentials implements DeviceCredentials {
    * connections (this one too, before it answers), so it is done once, when missing, and checked afterwards.
    */
   async grantEdgeRole(username: string): Promise<void> {
-    const [role, before] = await this.dynsec.run([
-      { command: 'createRole', rolename: edgeRole, acls: edgeAcls },
-      { command: 'getClient', username },
-    ]);
-    this.check(role, 'Role already exists');
+    await this.ensureRole(edgeRole, edgeAcls(this.outboxKinds), true);
+    const [before] = await this.dynsec.run([{ command: 'getClient', username }]);
     if (this.holds(before, edgeRole)) return;
     await this.dynsec.runAndBeDisconnected([{ command: 'addClientRole', username, rolename: edgeRole }]);
     const [after] = await this.dynsec.run([{ command: 'getClient', username }]);
@@ -81,6 +81,34 @@ export class DynsecCredentials implements DeviceCredentials {
 
   close(): Promise<void> {
     return this.dynsec.close();
+  }
+
+  /**
+   * Creates the role with its ACLs, or adds to an existing one the ACLs it lacks: a role made before a module
+   * declared a new outbox kind gains that kind (ACLs it holds beyond these are left as they are). Mosquitto
+   * disconnects the clients of a role whose ACLs change: `heldByMe` says this connection is one of them.
+   */
+  private async ensureRole(rolename: string, acls: Acl[], heldByMe = false): Promise<void> {
+    const [role] = await this.dynsec.run([{ command: 'createRole', rolename, acls }]);
+    this.check(role, 'Role already exists');
+    if (!role.error) return;
+    const missing = await this.missingAcls(rolename, acls);
+    if (missing.length === 0) return;
+    const commands = missing.map((acl) => ({ command: 'addRoleACL', rolename, ...acl }));
+    if (!heldByMe) {
+      for (const response of await this.dynsec.run(commands)) this.check(response, 'ACL with this topic already exists');
+      return;
+    }
+    await this.dynsec.runAndBeDisconnected(commands);
+    const still = await this.missingAcls(rolename, acls);
+    if (still.length) throw this.dynsec.unavailable(`did not add ${still.map((acl) => `${acl.acltype} ${acl.topic}`).join(', ')} to the role "${rolename}"`);
+  }
+
+  private async missingAcls(rolename: string, acls: Acl[]): Promise<Acl[]> {
+    const [response] = await this.dynsec.run([{ command: 'getRole', rolename }]);
+    this.check(response);
+    const held = (response.data as { role?: { acls?: Acl[] } } | undefined)?.role?.acls ?? [];
+    return acls.filter((acl) => !held.some((h) => h.acltype === acl.acltype && h.topic === acl.topic));
   }
 
   private holds(response: DynsecResponse, rolename: string): boolean {
@@ -98,12 +126,13 @@ export class DynsecCredentials implements DeviceCredentials {
 /** The host's device credentials: the dynamic-security client when `edge.url` names an external broker, else a no-op. */
 export function createDeviceCredentials(
   config: CleaveConfig,
-  options: { instanceId: string; log: Logger },
+  options: { instanceId: string; log: Logger; outboxKinds: string[] },
 ): DeviceCredentials & { close(): Promise<void> } {
   // A process that does not ingest (`--edge off`) still provisions when it knows the external broker's URL:
   // in a split deployment the devices module runs apart from the edge listener.
   if (config.edge.broker === 'embedded' || !config.edge.url) return { set: async () => undefined, revoke: async () => undefined, close: async () => undefined };
-  return new DynsecCredentials(dynsecClient(config.edge.url, { ...options, ca: trustedCas('edge.ca', config.edge.ca) }));
+  const { outboxKinds, ...client } = options;
+  return new DynsecCredentials(dynsecClient(config.edge.url, { ...client, ca: trustedCas('edge.ca', config.edge.ca) }), outboxKinds);
 }
 
 /** A dynamic-security client of the broker at `url`, with a client id of its own; `ca` as for `edge.ca`. */

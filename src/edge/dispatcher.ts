@@ -2,22 +2,17 @@ import type { Logger } from 'pino';
 import { kernelPrincipal } from '../bus/access.js';
 import type { Bus } from '../bus/bus.js';
 import type { Principal } from '../bus/envelope.js';
+import { CleaveError } from '../errors.js';
+import { maxTopicLength, type DeviceMessage, type DeviceRejection, type DeviceResult } from '../kernel/device-ports.js';
 import type { Metrics } from '../observability/metrics.js';
 import { Batcher } from './batcher.js';
+import type { ListenerPorts, Target, TopicRoute } from './ports.js';
 import { DeviceRateLimit } from './rate-limit.js';
-import { maxTopicLength, type DeviceMessage, type IngestResult, type RejectionCode } from './capabilities.js';
-import { errorsTopic, parseDeviceTopic } from './topics.js';
-
-/** Module operations the dispatcher calls, found through the modules' `provides`. */
-export interface EdgeProviders {
-  deviceAuth: { module: string; operation: string };
-  devicePresence: { module: string; operation: string };
-  ingest: { module: string; operation: string };
-}
+import { deviceTree, errorsKind, errorsTopic, filterWithin, matchKind } from './topics.js';
 
 export interface DispatcherOptions {
   bus: Bus;
-  providers: EdgeProviders;
+  ports: ListenerPorts;
   log: Logger;
   metrics: Metrics;
   maxPayloadBytes: number;
@@ -33,116 +28,176 @@ export class TopicNotAllowed extends Error {
   override name = 'TopicNotAllowed';
 }
 
+/** A refusal the listener decides before any module sees the message. */
+type Refusal = Extract<DeviceResult, { accepted: false }>;
+
 const edgePrincipal: Principal = kernelPrincipal('edge');
 const seenEveryMs = 10_000;
+/** How much of a refused payload is handed to `deviceRejections`. */
+const excerptLength = 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The broker-independent core of the edge listener: checks device credentials, turns each accepted publish
- * into a device message, commits messages in groups through the module that provides `ingest`, reports
- * refused ones on the device's `errors` topic, and keeps presence up to date. `handle` resolves only after
- * the commit, so the broker acknowledges a QoS 1 message only once its data is stored.
+ * The broker-independent core of the device listener, an MQTT adapter that knows no topic kind and no payload:
+ * it checks credentials through `deviceAuth`, matches each publish once against the kinds modules declared,
+ * hands accepted messages in groups to the operation behind their kind, records every refusal (its own and the
+ * modules') in groups through `deviceRejections`, reports refusals on the device's `errors` topic, and keeps
+ * presence up to date through `devicePresence`. `handle` resolves only after the operation replied and any
+ * refusal was recorded, so the broker acknowledges a QoS 1 message only once nothing of it can be lost.
  */
 export class DeviceDispatcher {
-  private readonly batcher: Batcher<DeviceMessage, IngestResult>;
+  private readonly operations = new Map<string, Batcher<DeviceMessage, DeviceResult>>();
+  private readonly rejections: Batcher<DeviceRejection, unknown>;
   private readonly lastSeen = new Map<string, number>();
   private readonly rateLimit: DeviceRateLimit;
+  private readonly inHand = new Set<Promise<void>>();
+  private readonly unsupported: string;
 
   constructor(private readonly options: DispatcherOptions) {
-    const { bus, providers, batch } = options;
+    const { ports } = options;
     this.rateLimit = new DeviceRateLimit(options.maxMessagesPerSecond);
-    this.batcher = new Batcher(
-      async (messages) => {
-        const { results } = (await bus.call(providers.ingest.module, providers.ingest.operation, { messages }, { principal: edgePrincipal })) as {
-          results: IngestResult[];
-        };
-        options.metrics.edgeBatchSize.observe(messages.length);
-        return results;
-      },
-      { maxItems: batch.maxMessages, lingerMs: batch.lingerMs, maxInFlight: 2 },
-    );
+    for (const route of ports.topics) {
+      const key = targetKey(route);
+      if (!this.operations.has(key)) this.operations.set(key, this.batcher<DeviceMessage, DeviceResult>(route, 'messages', 'results'));
+    }
+    this.rejections = this.batcher<DeviceRejection, unknown>(ports.deviceRejections, 'rejections');
+    const kinds = ports.topics.map((route) => route.kind);
+    this.unsupported = kinds.length
+      ? `devices publish on ${deviceTree('<their id>')} followed by ${kinds.join(', ')} (+ is any one level)`
+      : 'no module of this build takes device messages';
   }
 
   /** True when the device's credentials are good. Never throws for bad credentials. */
   async authenticate(deviceId: string, secret: string): Promise<boolean> {
-    const { module, operation } = this.options.providers.deviceAuth;
-    const { ok } = (await this.options.bus.call(module, operation, { deviceId, secret: secret.slice(0, 256) }, { principal: edgePrincipal })) as { ok: boolean };
+    const { ok } = (await this.call(this.options.ports.deviceAuth, { deviceId, secret: secret.slice(0, 256) })) as { ok: boolean };
     return ok;
   }
 
   /** Records that a device came online or went offline; failures are logged, never thrown. */
-  presence(deviceId: string, online: boolean): void {
-    const { module, operation } = this.options.providers.devicePresence;
+  presence(deviceId: string, online: boolean): Promise<void> {
     if (online) this.lastSeen.set(deviceId, Date.now());
     else {
       this.lastSeen.delete(deviceId);
       this.rateLimit.forget(deviceId);
     }
-    this.options.bus
-      .call(module, operation, { deviceId, online, at: new Date().toISOString() }, { principal: edgePrincipal })
-      .catch((err) => this.options.log.warn({ err, deviceId }, 'could not record device presence'));
+    return this.call(this.options.ports.devicePresence, { deviceId, online, at: new Date().toISOString() }).then(
+      () => undefined,
+      (err: unknown) => this.options.log.warn({ err, deviceId }, 'could not record device presence'),
+    );
+  }
+
+  /** The topics a device may subscribe to: its own `errors`, and the kinds modules send on (and filters inside them). */
+  maySubscribe(deviceId: string, filter: string): boolean {
+    const tree = deviceTree(deviceId);
+    if (!filter.startsWith(tree)) return false;
+    const rest = filter.slice(tree.length);
+    return rest === errorsKind || this.options.ports.outboxKinds.some((kind) => filterWithin(rest, kind));
+  }
+
+  /** True for a topic Cleave itself publishes to devices (`errors` and the outbox kinds), which is not ingested. */
+  sentByCleave(deviceId: string, topic: string): boolean {
+    return topic === errorsTopic(deviceId) || this.options.ports.outboxKinds.some((kind) => filterWithin(topic.slice(deviceTree(deviceId).length), kind));
   }
 
   /**
-   * Handles one publish of a device. Resolves once it is committed or recorded as refused; rejects when the
-   * commit failed (the broker must then not acknowledge) or with TopicNotAllowed.
+   * Handles one publish of a device. Resolves once the operation behind its kind replied, and a refusal was
+   * recorded; rejects when either failed (the broker must then not acknowledge) or with TopicNotAllowed.
    */
-  async handle(deviceId: string, topic: string, payload: Buffer, retain: boolean): Promise<void> {
-    const parsed = parseDeviceTopic(deviceId, topic);
-    if (!parsed) throw new TopicNotAllowed(`device "${deviceId}" may not publish to "${topic}"`);
+  handle(deviceId: string, topic: string, payload: Buffer, retain: boolean): Promise<void> {
+    const tree = deviceTree(deviceId);
+    if (!topic.startsWith(tree)) return Promise.reject(new TopicNotAllowed(`device "${deviceId}" may not publish to "${topic}"`));
+    const handled = this.dispatch(deviceId, topic, topic.slice(tree.length), payload, retain);
+    this.inHand.add(handled);
+    const forget = () => void this.inHand.delete(handled);
+    handled.then(forget, forget);
+    return handled;
+  }
+
+  /** Waits for messages in hand to be handed over and their refusals recorded. */
+  async drained(): Promise<void> {
+    while (this.inHand.size) await Promise.allSettled([...this.inHand]);
+  }
+
+  private async dispatch(deviceId: string, topic: string, rest: string, payload: Buffer, retain: boolean): Promise<void> {
     const rate = this.rateLimit.take(deviceId);
     if (rate === 'drop') return void this.options.metrics.edgeMessages.inc({ outcome: 'rate_limited' });
-    const message: DeviceMessage = { deviceId, topic, receivedAt: Date.now() };
-    const refuse = (code: RejectionCode, reason: string) => (message.refused = { code, reason });
+    await this.seen(deviceId);
+    const receivedAt = Date.now();
+    const refused = (refusal: Omit<Refusal, 'accepted'>, text?: string) => this.refuse({ deviceId, topic, receivedAt }, { accepted: false, ...refusal }, text);
     if (rate === 'refuse') {
       const perSecond = this.rateLimit.perSecond;
-      refuse('RATE_LIMITED', `over ${perSecond} messages a second; messages past that are refused, and this is said at most once a second`);
-    } else if (topic.length > maxTopicLength) {
-      message.topic = `${topic.slice(0, maxTopicLength - 1)}…`;
-      refuse('UNSUPPORTED_TOPIC', `a topic of ${topic.length} characters is over the limit of ${maxTopicLength}`);
-    } else if (topic.includes('\u0000')) refuse('UNSUPPORTED_TOPIC', 'a topic may not hold the NUL character');
-    else if (retain) refuse('RETAIN_NOT_ALLOWED', 'retained messages are not accepted; publish with retain=false');
-    else if (payload.length > this.options.maxPayloadBytes) {
-      refuse('PAYLOAD_TOO_LARGE', `payload of ${payload.length} bytes is over the limit of ${this.options.maxPayloadBytes}`);
-    } else {
-      try {
-        message.payload = utf8.decode(payload);
-      } catch {
-        refuse('MALFORMED_JSON', 'payload is not UTF-8 text');
-      }
+      return refused({ code: 'RATE_LIMITED', reason: `over ${perSecond} messages a second; messages past that are refused, and this is said at most once a second` });
     }
-    if (parsed.kind === 'status' && !message.refused) {
-      if (this.status(deviceId, message.payload!)) return;
-      refuse('INVALID_PAYLOAD', 'a status message must be {"online": true} or {"online": false}');
+    if (topic.length > maxTopicLength) {
+      return refused({ code: 'UNSUPPORTED_TOPIC', reason: `a topic of ${topic.length} characters is over the limit of ${maxTopicLength}` });
     }
-    this.seen(deviceId);
-    const result = await this.batcher.add(message);
-    this.options.metrics.edgeMessages.inc({ outcome: result.accepted ? 'accepted' : 'rejected' });
-    if (!result.accepted) {
-      const report = JSON.stringify({ id: result.id ?? null, code: result.code, reason: result.reason });
-      this.options.sendToDevice(errorsTopic(deviceId), report);
+    if (topic.includes('\u0000')) return refused({ code: 'UNSUPPORTED_TOPIC', reason: 'a topic may not hold the NUL character' });
+    if (retain) return refused({ code: 'RETAIN_NOT_ALLOWED', reason: 'retained messages are not accepted; publish with retain=false' });
+    if (payload.length > this.options.maxPayloadBytes) {
+      return refused({ code: 'PAYLOAD_TOO_LARGE', reason: `payload of ${payload.length} bytes is over the limit of ${this.options.maxPayloadBytes}` });
     }
-  }
-
-  /** Waits for messages in hand to be committed. */
-  drained(): Promise<void> {
-    return this.batcher.drained();
-  }
-
-  /** A valid status message (`{ "online": boolean }`) becomes presence; anything else is ingested and refused. */
-  private status(deviceId: string, payload: string): boolean {
+    let text: string;
     try {
-      const body = JSON.parse(payload) as { online?: unknown };
-      if (typeof body?.online !== 'boolean') return false;
-      this.presence(deviceId, body.online);
-      return true;
+      text = utf8.decode(payload);
     } catch {
-      return false;
+      return refused({ code: 'MALFORMED_JSON', reason: 'payload is not UTF-8 text' });
     }
+    const found = this.route(rest);
+    if (!found) return refused({ code: 'UNSUPPORTED_TOPIC', reason: `${topic}: unsupported topic; ${this.unsupported}` }, text);
+    const message: DeviceMessage = { deviceId, kind: found.route.kind, levels: found.levels, receivedAt, payload: text };
+    const result = await this.operations.get(targetKey(found.route))!.add(message);
+    if (result.accepted) return void this.options.metrics.edgeMessages.inc({ outcome: 'accepted' });
+    return this.refuse({ deviceId, topic, receivedAt }, result, text);
   }
 
-  private seen(deviceId: string): void {
+  /** The declared kind matching `rest` (the topic inside the device tree), and the levels its `+` matched. */
+  private route(rest: string): { route: TopicRoute; levels: string[] } | undefined {
+    const levels = rest.split('/');
+    for (const route of this.options.ports.topics) {
+      const matched = matchKind(route.levels, levels);
+      if (matched) return { route, levels: matched };
+    }
+    return undefined;
+  }
+
+  /** Records a refusal through `deviceRejections`, then tells the device on its `errors` topic. */
+  private async refuse(at: Pick<DeviceRejection, 'deviceId' | 'topic' | 'receivedAt'>, refusal: Refusal, text?: string): Promise<void> {
+    const { deviceId, topic, receivedAt } = at;
+    const cut = topic.length > maxTopicLength ? `${topic.slice(0, maxTopicLength - 1)}…` : topic;
+    const rejection: DeviceRejection = { deviceId, topic: cut, code: refusal.code, reason: refusal.reason, receivedAt };
+    if (text !== undefined) rejection.payload = text.slice(0, excerptLength);
+    await this.rejections.add(rejection);
+    this.options.metrics.edgeMessages.inc({ outcome: 'rejected' });
+    const report = JSON.stringify({ id: refusal.id ?? null, code: refusal.code, reason: refusal.reason });
+    this.options.sendToDevice(errorsTopic(deviceId), report);
+  }
+
+  /** Every `seenEveryMs` a message marks its device online, before the message is handed over. */
+  private seen(deviceId: string): Promise<void> | undefined {
     const last = this.lastSeen.get(deviceId) ?? 0;
-    if (Date.now() - last >= seenEveryMs) this.presence(deviceId, true);
+    return Date.now() - last >= seenEveryMs ? this.presence(deviceId, true) : undefined;
+  }
+
+  /** A group commit to one operation: `field` names the list in its input, `results` the list in its output. */
+  private batcher<I, R>(target: Target, field: string, results?: string): Batcher<I, R> {
+    const { batch, metrics } = this.options;
+    return new Batcher<I, R>(
+      async (items) => {
+        const output = (await this.call(target, { [field]: items })) as Record<string, R[]>;
+        if (!results) return items.map(() => undefined as R);
+        if (output[results]?.length !== items.length) {
+          throw new CleaveError('INTERNAL', `${targetKey(target)} answered ${output[results]?.length ?? 'no'} results for ${items.length} messages`);
+        }
+        metrics.edgeBatchSize.observe(items.length);
+        return output[results];
+      },
+      { maxItems: batch.maxMessages, lingerMs: batch.lingerMs, maxInFlight: 2 },
+    );
+  }
+
+  private call(target: Target, input: unknown): Promise<unknown> {
+    return this.options.bus.call(target.module, target.operation, input, { principal: edgePrincipal });
   }
 }
+
+const targetKey = (target: Target) => `${target.module}.${target.operation}`;

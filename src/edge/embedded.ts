@@ -11,7 +11,7 @@ import type { ServerCertificates } from '../tls/certificates.js';
 import { ConnectionGuard } from './guard.js';
 import { DeviceDispatcher, TopicNotAllowed } from './dispatcher.js';
 import { PacketLimit, type PacketLimitBreach } from './packet-limit.js';
-import { isDeviceId, maySubscribe } from './topics.js';
+import { isDeviceId } from './topics.js';
 import { portError } from '../host/free-ports.js';
 
 export interface EmbeddedBrokerOptions {
@@ -62,7 +62,7 @@ const refusal = (returnCode: number, message: string) => Object.assign(new Error
 /**
  * The embedded MQTT 3.1.1 broker (aedes) for devices, on TCP and WebSocket. Its hooks authenticate devices
  * through the dispatcher, keep each device inside its own topics, and hold every QoS 1 PUBACK until the
- * message is committed (aedes writes the PUBACK after `authorizePublish` calls back).
+ * message is handed over (or its refusal recorded) (aedes writes the PUBACK after `authorizePublish` calls back).
  */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const { dispatcher, log, metrics, limits } = options;
@@ -135,17 +135,17 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   };
 
   broker.authorizeSubscribe = (client, subscription, done) => {
-    done(null, client && maySubscribe(client.id, subscription.topic) ? subscription : null);
+    done(null, client && dispatcher.maySubscribe(client.id, subscription.topic) ? subscription : null);
   };
 
   broker.on('clientReady', (client) => {
     metrics.edgeConnections.inc();
-    dispatcher.presence(client.id, true);
+    void dispatcher.presence(client.id, true);
   });
   broker.on('clientDisconnect', (client) => {
     metrics.edgeConnections.dec();
     const current = (broker as unknown as { clients: Record<string, Client> }).clients[client.id];
-    if (!current || current === client) dispatcher.presence(client.id, false);
+    if (!current || current === client) void dispatcher.presence(client.id, false);
   });
 
   const listeners: Server[] = [];

@@ -32,7 +32,6 @@ export interface ExternalBroker {
 /** Every device's topics, shared by the ingesting processes; Cleave's own messages to devices are skipped. */
 const filter = `$share/telemetry/${topicRoot}/#`;
 const sessionExpirySeconds = 3600;
-const ownTopic = /^[^/]+\/[^/]+\/[^/]+\/(errors|commands\/[^/]+)$/;
 
 /**
  * Connects to the broker with a persistent MQTT 5 session, subscribes to every device topic through a shared
@@ -109,7 +108,7 @@ export async function startExternalBroker(options: ExternalBrokerOptions): Promi
 /** Hands one message to the dispatcher; a topic outside any device's tree, or one Cleave sends itself, is dropped. */
 async function ingest(dispatcher: DeviceDispatcher, packet: IPublishPacket, log: Logger): Promise<void> {
   const deviceId = packet.topic.split('/')[2];
-  if (!isDeviceId(deviceId) || ownTopic.test(packet.topic)) return;
+  if (!isDeviceId(deviceId) || dispatcher.sentByCleave(deviceId, packet.topic)) return;
   try {
     await dispatcher.handle(deviceId, packet.topic, packet.payload as Buffer, packet.retain);
   } catch (err) {

@@ -13,9 +13,13 @@ import { trustedCas, type ServerCertificates } from '../tls/certificates.js';
 import { brokerUser, DynsecCredentials, dynsecClient } from './credentials.js';
 import { startEmbeddedBroker } from './embedded.js';
 import { startExternalBroker, type ExternalBroker } from './external.js';
-import { DeviceDispatcher, type EdgeProviders } from './dispatcher.js';
+import { DeviceDispatcher } from './dispatcher.js';
+import { listenerPortsOf, modulesCalled, type ListenerPorts } from './ports.js';
 
-/** The edge listener of a host: the embedded broker, or the ingest from an external one, and its dispatcher of device messages to the modules. */
+/**
+ * The device listener of a host: the embedded broker, or the ingest from an external one, and its dispatcher
+ * of device messages to the operations the modules' `ports` and `deviceTopics` name.
+ */
 export interface EdgeListener {
   /** Port of the embedded broker's plain-text MQTT; none with an external broker or `edge.plaintext` false. */
   port?: number;
@@ -26,36 +30,17 @@ export interface EdgeListener {
   close(): Promise<void>;
 }
 
-type Capability = keyof EdgeProviders;
-
-function provider(modules: ModuleDefinition[], capability: Capability): { module: string; operation: string } {
-  const found = modules.find((m) => m.provides?.[capability]);
-  if (!found) {
-    throw new CleaveError('UNAVAILABLE', `the edge listener needs a module that provides "${capability}"; none in this build (use --edge off)`);
-  }
-  return { module: found.contract.name, operation: found.provides![capability]! };
-}
-
-function providersOf(modules: ModuleDefinition[]): EdgeProviders {
-  return {
-    deviceAuth: provider(modules, 'deviceAuth'),
-    devicePresence: provider(modules, 'devicePresence'),
-    ingest: provider(modules, 'ingest'),
-  };
-}
-
-/** The providers the edge listener needs in this process: all of them on the in-process bus, none over MQTT. */
-function missingHere(providers: EdgeProviders, hosted: string[], remote: boolean): string[] {
+/** The modules the listener calls and this process lacks: none over MQTT, the unhosted ones on the in-process bus. */
+function missingHere(ports: ListenerPorts, hosted: string[], remote: boolean): string[] {
   if (remote) return [];
-  return [...new Set(Object.values(providers).map((p) => p.module))].filter((name) => !hosted.includes(name));
+  return modulesCalled(ports).filter((name) => !hosted.includes(name));
 }
 
 /** The device ports a host's edge listener will listen on, so that the host can check them before it starts. */
 export function plannedEdgePorts(options: Pick<EdgeOptions, 'config' | 'modules' | 'hosted'> & { remote: boolean }): PlannedPort[] {
   const { config } = options;
   if (config.edge.broker !== 'embedded') return [];
-  const providers = providersOf(options.modules);
-  if (missingHere(providers, options.hosted, options.remote).length) return [];
+  if (missingHere(listenerPortsOf(options.modules), options.hosted, options.remote).length) return [];
   const otherwise = 'or turn the broker off with --edge off';
   const { port, tlsPort, host, plaintext } = config.edge;
   const plain = plaintext ? [{ what: 'edge broker port', port, host, change: '--edge-port or CLEAVE_EDGE_PORT', otherwise }] : [];
@@ -89,8 +74,8 @@ export interface EdgeOptions {
 export async function startEdge(options: EdgeOptions): Promise<EdgeListener | undefined> {
   const { config, modules, bus, log, metrics } = options;
   if (config.edge.broker === 'off') return undefined;
-  const providers = providersOf(modules);
-  const missing = missingHere(providers, options.hosted, bus.transport.remote);
+  const ports = listenerPortsOf(modules);
+  const missing = missingHere(ports, options.hosted, bus.transport.remote);
   if (missing.length) {
     log.warn({ missing }, `edge broker not started: it needs ${missing.join(' and ')} in this process on the in-process bus (add them to --modules, or use --edge off)`);
     return undefined;
@@ -98,7 +83,7 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
   let send: ((topic: string, payload: string) => void) | undefined;
   const dispatcher = new DeviceDispatcher({
     bus,
-    providers,
+    ports,
     log,
     metrics,
     maxPayloadBytes: config.edge.maxPayloadBytes,
@@ -107,7 +92,7 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     sendToDevice: (topic, payload) => send?.(topic, payload),
   });
   if (config.edge.broker === 'external') {
-    const external = await startExternal(dispatcher, options);
+    const external = await startExternal(dispatcher, options, ports);
     send = external.sendToDevice;
     return { health: () => external.health(), close: () => external.close() };
   }
@@ -123,13 +108,10 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     limits: edgeLimits(config),
   });
   send = broker.sendToDevice;
-  const revoker = modules.find((m) => m.provides?.deviceRevoked);
-  if (revoker) {
-    const close = async (events: Envelope[]) => {
-      for (const event of events) broker.disconnect((event.data as { id: string }).id);
-    };
-    for (const event of [revoker.provides!.deviceRevoked!].flat()) bus.transport.subscribe('edge', revoker.contract.name, event, close);
-  }
+  const close = async (events: Envelope[]) => {
+    for (const event of events) broker.disconnect((event.data as { id: string }).id);
+  };
+  for (const { module, event } of ports.revoked) bus.transport.subscribe('edge', module, event, close);
   const websocket = options.httpUrl && `${options.httpUrl.replace(/^http/, 'ws')}/mqtt`;
   log.info({ mqtt: broker.port, mqtts: broker.tlsPort, websocket }, 'edge broker is listening');
   return { port: broker.port, tlsPort: broker.tlsPort, health: () => broker.health(), close: () => broker.close() };
@@ -153,11 +135,11 @@ export function edgeLimits(config: CleaveConfig) {
 }
 
 /** Grants Cleave's user its role in the broker, then ingests through a shared subscription. */
-async function startExternal(dispatcher: DeviceDispatcher, options: EdgeOptions): Promise<ExternalBroker> {
+async function startExternal(dispatcher: DeviceDispatcher, options: EdgeOptions, ports: ListenerPorts): Promise<ExternalBroker> {
   const { config, instanceId, log } = options;
   const url = config.edge.url;
   const ca = trustedCas('edge.ca', config.edge.ca);
-  const credentials = new DynsecCredentials(dynsecClient(url, { instanceId, log, ca }));
+  const credentials = new DynsecCredentials(dynsecClient(url, { instanceId, log, ca }), ports.outboxKinds);
   try {
     await credentials.grantEdgeRole(brokerUser(url)!);
   } finally {

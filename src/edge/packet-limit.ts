@@ -2,8 +2,8 @@ import { Duplex } from 'node:stream';
 
 /**
  * Largest remaining length of the first packet (the CONNECT), in bytes. The largest CONNECT a device needs is about
- * 500 bytes: 10 of variable header, a 64-byte client id and username, a will on its `status` topic with
- * `{"online": false}`, and a 256-character secret (each string with its 2-byte length).
+ * 500 bytes: 10 of variable header, a 64-byte client id and username, a short will (a topic of its tree and a
+ * payload of a few dozen bytes), and a 256-character secret (each string with its 2-byte length).
  */
 export const connectPacketLimit = 4096;
 

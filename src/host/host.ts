@@ -8,20 +8,23 @@ import { Bus } from '../bus/bus.js';
 import { InprocTransport } from '../bus/inproc.js';
 import { MqttTransport } from '../bus/mqtt-transport.js';
 import type { Transport } from '../bus/transport.js';
+import { databaseUrlOf, sliceOf } from '../config/modules.js';
 import type { CleaveConfig } from '../config/schema.js';
 import { migrateUp } from '../db/migrate.js';
-import { openDatabase } from '../db/database.js';
+import { databaseOf, openDatabase } from '../db/database.js';
 import { CleaveError } from '../errors.js';
 import { createHttpApp } from '../http/app.js';
 import { listen, type HttpServer } from '../http/server.js';
 import { createTokenVerifier } from '../http/token-verifier.js';
 import { plannedEdgePorts, startEdge, type EdgeListener } from '../edge/listener.js';
 import { createDeviceCredentials } from '../edge/credentials.js';
+import { outboxKindsOf } from '../edge/ports.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
 import { ServerCertificates, trustedCas } from '../tls/certificates.js';
-import type { ModuleDefinition } from '../kernel/module.js';
+import { declaredPorts, type ModuleDefinition } from '../kernel/module.js';
 import { assertPortsFree } from './free-ports.js';
+import { checkPorts } from './ports-check.js';
 import { Readiness } from './readiness.js';
 import { ModuleRuntime } from './runtime.js';
 import { selectModules } from './select.js';
@@ -65,7 +68,11 @@ export class Host {
     this.instanceId = instanceIdOf(config);
     this.log = options.log ?? createLogger(config.log.level, { instance: this.instanceId });
     this.hashQueue = new HashQueue(config.hashing);
-    this.deviceCredentials = createDeviceCredentials(config, { instanceId: this.instanceId, log: this.log.child({ component: 'dynsec' }) });
+    this.deviceCredentials = createDeviceCredentials(config, {
+      instanceId: this.instanceId,
+      log: this.log.child({ component: 'dynsec' }),
+      outboxKinds: outboxKindsOf(options.modules),
+    });
     this.bus = new Bus({
       transport: this.createTransport(),
       contracts: options.modules.map((m) => m.contract),
@@ -116,13 +123,18 @@ export class Host {
 
   private async boot(): Promise<void> {
     const { config, modules } = this.options;
+    checkPorts(modules);
     if (config.tls.cert) {
       this.certificates = new ServerCertificates(config.tls, this.log.child({ component: 'tls' }));
     }
     const selected = selectModules(modules, config.modules);
+    assertConfigured(config, selected);
     await this.preflight(selected.map((m) => m.contract.name));
     const root = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
-    await Promise.all(selected.map((definition) => this.openDatabase(definition)));
+    // Every open settles before a failure is thrown, so that stopping never closes a database mid-migration.
+    const opened = await Promise.allSettled(selected.map((definition) => this.openDatabase(definition)));
+    const failed = opened.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     for (const definition of selected) {
       const name = definition.contract.name;
       const db = this.databases.get(name)!;
@@ -132,12 +144,13 @@ export class Host {
         scope: root.createScope(),
         log: this.log.child({ module: name }),
         metrics: this.metrics,
-        config: ((config as unknown as Record<string, unknown>)[name] as Record<string, unknown>) ?? {},
+        config: sliceOf(config, name),
         instanceId: this.instanceId,
         relay: config.bus.outbox.relay,
         retry: config.bus.retry,
         deviceCredentials: this.deviceCredentials,
         hashQueue: this.hashQueue,
+        tokenClaims: { issuer: config.identity.issuer, audience: config.identity.audience },
       });
       this.runtimes.push(runtime);
       runtime.connect();
@@ -173,11 +186,14 @@ export class Host {
     this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, ...listening }, 'cleave is ready');
   }
 
-  /** Opens a module's database and applies its pending migrations; databases open side by side at start. */
+  /**
+   * Opens a module's database (`<module>.db.url`, else `db.url`, else `db.dataDir`) and applies its pending
+   * migrations; databases open side by side at start.
+   */
   private async openDatabase(definition: ModuleDefinition): Promise<void> {
     const { config } = this.options;
     const name = definition.contract.name;
-    const db = await openDatabase(name, { dataDir: config.db.dataDir, url: config.db.url, log: this.log.child({ module: name, component: 'database' }) });
+    const db = await openDatabase(name, databaseOf(config, name, this.log.child({ module: name, component: 'database' })));
     this.databases.set(name, db);
     this.readiness.add(`database:${name}`, async () => void (await db.raw('select 1')));
     if (this.options.migrate === false) return;
@@ -203,15 +219,15 @@ export class Host {
 
   /**
    * Starts HTTP with the routes of `routed` modules: the hosted ones, or every module for a gateway. The key set
-   * that verifies tokens comes through the bus from the module that provides `jwks`; a host serving that
+   * that verifies tokens comes through the bus from the module serving the port `jwks`; a host serving that
    * module's routes also publishes it at `/.well-known/jwks.json`.
    */
   private async startHttp(routed: ModuleDefinition[]): Promise<void> {
     const { config, modules } = this.options;
-    const provider = modules.find((m) => m.provides?.jwks);
+    const provider = modules.find((m) => declaredPorts(m).jwks);
     const fetchJwks = async () => {
       if (!provider) throw new CleaveError('UNAUTHENTICATED', 'no module of this build issues tokens');
-      return (await this.bus.call(provider.contract.name, provider.provides!.jwks!, {}, { principal: kernelPrincipal('http') })) as { keys: Record<string, unknown>[] };
+      return (await this.bus.call(provider.contract.name, declaredPorts(provider).jwks!, {}, { principal: kernelPrincipal('http') })) as { keys: Record<string, unknown>[] };
     };
     const app = createHttpApp({
       bus: this.bus,
@@ -255,6 +271,14 @@ export class Host {
     for (const db of this.databases.values()) await db.destroy();
     this.phase = 'stopped';
     this.log.info('cleave stopped');
+  }
+}
+
+/** A configuration loaded without a module's keys would hand it no settings: refuse to host it. */
+function assertConfigured(config: CleaveConfig, modules: ModuleDefinition[]): void {
+  const missing = modules.map((m) => m.contract.name).filter((name) => databaseUrlOf(config, name) === undefined);
+  if (missing.length) {
+    throw new Error(`the configuration has no keys of module ${missing.join(', ')}: load it with the build's modules (loadConfig({ modules }))`);
   }
 }
 

@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   deviceCredentials: DeviceCredentials;
   /** The host's queue for slow hashes, shared by its modules. */
   hashQueue: HashQueue;
+  /** The `iss` and `aud` of access tokens (config `identity.issuer`, `identity.audience`). */
+  tokenClaims: { issuer: string; audience: string };
 }
 
 /**
@@ -116,6 +118,7 @@ export class ModuleRuntime implements ContextHost {
       clock: asValue(() => new Date()),
       deviceCredentials: asValue(this.options.deviceCredentials),
       hashQueue: asValue(this.options.hashQueue),
+      tokenClaims: asValue(this.options.tokenClaims),
     });
     for (const [name, resolver] of Object.entries(this.definition.register ?? {})) {
       scope.register(name, scoped(resolver));

@@ -6,6 +6,7 @@ import type { Envelope, Principal } from '../bus/envelope.js';
 import type { HashQueue } from './slow-hash.js';
 import type { portSchemas, PortName } from './device-ports.js';
 import type { Static } from '@sinclair/typebox';
+import type { ConfigOf, Settings } from './settings.js';
 
 export { roles, type Role };
 
@@ -21,13 +22,15 @@ export interface DeviceCredentials {
   revoke(deviceId: string): Promise<void>;
 }
 
-/** What the kernel registers in every module's container. */
-export interface KernelDeps {
-  /** The module's own store (knex): its SQLite file or Postgres schema. */
+/** What the kernel registers in every module's container; `Config` is the module's slice (`ConfigOf<...>`). */
+export interface KernelDeps<Config = Record<string, unknown>> {
+  /** The module's own database (knex): `<module>.db.url`, else its SQLite file or Postgres schema of `db.*`. */
   db: Knex;
   log: Logger;
-  /** The module's slice of the configuration (the key named after the module), or `{}`. */
-  config: Record<string, unknown>;
+  /** The module's slice of the configuration: the values of the keys it declares in `defineModule({ config })`. */
+  config: Config;
+  /** The `iss` and `aud` every host requires of access tokens (config `identity.issuer`, `identity.audience`). */
+  tokenClaims: { issuer: string; audience: string };
   /** The module's name. */
   moduleName: string;
   /** A clock, replaceable in tests. */
@@ -65,7 +68,13 @@ export interface EventContext<C extends Contract> extends CallContext<C> {
 
 /** Deps are resolved from the module's container (awilix PROXY injection): destructure what you need. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Factory<T> = (deps: any) => T;
+export type Factory<T, D = any> = (deps: D) => T;
+
+/** The module's registrations, by name, as the values they resolve to. */
+export type RegisteredDeps<R> = { [K in keyof R]: R[K] extends Resolver<infer T> ? T : never };
+
+/** What a module's handlers may destructure: the kernel's deps with the module's typed slice, and its registrations. */
+export type ModuleDeps<S extends Settings, R> = KernelDeps<ConfigOf<S>> & RegisteredDeps<R>;
 
 export type OperationHandler<C extends Contract, K extends keyof C['operations']> = (
   input: InputOf<C, K>,
@@ -116,40 +125,42 @@ export interface Route<C extends Contract = Contract> {
 }
 
 /** Everything the kernel needs to host a module. */
-export interface ModuleDefinition<C extends Contract = Contract> {
+export interface ModuleDefinition<
+  C extends Contract = Contract,
+  S extends Settings = Settings,
+  R extends Record<string, Resolver<unknown>> = Record<string, Resolver<unknown>>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  D = any,
+> {
   contract: C;
+  /**
+   * The module's configuration slice, built with `setting.*`: keys `<module>.<key>`, env `CLEAVE_<MODULE>_<KEY>`,
+   * validated at start-up like the kernel's; handlers receive the values as `config`, typed `ConfigOf<S>`.
+   */
+  config?: S;
   /** Handlers of every operation of the contract, as factories taking the module's deps. */
-  handlers: { [K in keyof C['operations']]: Factory<OperationHandler<C, K>> };
+  handlers: { [K in keyof C['operations']]: Factory<OperationHandler<C, K>, D> };
   /** The module's own registrations (awilix resolvers), next to the kernel's `KernelDeps`. */
-  register?: Record<string, Resolver<unknown>>;
+  register?: R;
   subscriptions?: Subscription[];
   routes?: Route<C>[];
   /** Runs once the module's store is migrated and the bus is up (e.g. seeding). */
-  start?: Factory<(ctx: CallContext<C>) => Promise<void>>;
+  start?: Factory<(ctx: CallContext<C>) => Promise<void>, D>;
   /** Folder of the module's migrations; default `migrations/<name>/` of the build. */
   migrations?: URL;
   /**
-   * Kernel services this module provides, each an operation (or event) whose schemas match the kernel's:
-   * `jwks` answers the token verification keys (every host verifies tokens with them; a host serving this
-   * module's routes also publishes them at `/.well-known/jwks.json`); `deviceAuth`, `devicePresence` and
-   * `ingest` serve the edge listener (see `src/edge/capabilities.ts`); `deviceRevoked` names the events (each
-   * with the device `id`) after which the edge listener closes that device's connection, e.g. a decommission
-   * and a secret rotation.
-   */
-  /**
-   * Device topic kinds this module takes, each an MQTT filter under `v1/devices/<id>/` (`+` matches one level),
-   * handled by an operation with the `deviceMessages` port's schemas, e.g. `{ telemetry: 'ingestTelemetry' }`.
+   * Device topic kinds this module takes, each an MQTT filter under `v1/devices/<id>/` (`+` matches one level,
+   * no `#`), handled by an operation with the `deviceMessages` port's schemas and access `system`, e.g.
+   * `{ telemetry: 'ingestTelemetry', 'events/+': 'ingestTelemetry' }`. The device listener hands each message
+   * to that operation with the kind it matched and the levels its `+` matched, and acknowledges it only after
+   * the operation replied. No two modules take the same kind, and kinds never overlap.
    */
   deviceTopics?: Record<string, ServingPort<C, 'deviceMessages'>>;
-  /** The kernel ports this module serves. */
+  /**
+   * The kernel ports this module serves, each an operation with the port's schemas (see `device-ports.ts`) and
+   * access `system`. The host checks every declaration at start-up and refuses to start on a mismatch.
+   */
   ports?: Ports<C>;
-  provides?: {
-    jwks?: keyof C['operations'] & string;
-    deviceAuth?: keyof C['operations'] & string;
-    devicePresence?: keyof C['operations'] & string;
-    ingest?: keyof C['operations'] & string;
-    deviceRevoked?: keyof C['events'] & string | Array<keyof C['events'] & string>;
-  };
 }
 
 /** The operations of `C` whose input and output are exactly those of the port `P`. */
@@ -193,9 +204,16 @@ export interface Ports<C extends Contract> {
 
 /**
  * Declares a module: the kernel imports a module only through the value its `index.ts` exports.
- * Handlers are typed against the module's own contract here; the result is the kernel's untyped view.
+ * Handlers are typed against the module's own contract here, and their deps against the kernel's, the module's
+ * registrations and its configuration slice (`config`); the result is the kernel's untyped view.
  */
-export function defineModule<C extends Contract>(definition: ModuleDefinition<C>): ModuleDefinition {
+export function defineModule<
+  C extends Contract,
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  S extends Settings = {},
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  R extends Record<string, Resolver<unknown>> = {},
+>(definition: ModuleDefinition<C, S, R, ModuleDeps<S, R>>): ModuleDefinition {
   for (const name of Object.keys(definition.contract.operations)) {
     if (typeof (definition.handlers as Record<string, unknown>)[name] !== 'function') {
       throw new Error(`module "${definition.contract.name}" has no handler for operation "${name}"`);
@@ -213,3 +231,19 @@ export function on<P extends Contract, E extends keyof P['events'] & string, C e
   if (!(event in contract.events)) throw new Error(`module "${contract.name}" has no event "${event}"`);
   return { contract, event, handler: handler as Subscription['handler'] };
 }
+
+/** The kernel's untyped view of a module's `ports`: operation and event names as plain strings. */
+export interface DeclaredPorts {
+  jwks?: string;
+  deviceAuth?: string;
+  devicePresence?: string;
+  deviceRejections?: string;
+  deviceRevoked?: string[];
+  deviceOutbox?: { kind: string; pending: string; delivered: string; ready: string };
+}
+
+/** The ports a module declares, as the host reads them (see `DeclaredPorts`). */
+export const declaredPorts = (definition: ModuleDefinition): DeclaredPorts => (definition.ports ?? {}) as unknown as DeclaredPorts;
+
+/** The device topic kinds a module takes, each with the name of its operation. */
+export const declaredTopics = (definition: ModuleDefinition): Record<string, string> => (definition.deviceTopics ?? {}) as Record<string, string>;

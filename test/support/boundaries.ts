@@ -9,6 +9,7 @@ export interface Violation {
   reason: string;
 }
 
+const reexportAllPattern = /\bexport\s*\*\s*(?:as\s+\w+\s*)?from\s*['"]([^'"]+)['"]/g;
 const importPattern = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function* sourceFiles(dir: string): Generator<string> {
@@ -23,7 +24,8 @@ function* sourceFiles(dir: string): Generator<string> {
  * Checks the module boundaries of a source tree rooted at `root`: a file of `modules/<a>/` may import its
  * own module's files, another module's `contract.ts` and nothing else of it, and of the kernel only
  * `src/index.ts`. Packages and node built-ins are free. Files directly in `modules/` (the build's module list)
- * are the composition root, not a module. A module's tests may also use the shared test support.
+ * are the composition root, not a module. A module's tests may also use the shared test support. No module file
+ * re-exports with `export *`: a barrel hides where a name comes from and invites bypassing it.
  */
 export function checkBoundaries(root: string): Violation[] {
   const modulesDir = join(root, 'modules');
@@ -34,6 +36,9 @@ export function checkBoundaries(root: string): Violation[] {
     if (parts.length < 2) continue;
     const own = parts[0];
     const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(reexportAllPattern)) {
+      violations.push({ file: relative(root, file), specifier: match[1], reason: 're-exports with export *; import from the file that declares the name' });
+    }
     for (const match of text.matchAll(importPattern)) {
       const specifier = match[1] ?? match[2];
       if (!specifier.startsWith('.')) continue;

@@ -74,8 +74,8 @@ export async function processGroups({ mqttUrl, dbUrl }: Placement & { mqttUrl: s
     CLEAVE_HTTP_HOST: '127.0.0.1',
     CLEAVE_EDGE_HOST: '127.0.0.1',
     CLEAVE_LOG_LEVEL: process.env.TOPOLOGY_LOG ?? 'warn',
-    CLEAVE_ADMIN_EMAIL: adminEmail,
-    CLEAVE_ADMIN_PASSWORD: adminPassword,
+    CLEAVE_IDENTITY_ADMIN_EMAIL: adminEmail,
+    CLEAVE_IDENTITY_ADMIN_PASSWORD: adminPassword,
     // Scenarios stream from one device faster than the default per-device limit, which is not what they test.
     CLEAVE_EDGE_MAX_MESSAGES_PER_SECOND: '1000000',
   };

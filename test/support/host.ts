@@ -37,7 +37,12 @@ export interface TestHost {
 export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
   const ownDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'cleave-test-'));
   const dataDir = options.dataDir ?? ownDir!;
+  const modules = options.modules ?? buildModules;
+  const admin = modules.some((m) => m.contract.name === 'identity')
+    ? { 'identity.adminEmail': adminEmail, 'identity.adminPassword': adminPassword }
+    : {};
   const config = loadConfig({
+    modules,
     cwd: dataDir,
     env: {},
     overrides: {
@@ -46,15 +51,14 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       'db.dataDir': dataDir,
       'edge.broker': 'off',
       'log.level': options.logTo ? 'info' : 'silent',
-      'identity.adminEmail': adminEmail,
-      'identity.adminPassword': adminPassword,
+      ...admin,
       'bus.retry.baseDelayMs': 20,
       'bus.key': testBusKey,
       ...options.config,
     },
   });
   const log = options.logTo ? createLogger(config.log.level, {}, options.logTo) : undefined;
-  const host = await Host.start({ config, modules: options.modules ?? buildModules, log });
+  const host = await Host.start({ config, modules, log });
   return {
     host,
     url: host.url,

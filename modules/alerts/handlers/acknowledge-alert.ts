@@ -1,6 +1,6 @@
 import { conflict, notFound, type OperationHandler } from '../../../src/index.js';
 import type { alertsContract } from '../contract.js';
-import type { Alerts } from '../store.js';
+import type { Alerts } from '../data/alerts.js';
 
 interface Deps {
   alerts: Alerts;

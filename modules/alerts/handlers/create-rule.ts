@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OperationHandler } from '../../../src/index.js';
 import type { Rule, alertsContract } from '../contract.js';
-import type { Rules } from '../store.js';
+import type { Rules } from '../data/rules.js';
 
 interface Deps {
   rules: Rules;

@@ -1,6 +1,6 @@
 import { notFound, type OperationHandler } from '../../../src/index.js';
 import type { alertsContract } from '../contract.js';
-import type { Rules } from '../store.js';
+import type { Rules } from '../data/rules.js';
 import type { Lifecycle } from '../lifecycle.js';
 
 interface Deps {

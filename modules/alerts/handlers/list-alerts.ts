@@ -1,6 +1,6 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { alertsContract } from '../contract.js';
-import type { Alerts } from '../store.js';
+import type { Alerts } from '../data/alerts.js';
 
 export const listAlerts =
   ({ alerts }: { alerts: Alerts }): OperationHandler<typeof alertsContract, 'listAlerts'> =>

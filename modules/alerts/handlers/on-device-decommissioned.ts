@@ -1,7 +1,7 @@
 import type { EventHandler } from '../../../src/index.js';
 import type { devicesContract } from '../../devices/contract.js';
 import type { alertsContract } from '../contract.js';
-import type { Rules } from '../store.js';
+import type { Rules } from '../data/rules.js';
 import type { Lifecycle } from '../lifecycle.js';
 
 interface Deps {

@@ -1,7 +1,8 @@
 import type { EventHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../../telemetry/contract.js';
 import type { alertsContract } from '../contract.js';
-import type { Alerts, Rules } from '../store.js';
+import type { Alerts } from '../data/alerts.js';
+import type { Rules } from '../data/rules.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { breaches } from '../thresholds.js';
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../../../src/index.js';
-import type { Registry } from '../store.js';
+import type { Registry } from '../data/devices.js';
 import type { Handler } from '../handler.js';
 import { spendOneCheck, verifierOf, verifySecret } from '../secrets.js';
 

@@ -1,4 +1,4 @@
-import type { Registry } from '../store.js';
+import type { Registry } from '../data/devices.js';
 import type { Handler } from '../handler.js';
 
 export const listDevices =

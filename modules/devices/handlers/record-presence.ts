@@ -1,6 +1,7 @@
 import { invalid } from '../../../src/index.js';
-import type { Registry } from '../store.js';
+import type { Registry } from '../data/devices.js';
 import type { Handler } from '../handler.js';
+import { markPresence } from '../presence.js';
 
 function instant(at: string): string {
   const time = new Date(at);
@@ -15,10 +16,6 @@ export const recordPresence =
   ({ registry }: { registry: Registry }): Handler<'recordPresence'> =>
   async ({ deviceId, online, at }, ctx) => {
     const when = instant(at);
-    await ctx.transaction(async (tx) => {
-      const changed = await registry.setOnline(tx.db, deviceId, online);
-      await registry.touch(tx.db, deviceId, when);
-      if (changed) await tx.publish(online ? 'deviceConnected' : 'deviceDisconnected', { id: deviceId, at: when });
-    });
+    await ctx.transaction((tx) => markPresence(registry, tx, deviceId, online, when));
     return {};
   };

@@ -1,6 +1,6 @@
 import { conflict, type DeviceCredentials } from '../../../src/index.js';
 import type { Device } from '../contract.js';
-import { isUniqueViolation, type Registry } from '../store.js';
+import { isUniqueViolation, type Registry } from '../data/devices.js';
 import type { Handler } from '../handler.js';
 import { newDeviceId, newSecret, verifierOf } from '../secrets.js';
 

@@ -1,14 +1,14 @@
-import { CleaveError, invalid, type CallContext, type Logger } from '../../../src/index.js';
+import { CleaveError, type CallContext, type Logger } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
-import type { Users } from '../store.js';
+import type { Users } from '../data/users.js';
 import { randomPassword, type Passwords } from '../passwords.js';
-import { settingsOf } from '../settings.js';
+import type { IdentityConfig } from '../config.js';
 import { createUser } from './create-user.js';
 
 interface Deps {
   users: Users;
   passwords: Passwords;
-  config: Record<string, unknown>;
+  config: IdentityConfig;
   log: Logger;
   clock: () => Date;
 }
@@ -21,10 +21,7 @@ export const bootstrapAdmin = (deps: Deps) => {
   const { users, config, log } = deps;
   return async (ctx: CallContext<IdentityContract>) => {
     if (await users.any()) return;
-    const { adminEmail, adminPassword } = settingsOf(config);
-    if (adminPassword && (adminPassword.length < 8 || adminPassword.length > 256)) {
-      throw invalid('identity.adminPassword (CLEAVE_ADMIN_PASSWORD) must be 8 to 256 characters');
-    }
+    const { adminEmail, adminPassword } = config;
     const password = adminPassword || randomPassword();
     let email: string;
     try {
@@ -38,7 +35,7 @@ export const bootstrapAdmin = (deps: Deps) => {
     else {
       log.warn(
         `created the first admin: ${email} / ${password} ` +
-          '(set CLEAVE_ADMIN_EMAIL and CLEAVE_ADMIN_PASSWORD to choose them)',
+          '(set CLEAVE_IDENTITY_ADMIN_EMAIL and CLEAVE_IDENTITY_ADMIN_PASSWORD to choose them)',
       );
     }
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract, User } from '../contract.js';
-import { isUniqueViolation, type Users } from '../store.js';
+import { isUniqueViolation, type Users } from '../data/users.js';
 import type { Passwords } from '../passwords.js';
 
 interface Deps {

@@ -1,6 +1,6 @@
 import { forbidden, notFound, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
-import type { Users } from '../store.js';
+import type { Users } from '../data/users.js';
 
 const mayReadOthers = new Set(['admin', 'system']);
 

@@ -2,7 +2,7 @@ import { unauthenticated, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
 import type { LoginLimits } from '../login-limits.js';
 import type { Passwords } from '../passwords.js';
-import type { Users } from '../store.js';
+import type { Users } from '../data/users.js';
 import type { Tokens } from '../tokens.js';
 
 interface Deps {

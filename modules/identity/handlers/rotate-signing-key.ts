@@ -1,6 +1,6 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
-import type { Keys } from '../store.js';
+import type { Keys } from '../data/keys.js';
 import { newSigningKey, type Tokens } from '../tokens.js';
 
 interface Deps {

@@ -33,7 +33,7 @@ function tempDir(t: { teardown(fn: () => void): void }) {
 }
 
 const noAdminConfig = { 'identity.adminEmail': '', 'identity.adminPassword': '' };
-const generated = /^created the first admin: (\S+) \/ ([A-Za-z0-9_-]{24}) \(set CLEAVE_ADMIN_EMAIL and CLEAVE_ADMIN_PASSWORD to choose them\)$/;
+const generated = /^created the first admin: (\S+) \/ ([A-Za-z0-9_-]{24}) \(set CLEAVE_IDENTITY_ADMIN_EMAIL and CLEAVE_IDENTITY_ADMIN_PASSWORD to choose them\)$/;
 
 test('when no admin is configured, then admin@localhost gets a random password logged once at warn', async (t) => {
   const dataDir = tempDir(t);

@@ -1,7 +1,7 @@
-import type { Knex, Static } from '../../../src/index.js';
+import type { devicePorts, Knex, Static } from '../../../src/index.js';
 import type { Rejection } from '../contract.js';
 import { toIso } from '../time.js';
-import { insertMany, type Db, type Values } from './sql.js';
+import { insertMany, type Db } from './sql.js';
 
 interface RejectionRow {
   device_id: string;
@@ -30,8 +30,16 @@ const toRejection = (row: RejectionRow): Static<typeof Rejection> => ({
 /** Queries on telemetry's `rejections` table: device messages that were refused, with why. */
 export function makeRejections({ db }: { db: Knex }) {
   return {
-    /** Stores rejections given as a flat list of values in `rejectionColumns` order. */
-    async insert(trx: Db, values: Values): Promise<void> {
+    /** Stores refused device messages, with text any store keeps and the start of the payload. */
+    async insert(trx: Db, refused: devicePorts.DeviceRejection[]): Promise<void> {
+      const values = refused.flatMap(({ deviceId, topic, code, reason, payload, receivedAt }) => [
+        deviceId,
+        storableText(topic),
+        code,
+        storableText(reason),
+        payloadExcerpt(payload),
+        receivedAt,
+      ]);
       await insertMany(trx, 'rejections', rejectionColumns, values);
     },
 

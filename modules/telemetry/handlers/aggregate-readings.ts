@@ -1,6 +1,7 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import type { Aggregates, KnownDevices } from '../store.js';
+import type { Aggregates } from '../data/aggregates.js';
+import type { KnownDevices } from '../data/known-devices.js';
 import { rangeOf } from '../time.js';
 
 interface Deps {
@@ -9,7 +10,7 @@ interface Deps {
 }
 
 export const aggregateReadings =
-  ({ knownDevices, aggregates }: Deps): OperationHandler<typeof telemetryContract, 'aggregates'> =>
+  ({ knownDevices, aggregates }: Deps): OperationHandler<typeof telemetryContract, 'aggregateReadings'> =>
   async (input) => {
     const range = rangeOf(input);
     await knownDevices.require(input.id);

@@ -1,6 +1,7 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import type { DeviceEvents, KnownDevices } from '../store.js';
+import type { DeviceEvents } from '../data/device-events.js';
+import type { KnownDevices } from '../data/known-devices.js';
 import { rangeOf } from '../time.js';
 
 interface Deps {
@@ -9,7 +10,7 @@ interface Deps {
 }
 
 export const listEvents =
-  ({ knownDevices, deviceEvents }: Deps): OperationHandler<typeof telemetryContract, 'events'> =>
+  ({ knownDevices, deviceEvents }: Deps): OperationHandler<typeof telemetryContract, 'listEvents'> =>
   async (input) => {
     const range = rangeOf(input);
     await knownDevices.require(input.id);

@@ -1,6 +1,7 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import type { KnownDevices, Readings } from '../store.js';
+import type { KnownDevices } from '../data/known-devices.js';
+import type { Readings } from '../data/readings.js';
 import { rangeOf } from '../time.js';
 
 interface Deps {
@@ -9,7 +10,7 @@ interface Deps {
 }
 
 export const listReadings =
-  ({ knownDevices, readings }: Deps): OperationHandler<typeof telemetryContract, 'readings'> =>
+  ({ knownDevices, readings }: Deps): OperationHandler<typeof telemetryContract, 'listReadings'> =>
   async (input) => {
     const range = rangeOf(input);
     await knownDevices.require(input.id);

@@ -1,10 +1,10 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import { retentionOf } from '../settings.js';
-import type { Rejections } from '../store.js';
+import { retentionOf, type TelemetryConfig } from '../config.js';
+import type { Rejections } from '../data/rejections.js';
 
 interface Deps {
-  config: Record<string, unknown>;
+  config: TelemetryConfig;
   clock: () => Date;
   rejections: Rejections;
 }
@@ -14,7 +14,7 @@ interface Deps {
  * Rejections past their retention are not listed, even before they are pruned.
  */
 export const listRejections =
-  ({ config, clock, rejections }: Deps): OperationHandler<typeof telemetryContract, 'rejections'> =>
+  ({ config, clock, rejections }: Deps): OperationHandler<typeof telemetryContract, 'listRejections'> =>
   async ({ deviceId, limit }) => {
     const since = clock().getTime() - retentionOf(config);
     return { rejections: await rejections.list({ deviceId, since, limit: limit ?? 100 }) };

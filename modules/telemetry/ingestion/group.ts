@@ -1,7 +1,10 @@
-import type { edge } from '../../../src/index.js';
-import { type Values, payloadExcerpt, messageKey, storableText } from '../store.js';
-import { type ReportedEvent, readMessage, type ReadingSet } from '../payloads.js';
-import type { Limits } from '../settings.js';
+import type { devicePorts } from '../../../src/index.js';
+import { messageKey } from '../data/seen-messages.js';
+import type { Values } from '../data/sql.js';
+import type { ReportedEvent } from '../protocol/event-payload.js';
+import { readMessage } from '../protocol/message.js';
+import type { ReadingSet } from '../protocol/telemetry-payload.js';
+import type { Limits } from '../config.js';
 
 interface Received<T> {
   deviceId: string;
@@ -11,22 +14,23 @@ interface Received<T> {
 
 /** A group of device messages once read: the reply to give, and what to store. */
 export interface Group {
-  results: edge.IngestResult[];
+  results: devicePorts.DeviceResult[];
   sets: Array<Received<ReadingSet>>;
   events: Array<Received<ReportedEvent>>;
-  /** Flat values in `rejectionColumns` order. */
-  rejections: Values;
   /** Message ids to claim, flat: device id, message id, received at. */
   ids: Values;
 }
 
-const accepted: edge.IngestResult = { accepted: true };
+const accepted: devicePorts.DeviceResult = { accepted: true };
 
-/** Reads every message of a group; an id repeated within the group is dropped here, accepted but without effect. */
-export function readGroup(messages: edge.DeviceMessage[], limits: Limits): Group {
-  const group: Group = { results: [], sets: [], events: [], rejections: [], ids: [] };
+/**
+ * Reads every message of a group; an id repeated within the group is dropped here, accepted but without effect.
+ * Refused messages are only answered: the device listener records them through `recordRejections`.
+ */
+export function readGroup(messages: devicePorts.DeviceMessage[], limits: Limits): Group {
+  const group: Group = { results: [], sets: [], events: [], ids: [] };
   const keys = new Set<string>();
-  const firstOf = ({ deviceId, receivedAt }: edge.DeviceMessage, id: string | undefined) => {
+  const firstOf = ({ deviceId, receivedAt }: devicePorts.DeviceMessage, id: string | undefined) => {
     if (id === undefined) return true;
     const key = messageKey(deviceId, id);
     if (keys.has(key)) return false;
@@ -39,7 +43,6 @@ export function readGroup(messages: edge.DeviceMessage[], limits: Limits): Group
     const read = readMessage(message, limits);
     if (!read.accepted) {
       group.results.push(read);
-      group.rejections.push(deviceId, storableText(message.topic), read.code, storableText(read.reason), payloadExcerpt(message.payload), receivedAt);
       continue;
     }
     group.results.push(accepted);

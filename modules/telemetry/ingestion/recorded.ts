@@ -1,6 +1,6 @@
 import type { EventOf } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import type { ReadingRow } from '../store.js';
+import type { ReadingRow } from '../data/readings.js';
 import { toIso } from '../time.js';
 
 type ReadingsRecorded = EventOf<typeof telemetryContract, 'readingsRecorded'>;

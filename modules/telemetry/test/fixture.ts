@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { edge, type ModuleDefinition } from '../../../src/index.js';
+import type { devicePorts, ModuleDefinition } from '../../../src/index.js';
 import { injectEvent } from '../../../test/support/events.js';
 import { eventually, startTestHost, type TestHost } from '../../../test/support/host.js';
 import { createDatabase, postgresAvailable } from '../../../test/support/postgres.js';
@@ -7,13 +7,17 @@ import { modules } from '../../index.js';
 import { telemetryContract } from '../contract.js';
 import telemetry from '../index.js';
 
-type DeviceMessage = edge.DeviceMessage;
+type DeviceMessage = devicePorts.DeviceMessage;
+type DeviceResult = devicePorts.DeviceResult;
 
 /** A telemetry host as the tests use it: ingest through the contract, read through HTTP. */
 export interface Telemetry {
   host: TestHost;
   store: 'sqlite' | 'postgres';
-  ingest(messages: DeviceMessage[]): Promise<edge.IngestResult[]>;
+  /** Hands messages to `ingestTelemetry` and, as the device listener does, records its refusals with `recordRejections`. */
+  ingest(messages: DeviceMessage[]): Promise<DeviceResult[]>;
+  /** Records refusals through `recordRejections`, as the device listener does for its own. */
+  reject(rejections: devicePorts.DeviceRejection[]): Promise<void>;
   /** GET under `/api/telemetry`, as the admin unless another token is given. */
   get(path: string, token?: string | null): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Announces a registered device, as the devices module would, and waits until telemetry knows it. */
@@ -54,7 +58,13 @@ async function connect(host: TestHost, store: Telemetry['store']): Promise<Telem
     host,
     store,
     get,
-    ingest: async (messages) => (await client.ingest({ messages })).results,
+    async ingest(messages) {
+      const { results } = await client.ingestTelemetry({ messages });
+      const rejections = results.flatMap((result, i) => (result.accepted ? [] : [rejectionOf(messages[i], result)]));
+      if (rejections.length) await client.recordRejections({ rejections });
+      return results;
+    },
+    reject: async (rejections) => void (await client.recordRejections({ rejections })),
     async register(...deviceIds) {
       for (const id of deviceIds) {
         await injectEvent(host, 'devices', 'deviceRegistered', { id, name: `device ${id}`, labels: {} });
@@ -65,17 +75,29 @@ async function connect(host: TestHost, store: Telemetry['store']): Promise<Telem
   };
 }
 
+/** The topic a message came on, as the listener records it: the kind with its `+` levels filled in. */
+function topicOf({ deviceId, kind, levels }: DeviceMessage): string {
+  let level = 0;
+  return `v1/devices/${deviceId}/${kind.split('/').map((part) => (part === '+' ? levels[level++] : part)).join('/')}`;
+}
+
+function rejectionOf(message: DeviceMessage, refusal: Extract<DeviceResult, { accepted: false }>): devicePorts.DeviceRejection {
+  const { deviceId, receivedAt, payload } = message;
+  return { deviceId, topic: topicOf(message), code: refusal.code, reason: refusal.reason, payload, receivedAt };
+}
+
 /** A message on a device's telemetry topic; objects are sent as JSON, strings as they are. */
 export function telemetryMessage(deviceId: string, payload: unknown, receivedAt = Date.parse('2024-05-01T12:00:30Z')): DeviceMessage {
-  return onTopic(deviceId, `v1/devices/${deviceId}/telemetry`, payload, receivedAt);
+  return onKind(deviceId, 'telemetry', [], payload, receivedAt);
 }
 
+/** A message on `v1/devices/<id>/events/<type>`. */
 export function eventMessage(deviceId: string, type: string, payload: unknown, receivedAt = Date.parse('2024-05-01T12:00:30Z')): DeviceMessage {
-  return onTopic(deviceId, `v1/devices/${deviceId}/events/${type}`, payload, receivedAt);
+  return onKind(deviceId, 'events/+', [type], payload, receivedAt);
 }
 
-export function onTopic(deviceId: string, topic: string, payload: unknown, receivedAt = Date.parse('2024-05-01T12:00:30Z')): DeviceMessage {
-  return { deviceId, topic, receivedAt, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) };
+export function onKind(deviceId: string, kind: string, levels: string[], payload: unknown, receivedAt = Date.parse('2024-05-01T12:00:30Z')): DeviceMessage {
+  return { deviceId, kind, levels, receivedAt, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) };
 }
 
 export const at = (iso: string) => Date.parse(iso);

@@ -1,4 +1,4 @@
-import { at, eventMessage, onTopic, scenario, telemetryMessage } from './fixture.js';
+import { at, eventMessage, onKind, scenario, telemetryMessage } from './fixture.js';
 
 const metrics = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`m${i}`, i]));
 
@@ -26,20 +26,28 @@ const cases = [
   { message: eventMessage('d1', 'door', { id: 'e-1', ts: 1 }), code: 'INVALID_PAYLOAD', reason: /^data: is required$/, id: 'e-1' },
   { message: eventMessage('d1', 'door', { data: [1] }), code: 'INVALID_PAYLOAD', reason: /^data: must be a JSON object$/ },
   {
-    message: onTopic('d1', 'v1/devices/d1/commands/c-9/result', { id: 'r-1', ok: true }),
-    code: 'UNSUPPORTED_TOPIC', reason: /^v1\/devices\/d1\/commands\/c-9\/result: unsupported topic/, id: 'r-1',
+    message: eventMessage('d1', 'door open', { id: 'r-1', data: {} }),
+    code: 'UNSUPPORTED_TOPIC', reason: /^events\/door open: unsupported topic; an event type matches \^\[A-Za-z0-9_\.:-\]\{1,128\}\$$/, id: 'r-1',
   },
-  { message: onTopic('d1', 'v1/devices/d2/telemetry', { metrics: { a: 1 } }), code: 'UNSUPPORTED_TOPIC', reason: /unsupported topic/ },
-  {
-    message: { deviceId: 'd1', topic: 'v1/devices/d1/telemetry', receivedAt: at('2024-05-01T12:00:30Z'), refused: { code: 'PAYLOAD_TOO_LARGE' as const, reason: 'payload of 70000 bytes; at most 65536' } },
-    code: 'PAYLOAD_TOO_LARGE', reason: /^payload of 70000 bytes; at most 65536$/,
-  },
+  { message: eventMessage('d1', 'x'.repeat(129), { data: {} }), code: 'UNSUPPORTED_TOPIC', reason: /unsupported topic/ },
+  { message: eventMessage('d1', '', { data: {} }), code: 'UNSUPPORTED_TOPIC', reason: /^events\/: unsupported topic/ },
+  { message: onKind('d1', 'commands/+', ['c-9'], { ok: true }), code: 'UNSUPPORTED_TOPIC', reason: /^telemetry does not take the topic kind "commands\/\+"$/ },
 ];
+
+/** A refusal the device listener decides itself: it reaches telemetry only to be recorded, without the payload. */
+const tooLarge = {
+  deviceId: 'd1',
+  topic: 'v1/devices/d1/telemetry',
+  code: 'PAYLOAD_TOO_LARGE',
+  reason: 'payload of 70000 bytes is over the limit of 65536',
+  receivedAt: at('2024-05-01T12:00:30Z'),
+};
 
 scenario('when messages are refused, then each result says why, the rejection is stored, and nothing else is', async (t, tm) => {
   await tm.register('d1');
 
   const results = await tm.ingest(cases.map((c) => c.message));
+  await tm.reject([tooLarge]);
 
   results.forEach((result, i) => {
     const { code, reason, id } = cases[i];
@@ -52,8 +60,10 @@ scenario('when messages are refused, then each result says why, the rejection is
   t.deepEqual(await tm.rows('readings'), []);
   t.deepEqual(await tm.rows('device_events'), []);
   const { body } = await tm.get('/rejections?deviceId=d1&limit=1000');
-  t.is(body.rejections.length, cases.length);
+  t.is(body.rejections.length, cases.length + 1);
   t.like(body.rejections.at(-1), { deviceId: 'd1', topic: 'v1/devices/d1/telemetry', code: 'MALFORMED_JSON', receivedAt: '2024-05-01T12:00:30.000Z' });
+  t.like(body.rejections[0], { topic: 'v1/devices/d1/telemetry', code: 'PAYLOAD_TOO_LARGE', reason: tooLarge.reason });
+  t.true(body.rejections.some((r: { topic: string }) => r.topic === 'v1/devices/d1/events/door open'), 'the topic is recorded as the device used it');
   const excerpts = (await tm.rows('rejections')).map((row) => row.payload as string | null);
   t.is(excerpts[0], '{"metrics": {"temp": 2');
   t.is(Math.max(...excerpts.map((p) => p?.length ?? 0)), 512);

@@ -1,14 +1,14 @@
 import test from 'ava';
 import { eventually, startTestHost } from '../../../test/support/host.js';
 import { telemetryContract } from '../contract.js';
-import { telemetryMessage } from './fixture.js';
 
 const day = 86_400_000;
+const rejectionAt = (receivedAt: number) => ({ deviceId: 'd1', topic: 'v1/devices/d1/telemetry', code: 'MALFORMED_JSON', reason: 'payload is not valid JSON', payload: 'not json', receivedAt });
 
 test('when a rejection is older than telemetry.rejectionsRetentionDays, then it is neither listed nor kept in the store', async (t) => {
   const host = await startTestHost({ config: { 'telemetry.rejectionsRetentionDays': 2 } });
   try {
-    const ingest = (receivedAt: number) => host.host.bus.client(telemetryContract, { principal: { sub: 'test', role: 'system' } }).ingest({ messages: [telemetryMessage('d1', 'not json', receivedAt)] });
+    const record = (receivedAt: number) => host.host.bus.client(telemetryContract, { principal: { sub: 'test', role: 'system' } }).recordRejections({ rejections: [rejectionAt(receivedAt)] });
     const admin = await host.login();
     const listed = async () => {
       const res = await fetch(`${host.url}/api/telemetry/rejections?deviceId=d1`, { headers: { authorization: `Bearer ${admin}` } });
@@ -17,8 +17,8 @@ test('when a rejection is older than telemetry.rejectionsRetentionDays, then it 
     const old = Date.now() - 3 * day;
     const recent = Date.now() - day;
 
-    await ingest(old);
-    await ingest(recent);
+    await record(old);
+    await record(recent);
     t.deepEqual(await listed(), [new Date(recent).toISOString()]);
 
     const stored = () => host.host.database('telemetry')!('rejections').pluck('received_at');

@@ -1,8 +1,8 @@
 import { describeKeys, redact } from '../../config/load.js';
 import { print, printJson, table } from '../output.js';
-import { resolveConfig, withConfigFlags, type Command } from '../options.js';
+import { buildModules, resolveConfig, withConfigFlags, type Command } from '../options.js';
 
-/** `cleave config`: the configuration a start with the same flags would use, secrets redacted. */
+/** `cleave config`: the configuration a start with the same flags would use (the kernel's keys and every module's), secrets redacted. */
 export const configCommand: Command = {
   command: 'config',
   describe: 'Print the resolved configuration (secrets redacted), or every key with --keys',
@@ -16,11 +16,12 @@ export const configCommand: Command = {
     }),
   handler: async (argv) => {
     if (argv.keys) {
-      const keys = describeKeys();
+      const keys = describeKeys(await buildModules());
       if (argv.json) return printJson(keys);
       const rows = keys.map((k) => [k.key, k.env, JSON.stringify(k.default), k.doc]);
       return print(...table(rows, ['KEY', 'ENV', 'DEFAULT', 'DOC']));
     }
-    printJson(redact((await resolveConfig(argv)).config));
+    const { config, modules } = await resolveConfig(argv);
+    printJson(redact(config, modules));
   },
 };

@@ -33,8 +33,8 @@ export const deviceCommand: Command = {
         api: { type: 'string', default: 'http://127.0.0.1:3000', describe: 'Cleave HTTP API, to register the devices' },
         credentials: { type: 'string', describe: 'JSON file of [{ "id", "secret" }] to use instead of registering devices' },
         save: { type: 'string', describe: 'Write the registered devices\' credentials to this JSON file' },
-        email: { type: 'string', describe: 'Operator or admin email for registering (default CLEAVE_ADMIN_EMAIL)' },
-        password: { type: 'string', describe: 'Its password (default CLEAVE_ADMIN_PASSWORD)' },
+        email: { type: 'string', describe: 'Operator or admin email for registering (default CLEAVE_IDENTITY_ADMIN_EMAIL)' },
+        password: { type: 'string', describe: 'Its password (default CLEAVE_IDENTITY_ADMIN_PASSWORD)' },
       }),
   handler: async (argv) => {
     const args = argv as SimulateArgs;
@@ -89,9 +89,9 @@ function readCredentials(file: string): SimulatedDevice[] {
 }
 
 async function register(args: SimulateArgs): Promise<SimulatedDevice[]> {
-  const email = args.email ?? process.env.CLEAVE_ADMIN_EMAIL;
-  const password = args.password ?? process.env.CLEAVE_ADMIN_PASSWORD;
-  if (!email || !password) throw new UsageError('registering devices needs --email and --password (or CLEAVE_ADMIN_EMAIL and CLEAVE_ADMIN_PASSWORD), or use --credentials FILE');
+  const email = args.email ?? process.env.CLEAVE_IDENTITY_ADMIN_EMAIL;
+  const password = args.password ?? process.env.CLEAVE_IDENTITY_ADMIN_PASSWORD;
+  if (!email || !password) throw new UsageError('registering devices needs --email and --password (or CLEAVE_IDENTITY_ADMIN_EMAIL and CLEAVE_IDENTITY_ADMIN_PASSWORD), or use --credentials FILE');
   const token = (await api(args.api, '/api/identity/login', { email, password })).token as string;
   const devices: SimulatedDevice[] = [];
   for (let i = 0; i < args.devices; i++) {

@@ -1,4 +1,4 @@
-import type { Limits } from '../settings.js';
+import type { Limits } from '../config.js';
 import { fieldPath, isJsonObject, readFramed } from './fields.js';
 import { refuse } from './refusal.js';
 

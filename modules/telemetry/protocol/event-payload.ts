@@ -1,4 +1,4 @@
-import { isJsonObject, nestsDeeperThan, readFramed } from './fields.js';
+import { idIn, isJsonObject, nestsDeeperThan, readFramed } from './fields.js';
 import { refuse } from './refusal.js';
 
 /** An event a device reported on `v1/devices/<id>/events/<type>`. */
@@ -11,6 +11,15 @@ export interface ReportedEvent {
 }
 
 const maxDepth = 32;
+const eventType = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** The event type, the topic level the kind's `+` matched; a bad one is refused before the payload is read. */
+export function readEventType(type: string, payload: string): string {
+  if (!eventType.test(type)) {
+    refuse('UNSUPPORTED_TOPIC', `events/${type}: unsupported topic; an event type matches ${eventType.source}`, idIn(payload));
+  }
+  return type;
+}
 
 export function readDeviceEvent(payload: unknown, type: string): ReportedEvent {
   const { id, ts, body } = readFramed(payload, '', 'data');

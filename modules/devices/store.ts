@@ -1,2 +1,0 @@
-/** The module's queries on its own tables, for its handlers. */
-export * from './data/devices.js';

@@ -1,3 +1,0 @@
-/** The module's queries on its own tables, for its handlers. */
-export * from './data/keys.js';
-export * from './data/users.js';
