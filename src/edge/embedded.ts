@@ -9,6 +9,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { TrustedProxies } from '../http/forwarded.js';
 import type { ServerCertificates } from '../tls/certificates.js';
 import { ConnectionGuard } from './guard.js';
+import type { DeviceDelivery } from './delivery.js';
 import { DeviceDispatcher, TopicNotAllowed } from './dispatcher.js';
 import { PacketLimit, type PacketLimitBreach } from './packet-limit.js';
 import { isDeviceId } from './topics.js';
@@ -16,6 +17,8 @@ import { portError } from '../host/free-ports.js';
 
 export interface EmbeddedBrokerOptions {
   dispatcher: DeviceDispatcher;
+  /** Messages modules queue for devices: sent when a device subscribes to them, confirmed by its PUBACK. */
+  delivery?: DeviceDelivery;
   /** Port of plain-text MQTT; none runs no plain-text listener. */
   port?: number;
   /** MQTT over TLS on its own port, with the host's certificate. */
@@ -51,6 +54,8 @@ export interface EmbeddedBroker {
   disconnect(deviceId: string): void;
   /** Publishes a message to a device's topic (QoS 1, not retained). */
   sendToDevice(topic: string, payload: string): void;
+  /** Publishes a queued message to a connected device (QoS 1); false when it is not connected. */
+  deliver(deviceId: string, topic: string, payload: string): boolean;
   /** Why devices cannot connect right now; undefined while the port listens. */
   health(): string | undefined;
   close(): Promise<void>;
@@ -65,7 +70,7 @@ const refusal = (returnCode: number, message: string) => Object.assign(new Error
  * message is handed over (or its refusal recorded) (aedes writes the PUBACK after `authorizePublish` calls back).
  */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-  const { dispatcher, log, metrics, limits } = options;
+  const { dispatcher, delivery, log, metrics, limits } = options;
   const guard = new ConnectionGuard({ connectsPerSecond: limits.connectsPerSecondPerAddress });
   const { connectTimeoutMs: connectTimeout } = limits;
   const broker = await Aedes.createBroker({ maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 3_600_000, connectTimeout });
@@ -141,11 +146,23 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   broker.on('clientReady', (client) => {
     metrics.edgeConnections.inc();
     void dispatcher.presence(client.id, true);
+    // A persistent session comes back with its subscriptions: what waits for the device goes now.
+    if (delivery && Object.keys((client as Client & { subscriptions?: object }).subscriptions ?? {}).some((filter) => delivery.covers(client.id, filter))) delivery.wanted(client.id);
   });
   broker.on('clientDisconnect', (client) => {
     metrics.edgeConnections.dec();
     const current = (broker as unknown as { clients: Record<string, Client> }).clients[client.id];
-    if (!current || current === client) void dispatcher.presence(client.id, false);
+    if (current && current !== client) return;
+    void dispatcher.presence(client.id, false);
+    delivery?.forget(client.id);
+  });
+  broker.on('subscribe', (subscriptions, client) => {
+    if (!client || !delivery) return;
+    if (subscriptions.some((sub) => (sub.qos as number) !== 128 && delivery.covers(client.id, sub.topic))) delivery.wanted(client.id);
+  });
+  broker.on('ack', (packet, client) => {
+    if (!client || !delivery || !packet || !('topic' in packet) || !packet.topic) return;
+    delivery.acknowledged(client.id, packet.topic, Buffer.from(packet.payload).toString('utf8'));
   });
 
   const listeners: Server[] = [];
@@ -196,6 +213,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       broker.publish(packet, (err) => {
         if (err) log.warn({ err, topic }, 'could not send a message to a device');
       });
+    },
+    deliver(deviceId, topic, payload) {
+      const client = (broker as unknown as { clients: Record<string, Client | undefined> }).clients[deviceId];
+      if (!client?.connected) return false;
+      const packet = { cmd: 'publish' as const, topic, payload: Buffer.from(payload), qos: 1 as const, retain: false, dup: false };
+      broker.publish(packet, (err) => {
+        if (err) log.warn({ err, deviceId, topic }, 'could not send a queued message to a device');
+      });
+      return true;
     },
     async close() {
       options.http?.off('upgrade', upgrade);

@@ -24,6 +24,11 @@ export interface ExternalBrokerOptions {
 export interface ExternalBroker {
   /** Publishes a message to a device's topic (QoS 1, not retained). */
   sendToDevice(topic: string, payload: string): void;
+  /**
+   * Publishes a queued message to a device (QoS 1) and calls `acked` once the broker acknowledged it; false
+   * while not connected. The broker keeps it for a device with a persistent session that is offline.
+   */
+  deliver(deviceId: string, topic: string, payload: string, acked: () => void): boolean;
   /** Why no device message can come in right now; undefined while connected. */
   health(): string | undefined;
   close(): Promise<void>;
@@ -94,6 +99,14 @@ export async function startExternalBroker(options: ExternalBrokerOptions): Promi
       client.publish(topic, payload, { qos: 1 }, (err) => {
         if (err) log.warn({ err, topic }, 'could not send a message to a device');
       });
+    },
+    deliver(deviceId, topic, payload, acked) {
+      if (!client.connected) return false;
+      client.publish(topic, payload, { qos: 1 }, (err) => {
+        if (err) log.warn({ err, deviceId, topic }, 'could not send a queued message to a device');
+        else acked();
+      });
+      return true;
     },
     async close() {
       closing = true;

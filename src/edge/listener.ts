@@ -13,6 +13,7 @@ import { trustedCas, type ServerCertificates } from '../tls/certificates.js';
 import { brokerUser, DynsecCredentials, dynsecClient } from './credentials.js';
 import { startEmbeddedBroker } from './embedded.js';
 import { startExternalBroker, type ExternalBroker } from './external.js';
+import { DeviceDelivery } from './delivery.js';
 import { DeviceDispatcher } from './dispatcher.js';
 import { listenerPortsOf, modulesCalled, type ListenerPorts } from './ports.js';
 
@@ -34,6 +35,11 @@ export interface EdgeListener {
 function missingHere(ports: ListenerPorts, hosted: string[], remote: boolean): string[] {
   if (remote) return [];
   return modulesCalled(ports).filter((name) => !hosted.includes(name));
+}
+
+/** The outboxes the listener can reach: all over MQTT, the hosted ones' on the in-process bus. */
+function outboxesReached(ports: ListenerPorts, hosted: string[], remote: boolean) {
+  return ports.outboxes.filter((outbox) => remote || hosted.includes(outbox.module));
 }
 
 /** The device ports a host's edge listener will listen on, so that the host can check them before it starts. */
@@ -91,9 +97,14 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     batch: config.edge.batch,
     sendToDevice: (topic, payload) => send?.(topic, payload),
   });
+  let deliver: ((deviceId: string, topic: string, payload: string) => boolean) | undefined;
+  const outboxes = outboxesReached(ports, options.hosted, bus.transport.remote);
+  const delivery = outboxes.length ? new DeviceDelivery({ bus, outboxes, log, send: (...args) => deliver?.(...args) ?? false }) : undefined;
   if (config.edge.broker === 'external') {
     const external = await startExternal(dispatcher, options, ports);
     send = external.sendToDevice;
+    deliver = (deviceId, topic, payload) => external.deliver(deviceId, topic, payload, () => delivery?.acknowledged(deviceId, topic, payload));
+    delivery?.listen();
     return { health: () => external.health(), close: () => external.close() };
   }
   const { certificates } = options;
@@ -106,8 +117,11 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     log,
     metrics,
     limits: edgeLimits(config),
+    delivery,
   });
   send = broker.sendToDevice;
+  deliver = broker.deliver;
+  delivery?.listen();
   const close = async (events: Envelope[]) => {
     for (const event of events) broker.disconnect((event.data as { id: string }).id);
   };

@@ -1,5 +1,6 @@
 import { CleaveError } from '../errors.js';
 import { declaredPorts, declaredTopics, type ModuleDefinition } from '../kernel/module.js';
+import type { OutboxRoute } from './delivery.js';
 
 /** One operation of one module, as the listener calls it through the bus. */
 export interface Target {
@@ -27,6 +28,8 @@ export interface ListenerPorts {
   revoked: Array<{ module: string; event: string }>;
   /** The kinds on which modules send messages to devices: devices may subscribe there. */
   outboxKinds: string[];
+  /** The modules' outboxes to devices. */
+  outboxes: OutboxRoute[];
 }
 
 type SingleValuedPort = 'deviceAuth' | 'devicePresence' | 'deviceRejections';
@@ -53,6 +56,10 @@ export function listenerPortsOf(modules: ModuleDefinition[]): ListenerPorts {
     ),
     revoked: modules.flatMap((m) => (declaredPorts(m).deviceRevoked ?? []).map((event) => ({ module: m.contract.name, event }))),
     outboxKinds: outboxKindsOf(modules),
+    outboxes: modules.flatMap((m) => {
+      const outbox = declaredPorts(m).deviceOutbox;
+      return outbox ? [{ module: m.contract.name, ...outbox }] : [];
+    }),
   };
 }
 
