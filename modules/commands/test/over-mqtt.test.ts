@@ -48,3 +48,28 @@ test('when a device replies to a command it was not sent, then it is told on its
 
   t.like(await told, { id: 'never-sent', code: 'UNKNOWN_COMMAND' });
 });
+
+test('when a device subscribes to its commands, then it gets those queued while it was away and new ones at QoS 1, its PUBACK marks them delivered, and its reply finishes them', async (t) => {
+  const { host, api, device, client: first, state } = await start(t);
+  await first.endAsync();
+  const waiting = (await api('POST', '', { deviceId: device.id, name: 'reboot', args: { delay: 1 } })).body;
+  // A persistent session, as the README asks of devices: the embedded broker reports a PUBACK only within one.
+  const client = await connectDevice(host, device, { clean: false });
+  t.teardown(() => client.endAsync());
+  const received: Array<{ topic: string; payload: unknown; qos: number }> = [];
+  client.on('message', (topic, payload, packet) => received.push({ topic, payload: JSON.parse(payload.toString()), qos: packet.qos }));
+
+  await client.subscribeAsync(`v1/devices/${device.id}/commands/+`, { qos: 1 });
+  await state(waiting.id, 'delivered');
+  const queued = (await api('POST', '', { deviceId: device.id, name: 'set-point', args: { celsius: 19.5 } })).body;
+  await state(queued.id, 'delivered');
+  await client.publishAsync(`v1/devices/${device.id}/replies`, JSON.stringify({ id: queued.id, ok: true }), { qos: 1 });
+
+  await state(queued.id, 'succeeded');
+  // A command delivered but not answered yet may come again (devices run each id once): compare distinct ones.
+  const distinct = received.filter((m, i) => received.findIndex((o) => JSON.stringify(o) === JSON.stringify(m)) === i);
+  t.deepEqual(distinct, [
+    { topic: `v1/devices/${device.id}/commands/reboot`, payload: { id: waiting.id, args: { delay: 1 }, expiresAt: waiting.expiresAt }, qos: 1 },
+    { topic: `v1/devices/${device.id}/commands/set-point`, payload: { id: queued.id, args: { celsius: 19.5 }, expiresAt: queued.expiresAt }, qos: 1 },
+  ]);
+});
