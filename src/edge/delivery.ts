@@ -27,12 +27,12 @@ const principal = kernelPrincipal('edge');
 /**
  * Delivers what modules queue for devices. Guarantee: each message a module lists as pending for a connected
  * device is published to it at QoS 1, oldest first, once per connection, and reported `delivered` to its module
- * once the device acknowledges it; a message not acknowledged before the device disconnects goes again when it
- * next subscribes. A module's `ready` event, or the device subscribing to an outbox kind, starts a round.
+ * once the device acknowledges it; one not acknowledged goes again when the device subscribes again or reconnects.
+ * A module's `ready` event, or the device subscribing to an outbox kind, starts a round.
  */
 export class DeviceDelivery {
-  /** Per device: what was sent on this connection and not yet acknowledged, by topic and payload. */
-  private readonly sent = new Map<string, Map<string, { route: OutboxRoute; id: string }>>();
+  /** Per device: what was sent on this connection and is still pending at its module, by topic and payload. */
+  private readonly sent = new Map<string, Map<string, { route: OutboxRoute; id: string; acked: boolean }>>();
   /** Per device: the round in progress, and whether another was asked for meanwhile. */
   private readonly rounds = new Map<string, { again: boolean }>();
 
@@ -72,12 +72,18 @@ export class DeviceDelivery {
       .finally(() => this.rounds.delete(deviceId));
   }
 
+  /** The device subscribed to an outbox kind: what it did not acknowledge may now reach it, so it goes again. */
+  subscribed(deviceId: string): void {
+    const sent = this.sent.get(deviceId);
+    for (const [key, entry] of sent ?? []) if (!entry.acked) sent!.delete(key);
+    this.wanted(deviceId);
+  }
+
   /** The device acknowledged a message: its module learns it was delivered. */
   acknowledged(deviceId: string, topic: string, payload: string): void {
-    const key = `${topic}\n${payload}`;
-    const entry = this.sent.get(deviceId)?.get(key);
-    if (!entry) return;
-    this.sent.get(deviceId)!.delete(key);
+    const entry = this.sent.get(deviceId)?.get(`${topic}\n${payload}`);
+    if (!entry || entry.acked) return;
+    entry.acked = true;
     const { route, id } = entry;
     this.options.bus
       .call(route.module, route.delivered, { deviceId, id }, { principal })
@@ -92,6 +98,9 @@ export class DeviceDelivery {
   private async round(deviceId: string, route: OutboxRoute): Promise<void> {
     const { messages } = (await this.options.bus.call(route.module, route.pending, { deviceId }, { principal })) as { messages: PendingMessage[] };
     let sent = this.sent.get(deviceId);
+    // What the module no longer lists (answered, expired, cancelled) is forgotten.
+    const listed = new Set(messages.map((message) => message.id));
+    for (const [key, entry] of sent ?? []) if (entry.route === route && !listed.has(entry.id)) sent!.delete(key);
     for (const message of messages) {
       if (!matches(route.kind.split('/'), message.topic.split('/'))) {
         this.options.log.warn({ module: route.module, deviceId, topic: message.topic }, `a pending message is outside the outbox's kind "${route.kind}"; not sent`);
@@ -102,7 +111,7 @@ export class DeviceDelivery {
       if (sent?.has(key)) continue;
       if (!this.options.send(deviceId, topic, message.payload)) return;
       if (!sent) this.sent.set(deviceId, (sent = new Map()));
-      sent.set(key, { route, id: message.id });
+      sent.set(key, { route, id: message.id, acked: false });
     }
   }
 }

@@ -158,7 +158,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   });
   broker.on('subscribe', (subscriptions, client) => {
     if (!client || !delivery) return;
-    if (subscriptions.some((sub) => (sub.qos as number) !== 128 && delivery.covers(client.id, sub.topic))) delivery.wanted(client.id);
+    if (subscriptions.some((sub) => (sub.qos as number) !== 128 && delivery.covers(client.id, sub.topic))) delivery.subscribed(client.id);
   });
   broker.on('ack', (packet, client) => {
     if (!client || !delivery || !packet || !('topic' in packet) || !packet.topic) return;

@@ -10,7 +10,8 @@ type Json = Record<string, any>;
 /**
  * The fleet scenario through public interfaces only (HTTP and a device over MQTT): an admin logs in, registers
  * a device, sets a rule; the device publishes telemetry; readings and aggregates are read; an alert is raised,
- * acknowledged and resolved; the device is decommissioned, disconnected and refused. Returns what was seen,
+ * acknowledged and resolved; a command reaches the device and its reply settles it; the device is decommissioned,
+ * disconnected and refused. Returns what was seen,
  * so every topology can be held to the same transcript.
  */
 export async function fleetScenario(d: Deployment): Promise<Step[]> {
@@ -51,6 +52,19 @@ export async function fleetScenario(d: Deployment): Promise<Step[]> {
   const resolved = await alertsWhere(api, 'resolved', 1);
   steps.push(['the alert is resolved', resolved.map((a) => [a.id === raised[0].id, a.state, a.acknowledgedAt !== null])]);
 
+  await device.subscribeAsync('v1/devices/pump-1/commands/+', { qos: 1 });
+  const arrived = nextCommand(device);
+  const command = await api('POST', '/api/commands', { deviceId: 'pump-1', name: 'set-speed', args: { rpm: 1200 } });
+  steps.push(['a command is queued', { status: command.status, state: command.body.state, name: command.body.name }]);
+  const received = await arrived;
+  steps.push(['the device receives it', { topic: received.topic, args: received.payload.args, sameId: received.payload.id === command.body.id }]);
+  await device.publishAsync('v1/devices/pump-1/replies', JSON.stringify({ id: command.body.id, ok: true, result: { rpm: 1180 } }), { qos: 1 });
+  const settled = await eventually(async () => {
+    const { body } = await api('GET', `/api/commands/${command.body.id}`);
+    return body.state === 'succeeded' ? body : undefined;
+  }, 10_000, 'the command to succeed');
+  steps.push(['the device answers and the command succeeds', { state: settled.state, result: settled.result }]);
+
   const decommissioned = await api('DELETE', '/api/devices/pump-1');
   await eventually(async () => (device.connected ? undefined : true), 10_000, 'the device to be disconnected');
   steps.push(['the device is decommissioned and disconnected', { status: decommissioned.status, connected: device.connected }]);
@@ -85,6 +99,18 @@ function alertsWhere(api: Api, state: string, count: number): Promise<Json[]> {
 function connect(port: number, id: string, secret: string): Promise<MqttClient> {
   return mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
     clientId: id, username: id, password: secret, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000,
+  });
+}
+
+/** The next command the device receives, within ten seconds. */
+function nextCommand(device: MqttClient): Promise<{ topic: string; payload: Json }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no command reached the device within 10 s')), 10_000);
+    device.on('message', (topic, payload) => {
+      if (!topic.includes('/commands/')) return;
+      clearTimeout(timer);
+      resolve({ topic, payload: JSON.parse(payload.toString()) as Json });
+    });
   });
 }
 
