@@ -1,7 +1,7 @@
 import test from 'ava';
 import { asFunction, asValue } from 'awilix';
 import { CleaveError } from '../src/errors.js';
-import { Type, command, conflict, defineContract, defineModule, query, type Knex } from '../src/index.js';
+import { Type, command, conflict, defineContract, defineModule, query, type Knex, type OperationHandler } from '../src/index.js';
 import { startTestHost } from './support/host.js';
 import { createDatabase, postgresAvailable } from './support/postgres.js';
 
@@ -30,6 +30,12 @@ const tallyStores = {
     amounts: async (): Promise<number[]> => (await db('entries').orderBy('amount').pluck('amount')).map(Number),
   }),
 };
+
+/** Checked by the build: a handler's stores are typed from the declaration, and one it does not declare is refused. */
+export const readsAnUndeclaredStore: OperationHandler<typeof tallyContract, 'amounts', typeof tallyStores> = async (_input, ctx) => ({
+  // @ts-expect-error tally declares no store "ledgerEntries"
+  amounts: [...(await ctx.stores.entries.amounts()), ...(await ctx.stores.ledgerEntries.amounts())],
+});
 
 let built = 0;
 const makeCounter = () => ({ instance: ++built });
