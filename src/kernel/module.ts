@@ -102,11 +102,11 @@ export type Registrations = Record<string, Factory<unknown>>;
 export type RegisteredDeps<R> = { [K in keyof R]: R[K] extends Factory<infer T> ? T : never };
 
 /**
- * What a module's handlers and services may destructure: the kernel's deps with the module's typed slice, its
- * registrations, and its `stores` on the module's database (for services; handlers use `ctx.stores`).
+ * What a module's handlers may destructure: the kernel's deps with the module's typed slice, and its registrations.
+ * Its services (`register`) get its `stores` on the module's database too; handlers reach stores through their
+ * context only (`ctx.stores`, `tx.stores`), where the kernel knows which transaction they stand in.
  */
-export type ModuleDeps<S extends Settings, R, St extends Stores = Stores> = KernelDeps<ConfigOf<S>> &
-  RegisteredDeps<R> & { stores: BoundStores<St> };
+export type ModuleDeps<S extends Settings, R> = KernelDeps<ConfigOf<S>> & RegisteredDeps<R>;
 
 export type OperationHandler<C extends Contract, K extends keyof C['operations'], S extends Stores = Stores> = (
   input: InputOf<C, K>,
@@ -258,7 +258,7 @@ export function defineModule<
   R extends Registrations = {},
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   St extends Stores = {},
->(definition: ModuleDefinition<C, S, R, St, ModuleDeps<S, R, St>>): ModuleDefinition {
+>(definition: ModuleDefinition<C, S, R, St, ModuleDeps<S, R>>): ModuleDefinition {
   const module = definition.contract.name;
   for (const name of Object.keys(definition.contract.operations)) {
     if (typeof (definition.handlers as Record<string, unknown>)[name] !== 'function') {
