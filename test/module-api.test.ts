@@ -1,7 +1,8 @@
 import test from 'ava';
 import { asFunction, asValue } from 'awilix';
 import { CleaveError } from '../src/errors.js';
-import { Type, command, conflict, defineContract, defineModule, query, type Knex, type OperationHandler } from '../src/index.js';
+import { Type, command, conflict, defineContract, defineModule, on, query, type EventHandler, type Knex, type OperationHandler } from '../src/index.js';
+import { ledgerContract } from './fixtures/modules/ledger/contract.js';
 import { startTestHost } from './support/host.js';
 import { createDatabase, postgresAvailable } from './support/postgres.js';
 
@@ -36,6 +37,18 @@ export const readsAnUndeclaredStore: OperationHandler<typeof tallyContract, 'amo
   // @ts-expect-error tally declares no store "ledgerEntries"
   amounts: [...(await ctx.stores.entries.amounts()), ...(await ctx.stores.ledgerEntries.amounts())],
 });
+
+/** Checked by the build: a subscription's handler uses the stores of the module that declares it. */
+const onRecordedWithTallyStores = (): EventHandler<typeof tallyContract, typeof ledgerContract, 'recorded', typeof tallyStores> => async (_data, ctx) =>
+  void (await ctx.stores.entries.amounts());
+export const subscribesWithAnotherModulesStores = () =>
+  defineModule({
+    contract: defineContract({ name: 'other', operations: {}, events: {} }),
+    stores: { notes: (db: Knex) => ({ count: () => db('notes').count() }) },
+    handlers: {},
+    // @ts-expect-error module "other" has no store "entries"
+    subscriptions: [on(ledgerContract, 'recorded', onRecordedWithTallyStores)],
+  });
 
 let built = 0;
 const makeCounter = () => ({ instance: ++built });

@@ -118,11 +118,11 @@ export type EventHandler<C extends Contract, P extends Contract, E extends keyof
   ctx: CallContext<C, S>,
 ) => Promise<void>;
 
-/** A subscription of a module to another module's event, built with `on()`. */
-export interface Subscription {
+/** A subscription of a module to another module's event, built with `on()`; `S` are the stores its handler uses. */
+export interface Subscription<S extends Stores = Stores> {
   contract: Contract;
   event: string;
-  handler: Factory<(data: unknown, ctx: CallContext<Contract>) => Promise<void>>;
+  handler: Factory<(data: unknown, ctx: CallContext<Contract, S>) => Promise<void>>;
 }
 
 /** An HTTP request as a route's input mapper sees it. */
@@ -183,7 +183,8 @@ export interface ModuleDefinition<
    * refuses an awilix resolver: its lifetime would not be the one the host gives.
    */
   register?: R;
-  subscriptions?: Subscription[];
+  /** The events this module handles, built with `on()`; their handlers use the stores declared here. */
+  subscriptions?: Subscription<NoInfer<St>>[];
   routes?: Route<C>[];
   /** Runs once the module's database is migrated and the bus is up (e.g. seeding). */
   start?: Factory<(ctx: CallContext<C, St>) => Promise<void>, D>;
@@ -285,9 +286,9 @@ export function on<P extends Contract, E extends keyof P['events'] & string, C e
   contract: P,
   event: E,
   handler: Factory<EventHandler<C, P, E, S>>,
-): Subscription {
+): Subscription<S> {
   if (!(event in contract.events)) throw new Error(`module "${contract.name}" has no event "${event}"`);
-  return { contract, event, handler: handler as Subscription['handler'] };
+  return { contract, event, handler: handler as Subscription<S>['handler'] };
 }
 
 /** The kernel's untyped view of a module's `ports`: operation and event names as plain strings. */
