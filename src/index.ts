@@ -3,7 +3,6 @@
  * @module cleave
  */
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
-export { asFunction, asValue, asClass } from 'awilix';
 export type { Knex } from 'knex';
 export type { Logger } from 'pino';
 export {
@@ -29,8 +28,11 @@ export {
   type KernelDeps,
   type DeviceCredentials,
   type CallContext,
-  type EventContext,
   type Tx,
+  type StoreFactory,
+  type Stores,
+  type BoundStores,
+  type Registrations,
   type Route,
   type RouteRequest,
   type OperationHandler,

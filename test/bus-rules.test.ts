@@ -69,7 +69,7 @@ scenario('when a command publishes, then it returns before the subscriber has ru
   t.is(entry.amount, 1);
 });
 
-scenario('when a subscriber keeps failing, then the publisher is not affected, the event is retried, dead-lettered and replayable', async (t, h) => {
+scenario('when a subscriber writes and then keeps failing, then its writes roll back with the inbox mark, the publisher is not affected, the event is retried, dead-lettered and replayable', async (t, h) => {
   const auditClient = h.host.bus.client(auditContract);
   await auditClient.setBroken({ broken: true });
   const { id } = await h.host.bus.client(ledgerContract).record({ amount: 7 });
@@ -103,7 +103,7 @@ scenario('when an event is delivered twice, then its effect happens once', async
   t.deepEqual(entries.map((e) => e.amount), [3, 4]);
 });
 
-scenario('when a transaction rolls back, then its event is never published', async (t, h) => {
+scenario('when a transaction rolls back, then neither its writes nor its event are committed', async (t, h) => {
   const client = h.host.bus.client(ledgerContract);
   const error = await t.throwsAsync(client.record({ amount: 1, rollback: true }));
   t.is((error as CleaveError).code, 'CONFLICT');
@@ -113,6 +113,7 @@ scenario('when a transaction rolls back, then its event is never published', asy
     return all.length ? all : undefined;
   }, 5000, 'the committed event');
   t.deepEqual(entries.map((e) => e.amount), [2]);
+  t.deepEqual((await client.amounts({})).amounts, [2]);
 });
 
 scenario('when no process hosts the module, then a request fails fast with UNAVAILABLE', async (t, h) => {

@@ -1,9 +1,7 @@
-import { asFunction, defineModule, on } from '../../src/index.js';
+import { defineModule, on } from '../../src/index.js';
 import { devicesContract } from '../devices/contract.js';
 import { telemetryContract } from '../telemetry/contract.js';
 import { alertsContract } from './contract.js';
-import { makeAlerts } from './data/alerts.js';
-import { makeRules } from './data/rules.js';
 import { acknowledgeAlert } from './handlers/acknowledge-alert.js';
 import { createRule } from './handlers/create-rule.js';
 import { deleteRule } from './handlers/delete-rule.js';
@@ -13,15 +11,13 @@ import { onDeviceDecommissioned } from './handlers/on-device-decommissioned.js';
 import { onReadingsRecorded } from './handlers/on-readings-recorded.js';
 import { routes } from './http.js';
 import { makeLifecycle } from './lifecycle.js';
+import { alertsStores } from './stores.js';
 
 export default defineModule({
   contract: alertsContract,
   handlers: { createRule, listRules, deleteRule, listAlerts, acknowledgeAlert },
-  register: {
-    rules: asFunction(makeRules).singleton(),
-    alerts: asFunction(makeAlerts).singleton(),
-    lifecycle: asFunction(makeLifecycle).singleton(),
-  },
+  stores: alertsStores,
+  register: { lifecycle: makeLifecycle },
   subscriptions: [
     on(telemetryContract, 'readingsRecorded', onReadingsRecorded),
     on(devicesContract, 'deviceDecommissioned', onDeviceDecommissioned),

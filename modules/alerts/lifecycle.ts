@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../src/index.js';
 import type { Alert, Rule, alertsContract } from './contract.js';
-import type { AlertSelector, Alerts } from './data/alerts.js';
+import type { AlertSelector } from './data/alerts.js';
+import type { AlertsStores } from './stores.js';
 
-type AlertsTx = Tx<typeof alertsContract>;
-
-interface Deps {
-  alerts: Alerts;
-  clock: () => Date;
-}
+type AlertsTx = Tx<typeof alertsContract, AlertsStores>;
 
 /** Opening and resolving alerts, each change with its event in the caller's transaction. */
-export function makeLifecycle({ alerts, clock }: Deps) {
+export function makeLifecycle({ clock }: { clock: () => Date }) {
   return {
     /** Opens an alert for the breach, or returns the unresolved one this (rule, device) already has. */
     async raise(tx: AlertsTx, rule: Rule, deviceId: string, value: number): Promise<Alert | undefined> {
@@ -29,8 +25,9 @@ export function makeLifecycle({ alerts, clock }: Deps) {
         acknowledgedBy: null,
         resolvedAt: null,
       };
-      if (!(await alerts.insertIfNoneUnresolved(tx.db, alert))) {
-        return (await alerts.unresolvedOn(tx.db, deviceId, [rule.id])).get(rule.id);
+      const { alerts } = tx.stores;
+      if (!(await alerts.insertIfNoneUnresolved(alert))) {
+        return (await alerts.unresolvedOn(deviceId, [rule.id])).get(rule.id);
       }
       const { id, ruleId, metric, threshold } = alert;
       await tx.publish('alertRaised', { id, ruleId, deviceId, metric, value, threshold });
@@ -38,7 +35,7 @@ export function makeLifecycle({ alerts, clock }: Deps) {
     },
 
     async resolve(tx: AlertsTx, selector: AlertSelector): Promise<void> {
-      for (const { id, ruleId, deviceId } of await alerts.resolve(tx.db, selector, clock().toISOString())) {
+      for (const { id, ruleId, deviceId } of await tx.stores.alerts.resolve(selector, clock().toISOString())) {
         await tx.publish('alertResolved', { id, ruleId, deviceId });
       }
     },

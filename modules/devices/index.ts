@@ -1,6 +1,5 @@
-import { asFunction, defineModule } from '../../src/index.js';
+import { defineModule } from '../../src/index.js';
 import { devicesContract } from './contract.js';
-import { makeRegistry } from './data/devices.js';
 import { authenticateDevice } from './handlers/authenticate-device.js';
 import { decommissionDevice } from './handlers/decommission-device.js';
 import { getDevice } from './handlers/get-device.js';
@@ -9,13 +8,12 @@ import { recordPresence } from './handlers/record-presence.js';
 import { recordStatus } from './handlers/record-status.js';
 import { registerDevice } from './handlers/register-device.js';
 import { rotateSecret } from './handlers/rotate-secret.js';
+import { devicesStores } from './stores.js';
 
 export default defineModule({
   contract: devicesContract,
   handlers: { registerDevice, listDevices, getDevice, rotateSecret, decommissionDevice, authenticateDevice, recordPresence, recordStatus },
-  register: {
-    registry: asFunction(makeRegistry).singleton(),
-  },
+  stores: devicesStores,
   routes: [
     { method: 'POST', path: '/', access: 'operator', status: 201, operation: 'registerDevice' },
     { method: 'GET', path: '/', access: 'viewer', operation: 'listDevices' },

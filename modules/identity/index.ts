@@ -1,8 +1,6 @@
-import { asFunction, defineModule } from '../../src/index.js';
+import { defineModule } from '../../src/index.js';
 import { identitySettings } from './config.js';
 import { identityContract } from './contract.js';
-import { makeKeys } from './data/keys.js';
-import { makeUsers } from './data/users.js';
 import { bootstrapAdmin } from './handlers/bootstrap-admin.js';
 import { createUser } from './handlers/create-user.js';
 import { getJwks } from './handlers/get-jwks.js';
@@ -12,19 +10,15 @@ import { login } from './handlers/login.js';
 import { rotateSigningKey } from './handlers/rotate-signing-key.js';
 import { makeLoginLimits } from './login-limits.js';
 import { makePasswords } from './passwords.js';
+import { identityStores } from './stores.js';
 import { makeTokens } from './tokens.js';
 
 export default defineModule({
   contract: identityContract,
   config: identitySettings,
   handlers: { createUser, login, getUser, listUsers, getJwks, rotateSigningKey },
-  register: {
-    users: asFunction(makeUsers).singleton(),
-    keys: asFunction(makeKeys).singleton(),
-    tokens: asFunction(makeTokens).singleton(),
-    passwords: asFunction(makePasswords).singleton(),
-    loginLimits: asFunction(makeLoginLimits).singleton(),
-  },
+  stores: identityStores,
+  register: { tokens: makeTokens, passwords: makePasswords, loginLimits: makeLoginLimits },
   routes: [
     { method: 'POST', path: '/users', access: 'admin', status: 201, operation: 'createUser' },
     { method: 'POST', path: '/login', access: 'public', operation: 'login', input: (req) => ({ ...(req.body as object), address: req.address }) },

@@ -6,7 +6,7 @@ import type { Keys, StoredKey } from './data/keys.js';
 import type { IdentityConfig } from './config.js';
 
 interface Deps {
-  keys: Keys;
+  stores: { keys: Keys };
   config: IdentityConfig;
   tokenClaims: { issuer: string; audience: string };
   clock: () => Date;
@@ -35,7 +35,7 @@ type PrivateKey = Awaited<ReturnType<typeof importJWK>>;
  * Issues access tokens with identity's current signing key, creating the first key on first use. The current
  * key is read from the store for every token, so a rotation on any replica takes effect on all of them.
  */
-export function makeTokens({ keys, config, tokenClaims, clock }: Deps) {
+export function makeTokens({ stores: { keys }, config, tokenClaims, clock }: Deps) {
   const { tokenTtl } = config;
   const { issuer, audience } = tokenClaims;
   let imported: { kid: string; key: Promise<PrivateKey> } | undefined;

@@ -1,12 +1,7 @@
-import { asFunction, defineModule, on } from '../../src/index.js';
+import { defineModule, on } from '../../src/index.js';
 import { devicesContract } from '../devices/contract.js';
 import { telemetryContract } from './contract.js';
 import { telemetrySettings } from './config.js';
-import { makeAggregates } from './data/aggregates.js';
-import { makeDeviceEvents } from './data/device-events.js';
-import { makeKnownDevices } from './data/known-devices.js';
-import { makeReadings } from './data/readings.js';
-import { makeRejections } from './data/rejections.js';
 import { aggregateReadings } from './handlers/aggregate-readings.js';
 import { ingestTelemetry } from './handlers/ingest-telemetry.js';
 import { latestReadings } from './handlers/latest-readings.js';
@@ -17,6 +12,7 @@ import { onDeviceDecommissioned } from './handlers/on-device-decommissioned.js';
 import { onDeviceRegistered } from './handlers/on-device-registered.js';
 import { recordRejections } from './handlers/record-rejections.js';
 import { eventsKind, telemetryKind } from './protocol/message.js';
+import { telemetryStores } from './stores.js';
 
 export default defineModule({
   contract: telemetryContract,
@@ -30,13 +26,7 @@ export default defineModule({
     listEvents,
     listRejections,
   },
-  register: {
-    readings: asFunction(makeReadings).singleton(),
-    aggregates: asFunction(makeAggregates).singleton(),
-    deviceEvents: asFunction(makeDeviceEvents).singleton(),
-    rejections: asFunction(makeRejections).singleton(),
-    knownDevices: asFunction(makeKnownDevices).singleton(),
-  },
+  stores: telemetryStores,
   subscriptions: [
     on(devicesContract, 'deviceRegistered', onDeviceRegistered),
     on(devicesContract, 'deviceDecommissioned', onDeviceDecommissioned),

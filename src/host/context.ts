@@ -5,7 +5,7 @@ import { contextOf, copyJson, envelope, type Envelope, type MessageContext, type
 import { writeOutbox } from '../bus/outbox.js';
 import { assertValid } from '../contract/validate.js';
 import type { Client, Contract } from '../contract/contract.js';
-import type { CallContext, EventContext, Tx } from '../kernel/module.js';
+import type { BoundStores, CallContext, Stores, Tx } from '../kernel/module.js';
 
 /** What a call context needs from the module runtime that hosts it. */
 export interface ContextHost {
@@ -16,6 +16,8 @@ export interface ContextHost {
   instanceId: string;
   /** Called after a commit that wrote events to the outbox. */
   onPublished(): void;
+  /** The module's stores on `db` (its database or one transaction), bound once per connection. */
+  storesOn(db: Knex | Knex.Transaction): BoundStores<Stores>;
 }
 
 /** The principal of a module acting on its own behalf: its name, with the role `system`. */
@@ -35,6 +37,8 @@ export const modulePrincipal = (module: string): Principal => ({ sub: module, ro
 export class MessageCallContext implements CallContext<Contract> {
   private childLog: Logger | undefined;
   private readonly caused: MessageContext;
+  /** Transactions this context has open: its own stores are off limits meanwhile. */
+  private open = 0;
 
   constructor(
     protected readonly host: ContextHost,
@@ -50,19 +54,33 @@ export class MessageCallContext implements CallContext<Contract> {
     return this.childLog;
   }
 
+  /**
+   * The stores on the module's database. Refused while the handler has a transaction open: a read there would
+   * not see the transaction's writes (and on SQLite, whose one connection the transaction holds, would wait forever).
+   */
+  get stores(): BoundStores<Stores> {
+    if (this.open) throw new Error(`module "${this.host.contract.name}": inside ctx.transaction, use tx.stores; ctx.stores runs outside the transaction`);
+    return this.host.storesOn(this.host.db);
+  }
+
   client<D extends Contract>(contract: D): Client<D> {
     return this.host.bus.client(contract, this.caused);
   }
 
   async transaction<T>(fn: (tx: Tx<Contract>) => Promise<T>): Promise<T> {
     const outgoing: Envelope[] = [];
-    const result = await this.host.db.transaction(async (trx) => {
-      const value = await fn(this.tx(trx, outgoing));
-      if (outgoing.length) await writeOutbox(trx, outgoing);
-      return value;
-    });
-    if (outgoing.length) this.host.onPublished();
-    return result;
+    this.open++;
+    try {
+      const result = await this.host.db.transaction(async (trx) => {
+        const value = await fn(this.tx(trx, outgoing));
+        if (outgoing.length) await writeOutbox(trx, outgoing);
+        return value;
+      });
+      if (outgoing.length) this.host.onPublished();
+      return result;
+    } finally {
+      this.open--;
+    }
   }
 
   publish(event: string, data: unknown): Promise<void> {
@@ -73,7 +91,7 @@ export class MessageCallContext implements CallContext<Contract> {
   protected tx(trx: Knex.Transaction, outgoing: Envelope[]): Tx<Contract> {
     const { contract, instanceId } = this.host;
     return {
-      db: trx,
+      stores: this.host.storesOn(trx),
       publish: async (event: string, data: unknown) => {
         const schema = contract.events[event];
         if (!schema) throw new Error(`module "${contract.name}" has no event "${event}" in its contract`);
@@ -84,19 +102,26 @@ export class MessageCallContext implements CallContext<Contract> {
   }
 }
 
-/** The context of an event handler: its writes share the transaction that marks the event handled. */
-export class EventCallContext extends MessageCallContext implements EventContext<Contract> {
+/**
+ * The context of an event handler: `transaction` joins the inbox's transaction, which also marks the event
+ * handled, and `stores` run on it too, so the handler's reads and writes and that mark commit or roll back together.
+ */
+export class EventCallContext extends MessageCallContext {
   constructor(
     host: ContextHost,
     message: Envelope,
-    readonly db: Knex.Transaction,
+    private readonly trx: Knex.Transaction,
     /** Events the handler publishes; the inbox writes them to the outbox in its transaction. */
     readonly outgoing: Envelope[],
   ) {
     super(host, message, modulePrincipal(host.contract.name));
   }
 
+  override get stores(): BoundStores<Stores> {
+    return this.host.storesOn(this.trx);
+  }
+
   override async transaction<T>(fn: (tx: Tx<Contract>) => Promise<T>): Promise<T> {
-    return fn(this.tx(this.db, this.outgoing));
+    return fn(this.tx(this.trx, this.outgoing));
   }
 }

@@ -1,4 +1,4 @@
-import { Lifetime, asValue, type AwilixContainer, type Resolver } from 'awilix';
+import { asFunction, asValue, type AwilixContainer } from 'awilix';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
@@ -9,7 +9,8 @@ import { assertValid } from '../contract/validate.js';
 import type { Contract } from '../contract/contract.js';
 import type { Metrics } from '../observability/metrics.js';
 import { EventCallContext, MessageCallContext, modulePrincipal, type ContextHost } from './context.js';
-import type { DeviceCredentials, ModuleDefinition } from '../kernel/module.js';
+import type { BoundStores, DeviceCredentials, ModuleDefinition, Stores } from '../kernel/module.js';
+import { StoreBinder } from './stores.js';
 import type { HashQueue } from '../kernel/slow-hash.js';
 
 export interface RuntimeOptions {
@@ -42,6 +43,7 @@ export class ModuleRuntime implements ContextHost {
   readonly instanceId: string;
   private readonly relay: OutboxRelay;
   private readonly inbox: Inbox;
+  private readonly stores: StoreBinder;
 
   constructor(
     readonly definition: ModuleDefinition,
@@ -49,6 +51,7 @@ export class ModuleRuntime implements ContextHost {
   ) {
     this.contract = definition.contract;
     ({ db: this.db, bus: this.bus, log: this.log, instanceId: this.instanceId } = options);
+    this.stores = new StoreBinder(definition.stores ?? {}, this.db);
     this.register();
     this.relay = new OutboxRelay({
       module: this.contract.name,
@@ -75,6 +78,10 @@ export class ModuleRuntime implements ContextHost {
 
   onPublished(): void {
     this.relay.nudge();
+  }
+
+  storesOn(db: Knex | Knex.Transaction): BoundStores<Stores> {
+    return this.stores.on(db);
   }
 
   /** Serves the module's operations and subscribes its inbox to the events it consumes. */
@@ -108,10 +115,14 @@ export class ModuleRuntime implements ContextHost {
     await this.options.scope.dispose();
   }
 
+  /**
+   * The kernel's deps, the module's stores on its database, and its registrations, each built once in the
+   * module's scope (strict mode allows no singleton on a scope: one per module per host is the lifetime there is).
+   */
   private register(): void {
-    const { scope, db, log, config } = this.options;
+    const { scope, log, config } = this.options;
     scope.register({
-      db: asValue(db),
+      stores: asValue(this.stores.on(this.db)),
       log: asValue(log),
       config: asValue(config),
       moduleName: asValue(this.contract.name),
@@ -120,8 +131,8 @@ export class ModuleRuntime implements ContextHost {
       hashQueue: asValue(this.options.hashQueue),
       tokenClaims: asValue(this.options.tokenClaims),
     });
-    for (const [name, resolver] of Object.entries(this.definition.register ?? {})) {
-      scope.register(name, scoped(resolver));
+    for (const [name, factory] of Object.entries(this.definition.register ?? {})) {
+      scope.register(name, asFunction(factory).scoped());
     }
   }
 
@@ -145,10 +156,4 @@ export class ModuleRuntime implements ContextHost {
     }
     return handlers;
   }
-}
-
-/** Module registrations live as long as the module's scope (strict mode forbids singletons on scopes). */
-function scoped(resolver: Resolver<unknown>): Resolver<unknown> {
-  const withLifetime = resolver as Resolver<unknown> & { setLifetime?: (l: string) => Resolver<unknown> };
-  return withLifetime.setLifetime ? withLifetime.setLifetime(Lifetime.SCOPED) : resolver;
 }

@@ -1,4 +1,3 @@
-import type { Resolver } from 'awilix';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { roles, type Access, type Client, type Contract, type EventOf, type InputOf, type OutputOf, type Role } from '../contract/contract.js';
@@ -24,8 +23,6 @@ export interface DeviceCredentials {
 
 /** What the kernel registers in every module's container; `Config` is the module's slice (`ConfigOf<...>`). */
 export interface KernelDeps<Config = Record<string, unknown>> {
-  /** The module's own database (knex): `<module>.db.url`, else its SQLite file or Postgres schema of `db.*`. */
-  db: Knex;
   log: Logger;
   /** The module's slice of the configuration: the values of the keys it declares in `defineModule({ config })`. */
   config: Config;
@@ -41,56 +38,91 @@ export interface KernelDeps<Config = Record<string, unknown>> {
   hashQueue: HashQueue;
 }
 
-/** Writes done in one transaction of the module's store; `publish` puts an event in the outbox of that transaction. */
-export interface Tx<C extends Contract> {
-  db: Knex.Transaction;
+/**
+ * A store: a plain function of the connection it runs on, returning the module's queries on its own tables. The
+ * kernel calls it with the module's database or with the current transaction, never the module: a store keeps no
+ * connection of its own, so its queries run wherever the handler stands.
+ */
+export type StoreFactory<T = unknown> = (db: Knex | Knex.Transaction) => T;
+
+/** A module's stores, by name, as declared in `defineModule({ stores })`. */
+export type Stores = Record<string, StoreFactory>;
+
+/** The stores of a declaration, each bound to one connection: `tx.stores.readings.insertNew(rows)`. */
+export type BoundStores<S extends Stores> = { readonly [K in keyof S]: ReturnType<S[K]> };
+
+/**
+ * One transaction of the module's database: its stores run on it, `publish` puts an event in its outbox. It
+ * commits when the function given to `ctx.transaction` returns, and rolls back, events included, when it throws.
+ */
+export interface Tx<C extends Contract, S extends Stores = Stores> {
+  /** The module's stores on this transaction, bound once per transaction. */
+  stores: BoundStores<S>;
   publish<E extends keyof C['events'] & string>(event: E, data: EventOf<C, E>): Promise<void>;
 }
 
-/** The context of one message being handled. */
-export interface CallContext<C extends Contract> {
+/**
+ * The context of one message being handled. The one rule of transactions: a handler writes inside
+ * `ctx.transaction(async (tx) => ...)`, through `tx.stores`, and publishes there with `tx.publish`.
+ */
+export interface CallContext<C extends Contract, S extends Stores = Stores> {
   /** The request or event being handled. */
   message: Envelope;
   principal?: Principal;
   log: Logger;
+  /**
+   * The module's stores outside any transaction of the handler's own: on the module's database for an operation
+   * or a start hook (each statement commits alone: use them to read), on the inbox's transaction for an event handler.
+   */
+  stores: BoundStores<S>;
   /** A client of another module (or this one), carrying this message's correlation and principal. */
   client<D extends Contract>(contract: D): Client<D>;
-  /** Runs `fn` in one transaction; events it publishes are dispatched only after commit. */
-  transaction<T>(fn: (tx: Tx<C>) => Promise<T>): Promise<T>;
-  /** Publishes an event on its own (a transaction holding only the outbox row). */
+  /**
+   * Runs `fn` in one transaction; events it publishes are dispatched only after commit. An event handler joins
+   * the inbox's transaction, the one that also marks the event handled: its writes and that mark commit together.
+   */
+  transaction<T>(fn: (tx: Tx<C, S>) => Promise<T>): Promise<T>;
+  /** Publishes an event on its own (a transaction holding only the outbox row; an event handler's joins the inbox's). */
   publish<E extends keyof C['events'] & string>(event: E, data: EventOf<C, E>): Promise<void>;
-}
-
-/** The context of an event handler: `db` is the transaction that also marks the event handled. */
-export interface EventContext<C extends Contract> extends CallContext<C> {
-  db: Knex.Transaction;
 }
 
 /** Deps are resolved from the module's container (awilix PROXY injection): destructure what you need. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Factory<T, D = any> = (deps: D) => T;
 
-/** The module's registrations, by name, as the values they resolve to. */
-export type RegisteredDeps<R> = { [K in keyof R]: R[K] extends Resolver<infer T> ? T : never };
+/**
+ * A module's own services, by name (e.g. a token issuer), each a plain factory of the module's deps. The host
+ * builds each once per module per host, on first use, and disposes of it with the module: that is the only
+ * lifetime a registration has.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Registrations = Record<string, Factory<unknown>>;
 
-/** What a module's handlers may destructure: the kernel's deps with the module's typed slice, and its registrations. */
+/** The module's registrations, by name, as the values they resolve to. */
+export type RegisteredDeps<R> = { [K in keyof R]: R[K] extends Factory<infer T> ? T : never };
+
+/**
+ * What a module's handlers may destructure: the kernel's deps with the module's typed slice, and its registrations.
+ * Its services (`register`) get its `stores` on the module's database too; handlers reach stores through their
+ * context only (`ctx.stores`, `tx.stores`), where the kernel knows which transaction they stand in.
+ */
 export type ModuleDeps<S extends Settings, R> = KernelDeps<ConfigOf<S>> & RegisteredDeps<R>;
 
-export type OperationHandler<C extends Contract, K extends keyof C['operations']> = (
+export type OperationHandler<C extends Contract, K extends keyof C['operations'], S extends Stores = Stores> = (
   input: InputOf<C, K>,
-  ctx: CallContext<C>,
+  ctx: CallContext<C, S>,
 ) => Promise<OutputOf<C, K>>;
 
-export type EventHandler<C extends Contract, P extends Contract, E extends keyof P['events']> = (
+export type EventHandler<C extends Contract, P extends Contract, E extends keyof P['events'], S extends Stores = Stores> = (
   data: EventOf<P, E>,
-  ctx: EventContext<C>,
+  ctx: CallContext<C, S>,
 ) => Promise<void>;
 
-/** A subscription of a module to another module's event, built with `on()`. */
-export interface Subscription {
+/** A subscription of a module to another module's event, built with `on()`; `S` are the stores its handler uses. */
+export interface Subscription<S extends Stores = Stores> {
   contract: Contract;
   event: string;
-  handler: Factory<(data: unknown, ctx: EventContext<Contract>) => Promise<void>>;
+  handler: Factory<(data: unknown, ctx: CallContext<Contract, S>) => Promise<void>>;
 }
 
 /** An HTTP request as a route's input mapper sees it. */
@@ -128,7 +160,8 @@ export interface Route<C extends Contract = Contract> {
 export interface ModuleDefinition<
   C extends Contract = Contract,
   S extends Settings = Settings,
-  R extends Record<string, Resolver<unknown>> = Record<string, Resolver<unknown>>,
+  R extends Registrations = Registrations,
+  St extends Stores = Stores,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   D = any,
 > {
@@ -139,13 +172,22 @@ export interface ModuleDefinition<
    */
   config?: S;
   /** Handlers of every operation of the contract, as factories taking the module's deps. */
-  handlers: { [K in keyof C['operations']]: Factory<OperationHandler<C, K>, D> };
-  /** The module's own registrations (awilix resolvers), next to the kernel's `KernelDeps`. */
+  handlers: { [K in keyof C['operations']]: Factory<OperationHandler<C, K, St>, D> };
+  /**
+   * The module's stores, each a plain `(db) => queries` function: handlers reach them bound to their transaction
+   * as `tx.stores.<name>`, and outside one as `ctx.stores.<name>`.
+   */
+  stores?: St;
+  /**
+   * The module's own services, each a plain factory of its deps, built once per module per host. `defineModule`
+   * refuses an awilix resolver: its lifetime would not be the one the host gives.
+   */
   register?: R;
-  subscriptions?: Subscription[];
+  /** The events this module handles, built with `on()`; their handlers use the stores declared here. */
+  subscriptions?: Subscription<NoInfer<St>>[];
   routes?: Route<C>[];
-  /** Runs once the module's store is migrated and the bus is up (e.g. seeding). */
-  start?: Factory<(ctx: CallContext<C>) => Promise<void>, D>;
+  /** Runs once the module's database is migrated and the bus is up (e.g. seeding). */
+  start?: Factory<(ctx: CallContext<C, St>) => Promise<void>, D>;
   /** Folder of the module's migrations; default `migrations/<name>/` of the build. */
   migrations?: URL;
   /**
@@ -204,32 +246,49 @@ export interface Ports<C extends Contract> {
 
 /**
  * Declares a module: the kernel imports a module only through the value its `index.ts` exports.
- * Handlers are typed against the module's own contract here, and their deps against the kernel's, the module's
- * registrations and its configuration slice (`config`); the result is the kernel's untyped view.
+ * Handlers are typed against the module's own contract here, their contexts against its `stores`, and their
+ * deps against the kernel's, the module's registrations and its configuration slice (`config`); the result is the
+ * kernel's untyped view. Throws when a handler is missing, a store is not a function, or a registration is not a
+ * plain factory (an awilix resolver with its own lifetime, e.g. `asFunction(make).singleton()`).
  */
 export function defineModule<
   C extends Contract,
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   S extends Settings = {},
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  R extends Record<string, Resolver<unknown>> = {},
->(definition: ModuleDefinition<C, S, R, ModuleDeps<S, R>>): ModuleDefinition {
+  R extends Registrations = {},
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  St extends Stores = {},
+>(definition: ModuleDefinition<C, S, R, St, ModuleDeps<S, R>>): ModuleDefinition {
+  const module = definition.contract.name;
   for (const name of Object.keys(definition.contract.operations)) {
     if (typeof (definition.handlers as Record<string, unknown>)[name] !== 'function') {
-      throw new Error(`module "${definition.contract.name}" has no handler for operation "${name}"`);
+      throw new Error(`module "${module}" has no handler for operation "${name}"`);
+    }
+  }
+  for (const [name, store] of Object.entries(definition.stores ?? {})) {
+    if (typeof store !== 'function') throw new Error(`module "${module}" declares store "${name}" as something else than a (db) => queries function`);
+  }
+  for (const [name, factory] of Object.entries(definition.register ?? {})) {
+    if (typeof factory !== 'function') {
+      const lifetime = (factory as { lifetime?: unknown } | null)?.lifetime;
+      throw new Error(
+        `module "${module}" registers "${name}" as ${lifetime ? `an awilix ${String(lifetime)} resolver` : 'something else than a factory'}: ` +
+          "a registration is a plain factory of the module's deps, built once per module per host; pass the function itself",
+      );
     }
   }
   return definition as unknown as ModuleDefinition;
 }
 
-/** Subscribes to `event` of another module's contract. */
-export function on<P extends Contract, E extends keyof P['events'] & string, C extends Contract = Contract>(
+/** Subscribes to `event` of another module's contract; the handler's context is typed with its module's `S` stores. */
+export function on<P extends Contract, E extends keyof P['events'] & string, C extends Contract = Contract, S extends Stores = Stores>(
   contract: P,
   event: E,
-  handler: Factory<EventHandler<C, P, E>>,
-): Subscription {
+  handler: Factory<EventHandler<C, P, E, S>>,
+): Subscription<S> {
   if (!(event in contract.events)) throw new Error(`module "${contract.name}" has no event "${event}"`);
-  return { contract, event, handler: handler as Subscription['handler'] };
+  return { contract, event, handler: handler as Subscription<S>['handler'] };
 }
 
 /** The kernel's untyped view of a module's `ports`: operation and event names as plain strings. */

@@ -53,7 +53,7 @@ const columnsOf = (selector: AlertSelector): Partial<AlertRow> =>
   'id' in selector ? { id: selector.id } : 'ruleId' in selector ? { rule_id: selector.ruleId } : { device_id: selector.deviceId };
 
 /** Queries on alerts' `alerts` table. The store keeps at most one unresolved alert per (rule, device). */
-export function makeAlerts({ db }: { db: Knex }) {
+export function makeAlerts(db: Knex) {
   return {
     async list(filter: { state?: Alert['state']; deviceId?: string }): Promise<Alert[]> {
       const query = db<AlertRow>('alerts').orderBy([
@@ -71,20 +71,20 @@ export function makeAlerts({ db }: { db: Knex }) {
     },
 
     /** The unresolved alert of each of `ruleIds` on this device, by rule id. */
-    async unresolvedOn(trx: Knex.Transaction, deviceId: string, ruleIds: string[]): Promise<Map<string, Alert>> {
-      const rows = await trx<AlertRow>('alerts').where('device_id', deviceId).whereIn('rule_id', ruleIds).whereNot('state', 'resolved');
+    async unresolvedOn(deviceId: string, ruleIds: string[]): Promise<Map<string, Alert>> {
+      const rows = await db<AlertRow>('alerts').where('device_id', deviceId).whereIn('rule_id', ruleIds).whereNot('state', 'resolved');
       return new Map(rows.map((row) => [row.rule_id, toAlert(row)]));
     },
 
     /** Inserts the alert unless its (rule, device) already has an unresolved one; true when inserted. */
-    async insertIfNoneUnresolved(trx: Knex.Transaction, alert: Alert): Promise<boolean> {
-      const inserted = await trx<AlertRow>('alerts').insert(toRow(alert), ['id']).onConflict().ignore();
+    async insertIfNoneUnresolved(alert: Alert): Promise<boolean> {
+      const inserted = await db<AlertRow>('alerts').insert(toRow(alert), ['id']).onConflict().ignore();
       return inserted.length > 0;
     },
 
     /** Resolves the selected unresolved alerts and returns them as they are now. */
-    async resolve(trx: Knex.Transaction, selector: AlertSelector, at: string): Promise<Alert[]> {
-      const rows = await trx<AlertRow>('alerts')
+    async resolve(selector: AlertSelector, at: string): Promise<Alert[]> {
+      const rows = await db<AlertRow>('alerts')
         .where(columnsOf(selector))
         .whereNot('state', 'resolved')
         .update({ state: 'resolved', resolved_at: at }, '*');

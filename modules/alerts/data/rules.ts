@@ -21,8 +21,8 @@ const toRule = (row: RuleRow): Rule => ({
   createdAt: row.created_at,
 });
 
-/** Queries on alerts' `rules` table. Writes take the transaction they belong to, when they have one. */
-export function makeRules({ db }: { db: Knex }) {
+/** Queries on alerts' `rules` table. */
+export function makeRules(db: Knex) {
   return {
     async insert(rule: Rule): Promise<void> {
       await db<RuleRow>('rules').insert({
@@ -42,8 +42,8 @@ export function makeRules({ db }: { db: Knex }) {
     },
 
     /** Rules watching these metrics of this device; shared-locked (PostgreSQL) so a rule cannot vanish meanwhile. */
-    async watching(trx: Knex.Transaction, deviceId: string, metrics: string[]): Promise<Rule[]> {
-      const rows = await trx<RuleRow>('rules')
+    async watching(deviceId: string, metrics: string[]): Promise<Rule[]> {
+      const rows = await db<RuleRow>('rules')
         .whereIn('metric', metrics)
         .andWhere((where) => where.whereNull('device_id').orWhere('device_id', deviceId))
         .orderBy([{ column: 'created_at' }, { column: 'id' }])
@@ -51,12 +51,12 @@ export function makeRules({ db }: { db: Knex }) {
       return rows.map(toRule);
     },
 
-    async remove(trx: Knex.Transaction, id: string): Promise<boolean> {
-      return (await trx<RuleRow>('rules').where({ id }).delete()) > 0;
+    async remove(id: string): Promise<boolean> {
+      return (await db<RuleRow>('rules').where({ id }).delete()) > 0;
     },
 
-    async removeTargeting(trx: Knex.Transaction, deviceId: string): Promise<void> {
-      await trx<RuleRow>('rules').where({ device_id: deviceId }).delete();
+    async removeTargeting(deviceId: string): Promise<void> {
+      await db<RuleRow>('rules').where({ device_id: deviceId }).delete();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { alertsContract } from '../contract.js';
-import type { Alerts } from '../data/alerts.js';
+import type { AlertsStores } from '../stores.js';
 
 export const listAlerts =
-  ({ alerts }: { alerts: Alerts }): OperationHandler<typeof alertsContract, 'listAlerts'> =>
-  async (filter) => ({ alerts: await alerts.list(filter) });
+  (): OperationHandler<typeof alertsContract, 'listAlerts', AlertsStores> =>
+  async (filter, { stores }) => ({ alerts: await stores.alerts.list(filter) });

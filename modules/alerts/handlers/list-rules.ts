@@ -1,7 +1,7 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { alertsContract } from '../contract.js';
-import type { Rules } from '../data/rules.js';
+import type { AlertsStores } from '../stores.js';
 
 export const listRules =
-  ({ rules }: { rules: Rules }): OperationHandler<typeof alertsContract, 'listRules'> =>
-  async () => ({ rules: await rules.list() });
+  (): OperationHandler<typeof alertsContract, 'listRules', AlertsStores> =>
+  async (_input, { stores }) => ({ rules: await stores.rules.list() });

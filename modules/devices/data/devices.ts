@@ -31,13 +31,12 @@ const toDevice = (row: DeviceRow): Device => ({
 
 /**
  * Queries on the `devices` table. Decommissioned rows stay (ids are never reused) but only `idTaken` sees them.
- * Writes take the transaction they belong to.
  */
-export function makeRegistry({ db }: { db: Knex }) {
-  const active = (q: Knex | Knex.Transaction) => q<DeviceRow>('devices').whereNull('decommissioned_at');
+export function makeRegistry(db: Knex) {
+  const active = () => db<DeviceRow>('devices').whereNull('decommissioned_at');
   return {
-    async insert(trx: Knex.Transaction, device: NewDevice): Promise<void> {
-      await trx<DeviceRow>('devices').insert({
+    async insert(device: NewDevice): Promise<void> {
+      await db<DeviceRow>('devices').insert({
         id: device.id,
         name: device.name,
         labels: JSON.stringify(device.labels),
@@ -54,44 +53,44 @@ export function makeRegistry({ db }: { db: Knex }) {
     },
 
     async byId(id: string): Promise<Device | undefined> {
-      const row = await active(db).where({ id }).first();
+      const row = await active().where({ id }).first();
       return row && toDevice(row);
     },
 
     async list(): Promise<Device[]> {
-      const rows = await active(db).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+      const rows = await active().orderBy([{ column: 'created_at' }, { column: 'id' }]);
       return rows.map(toDevice);
     },
 
     async secretHashOf(id: string): Promise<string | undefined> {
-      const row = await active(db).where({ id }).first('secret_hash');
+      const row = await active().where({ id }).first('secret_hash');
       return row?.secret_hash ?? undefined;
     },
 
     /** Replaces a verifier with one of the current format, unless it changed meanwhile (a rotation wins). */
     async upgradeSecretHash(id: string, stored: string, secretHash: string): Promise<void> {
-      await active(db).where({ id, secret_hash: stored }).update({ secret_hash: secretHash });
+      await active().where({ id, secret_hash: stored }).update({ secret_hash: secretHash });
     },
 
     /** False when the device is unknown or decommissioned. */
-    async replaceSecretHash(trx: Knex.Transaction, id: string, secretHash: string): Promise<boolean> {
-      return (await active(trx).where({ id }).update({ secret_hash: secretHash })) > 0;
+    async replaceSecretHash(id: string, secretHash: string): Promise<boolean> {
+      return (await active().where({ id }).update({ secret_hash: secretHash })) > 0;
     },
 
     /** False when the device is unknown or already decommissioned. */
-    async decommission(trx: Knex.Transaction, id: string, at: string): Promise<boolean> {
+    async decommission(id: string, at: string): Promise<boolean> {
       const changes = { decommissioned_at: at, secret_hash: null, online: false };
-      return (await active(trx).where({ id }).update(changes)) > 0;
+      return (await active().where({ id }).update(changes)) > 0;
     },
 
     /** True only when this call changed the state, so racing calls agree on who saw the transition. */
-    async setOnline(trx: Knex.Transaction, id: string, online: boolean): Promise<boolean> {
-      return (await active(trx).where({ id, online: !online }).update({ online })) > 0;
+    async setOnline(id: string, online: boolean): Promise<boolean> {
+      return (await active().where({ id, online: !online }).update({ online })) > 0;
     },
 
     /** Moves `last_seen_at` forward to `at`, never back; `at` is a normalised ISO-8601 instant. */
-    async touch(trx: Knex.Transaction, id: string, at: string): Promise<void> {
-      await active(trx)
+    async touch(id: string, at: string): Promise<void> {
+      await active()
         .where({ id })
         .andWhere((q) => q.whereNull('last_seen_at').orWhere('last_seen_at', '<', at))
         .update({ last_seen_at: at });

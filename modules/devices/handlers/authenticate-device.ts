@@ -1,5 +1,4 @@
 import type { Logger } from '../../../src/index.js';
-import type { Registry } from '../data/devices.js';
 import type { Handler } from '../handler.js';
 import { spendOneCheck, verifierOf, verifySecret } from '../secrets.js';
 
@@ -8,8 +7,8 @@ import { spendOneCheck, verifierOf, verifySecret } from '../secrets.js';
  * the log says which, for the operator. A good secret stored in an older format is stored anew.
  */
 export const authenticateDevice =
-  ({ registry, log }: { registry: Registry; log: Logger }): Handler<'authenticateDevice'> =>
-  async ({ deviceId, secret }) => {
+  ({ log }: { log: Logger }): Handler<'authenticateDevice'> =>
+  async ({ deviceId, secret }, { stores: { registry } }) => {
     const stored = await registry.secretHashOf(deviceId);
     if (!stored) {
       spendOneCheck(secret);

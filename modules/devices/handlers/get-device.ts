@@ -1,11 +1,10 @@
 import { notFound } from '../../../src/index.js';
-import type { Registry } from '../data/devices.js';
 import type { Handler } from '../handler.js';
 
 export const getDevice =
-  ({ registry }: { registry: Registry }): Handler<'getDevice'> =>
-  async ({ id }) => {
-    const device = await registry.byId(id);
+  (): Handler<'getDevice'> =>
+  async ({ id }, { stores }) => {
+    const device = await stores.registry.byId(id);
     if (!device) throw notFound('device');
     return device;
   };

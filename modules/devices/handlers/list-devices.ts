@@ -1,6 +1,5 @@
-import type { Registry } from '../data/devices.js';
 import type { Handler } from '../handler.js';
 
 export const listDevices =
-  ({ registry }: { registry: Registry }): Handler<'listDevices'> =>
-  async () => ({ devices: await registry.list() });
+  (): Handler<'listDevices'> =>
+  async (_input, { stores }) => ({ devices: await stores.registry.list() });

@@ -1,5 +1,4 @@
 import { invalid } from '../../../src/index.js';
-import type { Registry } from '../data/devices.js';
 import type { Handler } from '../handler.js';
 import { markPresence } from '../presence.js';
 
@@ -13,9 +12,9 @@ function instant(at: string): string {
 
 /** Unknown and decommissioned devices are ignored: the edge may report a device that was just revoked. */
 export const recordPresence =
-  ({ registry }: { registry: Registry }): Handler<'recordPresence'> =>
+  (): Handler<'recordPresence'> =>
   async ({ deviceId, online, at }, ctx) => {
     const when = instant(at);
-    await ctx.transaction((tx) => markPresence(registry, tx, deviceId, online, when));
+    await ctx.transaction((tx) => markPresence(tx, deviceId, online, when));
     return {};
   };

@@ -1,5 +1,4 @@
 import type { devicePorts } from '../../../src/index.js';
-import type { Registry } from '../data/devices.js';
 import type { Handler } from '../handler.js';
 import { markPresence } from '../presence.js';
 import { readStatus } from '../status-payload.js';
@@ -11,14 +10,14 @@ const accepted: devicePorts.DeviceResult = { accepted: true };
  * anything but `{"online": true|false}` is refused. Unknown and decommissioned devices are ignored, as in `recordPresence`.
  */
 export const recordStatus =
-  ({ registry }: { registry: Registry }): Handler<'recordStatus'> =>
+  (): Handler<'recordStatus'> =>
   async ({ messages }, ctx) => {
     const results = messages.map((message) => readStatus(message.payload));
     await ctx.transaction(async (tx) => {
       for (const [i, result] of results.entries()) {
         if (!('online' in result)) continue;
         const { deviceId, receivedAt } = messages[i];
-        await markPresence(registry, tx, deviceId, result.online, new Date(receivedAt).toISOString());
+        await markPresence(tx, deviceId, result.online, new Date(receivedAt).toISOString());
       }
     });
     return { results: results.map((result) => ('online' in result ? accepted : result)) };

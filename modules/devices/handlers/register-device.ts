@@ -1,11 +1,10 @@
 import { conflict, type DeviceCredentials } from '../../../src/index.js';
 import type { Device } from '../contract.js';
-import { isUniqueViolation, type Registry } from '../data/devices.js';
+import { isUniqueViolation } from '../data/devices.js';
 import type { Handler } from '../handler.js';
 import { newDeviceId, newSecret, verifierOf } from '../secrets.js';
 
 interface Deps {
-  registry: Registry;
   clock: () => Date;
   deviceCredentials: DeviceCredentials;
 }
@@ -13,10 +12,10 @@ interface Deps {
 const idTaken = () => conflict('a device with this id exists or existed; ids are never reused');
 
 export const registerDevice =
-  ({ registry, clock, deviceCredentials }: Deps): Handler<'registerDevice'> =>
+  ({ clock, deviceCredentials }: Deps): Handler<'registerDevice'> =>
   async (input, ctx) => {
     const id = input.id ?? newDeviceId();
-    if (await registry.idTaken(id)) throw idTaken();
+    if (await ctx.stores.registry.idTaken(id)) throw idTaken();
     const device: Device = {
       id,
       name: input.name,
@@ -31,7 +30,7 @@ export const registerDevice =
     try {
       // The broker learns the secret inside the transaction: if it cannot, nothing is registered.
       await ctx.transaction(async (tx) => {
-        await registry.insert(tx.db, { ...device, secretHash });
+        await tx.stores.registry.insert({ ...device, secretHash });
         await tx.publish('deviceRegistered', { id, name: device.name, labels: device.labels });
         await deviceCredentials.set(id, secret);
         provisioned = true;

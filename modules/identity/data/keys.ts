@@ -45,7 +45,7 @@ const newestFirst = [
  * Queries on identity's `signing_keys` table. A key signs while `retired_at` is empty; once rotated out it
  * stays in the key set until `retired_at`, when the last token it signed has expired.
  */
-export function makeKeys({ db }: { db: Knex }) {
+export function makeKeys(db: Knex) {
   return {
     async current(): Promise<StoredKey | undefined> {
       const row = await db<KeyRow>('signing_keys').whereNull('retired_at').orderBy([...newestFirst]).first();
@@ -57,12 +57,12 @@ export function makeKeys({ db }: { db: Knex }) {
       await db<KeyRow>('signing_keys').insert(toRow(key)).onConflict('kid').ignore();
     },
 
-    /** Makes `next` the only signing key; the keys it replaces retire at `retiresAt`. Drops keys already retired. */
-    async rotate(trx: Knex.Transaction, next: StoredKey, retiresAt: string): Promise<RetiringKey[]> {
-      await trx<KeyRow>('signing_keys').whereNotNull('retired_at').where('retired_at', '<=', next.createdAt).delete();
-      const replaced = await trx<KeyRow>('signing_keys').whereNull('retired_at').pluck('kid');
-      await trx<KeyRow>('signing_keys').whereIn('kid', replaced).whereNull('retired_at').update({ retired_at: retiresAt });
-      await trx<KeyRow>('signing_keys').insert(toRow(next));
+    /** In a transaction: makes `next` the only signing key; the keys it replaces retire at `retiresAt`. Drops keys already retired. */
+    async rotate(next: StoredKey, retiresAt: string): Promise<RetiringKey[]> {
+      await db<KeyRow>('signing_keys').whereNotNull('retired_at').where('retired_at', '<=', next.createdAt).delete();
+      const replaced = await db<KeyRow>('signing_keys').whereNull('retired_at').pluck('kid');
+      await db<KeyRow>('signing_keys').whereIn('kid', replaced).whereNull('retired_at').update({ retired_at: retiresAt });
+      await db<KeyRow>('signing_keys').insert(toRow(next));
       return replaced.sort().map((kid) => ({ kid, retiresAt }));
     },
 

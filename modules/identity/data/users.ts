@@ -15,10 +15,10 @@ export interface NewUser extends User {
 
 const toUser = (row: UserRow): User => ({ id: row.id, email: row.email, role: row.role, createdAt: row.created_at });
 
-/** Queries on identity's `users` table. Writes take the transaction they belong to. */
-export function makeUsers({ db }: { db: Knex }) {
+/** Queries on identity's `users` table. */
+export function makeUsers(db: Knex) {
   return {
-    async insert(trx: Knex.Transaction, user: NewUser): Promise<void> {
+    async insert(user: NewUser): Promise<void> {
       const row: UserRow = {
         id: user.id,
         email: user.email,
@@ -26,7 +26,7 @@ export function makeUsers({ db }: { db: Knex }) {
         role: user.role,
         created_at: user.createdAt,
       };
-      await trx<UserRow>('users').insert(row);
+      await db<UserRow>('users').insert(row);
     },
 
     async emailTaken(email: string): Promise<boolean> {

@@ -1,12 +1,11 @@
 import { CleaveError, type CallContext, type Logger } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
-import type { Users } from '../data/users.js';
+import type { IdentityStores } from '../stores.js';
 import { randomPassword, type Passwords } from '../passwords.js';
 import type { IdentityConfig } from '../config.js';
 import { createUser } from './create-user.js';
 
 interface Deps {
-  users: Users;
   passwords: Passwords;
   config: IdentityConfig;
   log: Logger;
@@ -18,9 +17,9 @@ const defaultAdminEmail = 'admin@localhost';
 /** On a first start with no users, creates an admin so someone can log in and create the others. */
 export const bootstrapAdmin = (deps: Deps) => {
   const create = createUser(deps);
-  const { users, config, log } = deps;
-  return async (ctx: CallContext<IdentityContract>) => {
-    if (await users.any()) return;
+  const { config, log } = deps;
+  return async (ctx: CallContext<IdentityContract, IdentityStores>) => {
+    if (await ctx.stores.users.any()) return;
     const { adminEmail, adminPassword } = config;
     const password = adminPassword || randomPassword();
     let email: string;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract, User } from '../contract.js';
-import { isUniqueViolation, type Users } from '../data/users.js';
+import { isUniqueViolation } from '../data/users.js';
 import type { Passwords } from '../passwords.js';
+import type { IdentityStores } from '../stores.js';
 
 interface Deps {
-  users: Users;
   passwords: Passwords;
   clock: () => Date;
 }
@@ -13,15 +13,15 @@ interface Deps {
 const emailTaken = () => conflict('a user with this email already exists');
 
 export const createUser =
-  ({ users, passwords, clock }: Deps): OperationHandler<IdentityContract, 'createUser'> =>
+  ({ passwords, clock }: Deps): OperationHandler<IdentityContract, 'createUser', IdentityStores> =>
   async (input, ctx) => {
     const email = input.email.toLowerCase();
-    if (await users.emailTaken(email)) throw emailTaken();
+    if (await ctx.stores.users.emailTaken(email)) throw emailTaken();
     const user: User = { id: randomUUID(), email, role: input.role, createdAt: clock().toISOString() };
     const passwordHash = await passwords.hash(input.password);
     try {
       await ctx.transaction(async (tx) => {
-        await users.insert(tx.db, { ...user, passwordHash });
+        await tx.stores.users.insert({ ...user, passwordHash });
         await tx.publish('userCreated', { id: user.id, email: user.email, role: user.role });
       });
     } catch (err) {

@@ -1,7 +1,7 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
-import type { Users } from '../data/users.js';
+import type { IdentityStores } from '../stores.js';
 
 export const listUsers =
-  ({ users }: { users: Users }): OperationHandler<IdentityContract, 'listUsers'> =>
-  async () => ({ users: await users.list() });
+  (): OperationHandler<IdentityContract, 'listUsers', IdentityStores> =>
+  async (_input, { stores }) => ({ users: await stores.users.list() });

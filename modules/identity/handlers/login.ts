@@ -1,12 +1,12 @@
 import { unauthenticated, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
+import type { Users } from '../data/users.js';
 import type { LoginLimits } from '../login-limits.js';
 import type { Passwords } from '../passwords.js';
-import type { Users } from '../data/users.js';
 import type { Tokens } from '../tokens.js';
+import type { IdentityStores } from '../stores.js';
 
 interface Deps {
-  users: Users;
   tokens: Tokens;
   passwords: Passwords;
   loginLimits: LoginLimits;
@@ -14,8 +14,8 @@ interface Deps {
 
 const refused = () => unauthenticated('invalid email or password');
 
-export const login = ({ users, tokens, passwords, loginLimits }: Deps): OperationHandler<IdentityContract, 'login'> => {
-  async function check(email: string, password: string, deadline?: number) {
+export const login = ({ tokens, passwords, loginLimits }: Deps): OperationHandler<IdentityContract, 'login', IdentityStores> => {
+  async function check(users: Users, email: string, password: string, deadline?: number) {
     const found = await users.credentialsOf(email);
     if (!found) {
       await passwords.spend(password, deadline);
@@ -29,7 +29,7 @@ export const login = ({ users, tokens, passwords, loginLimits }: Deps): Operatio
     const email = input.email.toLowerCase();
     const attempt = loginLimits.attempt(email, input.address);
     try {
-      const user = await check(email, input.password, ctx.message.deadline);
+      const user = await check(ctx.stores.users, email, input.password, ctx.message.deadline);
       attempt.forget();
       return await tokens.issue(user);
     } catch (err) {

@@ -19,7 +19,7 @@ export const bucketSizes = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000 } as c
 export type Bucket = keyof typeof bucketSizes;
 
 /** Min, max, avg and count of readings per metric and time bucket, oldest bucket first. */
-export function makeAggregates({ db }: { db: Knex }) {
+export function makeAggregates(db: Knex) {
   return async (deviceId: string, filter: { metric?: string; range: Range; bucket: Bucket }): Promise<AggregateOut[]> => {
     // Integer division of epoch ms, the same on SQLite and PostgreSQL; the size is a constant of the table above.
     const size = bucketSizes[filter.bucket];

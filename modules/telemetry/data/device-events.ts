@@ -1,7 +1,7 @@
 import type { Knex, Static } from '../../../src/index.js';
 import type { DeviceEvent } from '../contract.js';
 import { toIso, type Range } from '../time.js';
-import { inRange, insertMany, type Db, type Values } from './sql.js';
+import { inRange, insertMany, type Values } from './sql.js';
 
 interface EventRow {
   device_id: string;
@@ -23,11 +23,11 @@ const toEvent = (row: EventRow): Static<typeof DeviceEvent> => ({
 });
 
 /** Queries on telemetry's `device_events` table: what devices reported on their events topics. */
-export function makeDeviceEvents({ db }: { db: Knex }) {
+export function makeDeviceEvents(db: Knex) {
   return {
     /** Stores events given as a flat list of values in `eventColumns` order. */
-    async insert(trx: Db, values: Values): Promise<void> {
-      await insertMany(trx, 'device_events', eventColumns, values);
+    async insert(values: Values): Promise<void> {
+      await insertMany(db, 'device_events', eventColumns, values);
     },
 
     async list(deviceId: string, filter: { type?: string; range: Range; limit: number }): Promise<Array<Static<typeof DeviceEvent>>> {

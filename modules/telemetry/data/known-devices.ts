@@ -1,11 +1,10 @@
 import { notFound, type Knex } from '../../../src/index.js';
-import type { Db } from './sql.js';
 
 /** Telemetry's read model of the devices registry, fed by the devices module's events. */
-export function makeKnownDevices({ db }: { db: Knex }) {
+export function makeKnownDevices(db: Knex) {
   return {
-    async record(trx: Db, id: string, decommissioned: boolean): Promise<void> {
-      await trx('known_devices').insert({ id, decommissioned }).onConflict('id').merge(['decommissioned']);
+    async record(id: string, decommissioned: boolean): Promise<void> {
+      await db('known_devices').insert({ id, decommissioned }).onConflict('id').merge(['decommissioned']);
     },
 
     /** Fails with NOT_FOUND when the device was never registered. */

@@ -1,7 +1,7 @@
 import type { devicePorts, Knex, Static } from '../../../src/index.js';
 import type { Rejection } from '../contract.js';
 import { toIso } from '../time.js';
-import { insertMany, type Db } from './sql.js';
+import { insertMany } from './sql.js';
 
 interface RejectionRow {
   device_id: string;
@@ -28,10 +28,10 @@ const toRejection = (row: RejectionRow): Static<typeof Rejection> => ({
 });
 
 /** Queries on telemetry's `rejections` table: device messages that were refused, with why. */
-export function makeRejections({ db }: { db: Knex }) {
+export function makeRejections(db: Knex) {
   return {
     /** Stores refused device messages, with text any store keeps and the start of the payload. */
-    async insert(trx: Db, refused: devicePorts.DeviceRejection[]): Promise<void> {
+    async insert(refused: devicePorts.DeviceRejection[]): Promise<void> {
       const values = refused.flatMap(({ deviceId, topic, code, reason, payload, receivedAt }) => [
         deviceId,
         storableText(topic),
@@ -40,7 +40,7 @@ export function makeRejections({ db }: { db: Knex }) {
         payloadExcerpt(payload),
         receivedAt,
       ]);
-      await insertMany(trx, 'rejections', rejectionColumns, values);
+      await insertMany(db, 'rejections', rejectionColumns, values);
     },
 
     /** Deletes the rejections received before `cutoff` (epoch ms). */

@@ -1,20 +1,16 @@
 import { isDataError, type CallContext, type devicePorts, type Logger, type OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import type { DeviceEvents } from '../data/device-events.js';
-import type { Readings } from '../data/readings.js';
-import { claimMessageIds } from '../data/seen-messages.js';
 import { eventValues, readGroup, readingValues } from '../ingestion/group.js';
 import { recordedPerDevice } from '../ingestion/recorded.js';
 import { limitsOf, type TelemetryConfig } from '../config.js';
+import type { TelemetryStores } from '../stores.js';
 
 interface Deps {
   config: TelemetryConfig;
   log: Logger;
-  readings: Readings;
-  deviceEvents: DeviceEvents;
 }
 
-type Ctx = CallContext<typeof telemetryContract>;
+type Ctx = CallContext<typeof telemetryContract, TelemetryStores>;
 type Message = devicePorts.DeviceMessage;
 type Result = devicePorts.DeviceResult;
 
@@ -27,16 +23,17 @@ const unstorable = 'the store could not keep this message; it was refused so tha
  * fails the whole group: nothing is committed and the device listener does not acknowledge, so the devices
  * send again. Refusals are answered, not recorded here: the listener records them through `recordRejections`.
  */
-export const ingestTelemetry = ({ config, log, readings, deviceEvents }: Deps): OperationHandler<typeof telemetryContract, 'ingestTelemetry'> => {
+export const ingestTelemetry = ({ config, log }: Deps): OperationHandler<typeof telemetryContract, 'ingestTelemetry', TelemetryStores> => {
   const limits = limitsOf(config);
 
   const commit = async (messages: Message[], ctx: Ctx): Promise<Result[]> => {
     const group = readGroup(messages, limits);
     await ctx.transaction(async (tx) => {
-      const fresh = await claimMessageIds(tx.db, group.ids);
-      const added = await readings.insertNew(tx.db, readingValues(group, fresh));
-      await readings.recordLatest(tx.db, added);
-      await deviceEvents.insert(tx.db, eventValues(group, fresh));
+      const { seenMessages, readings, deviceEvents } = tx.stores;
+      const fresh = await seenMessages.claim(group.ids);
+      const added = await readings.insertNew(readingValues(group, fresh));
+      await readings.recordLatest(added);
+      await deviceEvents.insert(eventValues(group, fresh));
       for (const recorded of recordedPerDevice(added)) await tx.publish('readingsRecorded', recorded);
     });
     return group.results;

@@ -1,16 +1,10 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import type { KnownDevices } from '../data/known-devices.js';
-import type { Readings } from '../data/readings.js';
-
-interface Deps {
-  knownDevices: KnownDevices;
-  readings: Readings;
-}
+import type { TelemetryStores } from '../stores.js';
 
 export const latestReadings =
-  ({ knownDevices, readings }: Deps): OperationHandler<typeof telemetryContract, 'latestReadings'> =>
-  async ({ id }) => {
+  (): OperationHandler<typeof telemetryContract, 'latestReadings', TelemetryStores> =>
+  async ({ id }, { stores: { knownDevices, readings } }) => {
     await knownDevices.require(id);
     return { readings: await readings.latest(id) };
   };

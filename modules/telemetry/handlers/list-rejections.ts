@@ -1,12 +1,11 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
 import { retentionOf, type TelemetryConfig } from '../config.js';
-import type { Rejections } from '../data/rejections.js';
+import type { TelemetryStores } from '../stores.js';
 
 interface Deps {
   config: TelemetryConfig;
   clock: () => Date;
-  rejections: Rejections;
 }
 
 /**
@@ -14,8 +13,8 @@ interface Deps {
  * Rejections past their retention are not listed, even before they are pruned.
  */
 export const listRejections =
-  ({ config, clock, rejections }: Deps): OperationHandler<typeof telemetryContract, 'listRejections'> =>
-  async ({ deviceId, limit }) => {
+  ({ config, clock }: Deps): OperationHandler<typeof telemetryContract, 'listRejections', TelemetryStores> =>
+  async ({ deviceId, limit }, { stores: { rejections } }) => {
     const since = clock().getTime() - retentionOf(config);
     return { rejections: await rejections.list({ deviceId, since, limit: limit ?? 100 }) };
   };

@@ -1,10 +1,10 @@
 import type { EventHandler } from '../../../src/index.js';
 import type { devicesContract } from '../../devices/contract.js';
 import type { telemetryContract } from '../contract.js';
-import type { KnownDevices } from '../data/known-devices.js';
+import type { TelemetryStores } from '../stores.js';
 
 /** A decommissioned device stays known: its history remains readable. */
 export const onDeviceDecommissioned =
-  ({ knownDevices }: { knownDevices: KnownDevices }): EventHandler<typeof telemetryContract, typeof devicesContract, 'deviceDecommissioned'> =>
+  (): EventHandler<typeof telemetryContract, typeof devicesContract, 'deviceDecommissioned', TelemetryStores> =>
   ({ id }, ctx) =>
-    knownDevices.record(ctx.db, id, true);
+    ctx.transaction((tx) => tx.stores.knownDevices.record(id, true));

@@ -1,9 +1,9 @@
 import type { EventHandler } from '../../../src/index.js';
 import type { devicesContract } from '../../devices/contract.js';
 import type { telemetryContract } from '../contract.js';
-import type { KnownDevices } from '../data/known-devices.js';
+import type { TelemetryStores } from '../stores.js';
 
 export const onDeviceRegistered =
-  ({ knownDevices }: { knownDevices: KnownDevices }): EventHandler<typeof telemetryContract, typeof devicesContract, 'deviceRegistered'> =>
+  (): EventHandler<typeof telemetryContract, typeof devicesContract, 'deviceRegistered', TelemetryStores> =>
   ({ id }, ctx) =>
-    knownDevices.record(ctx.db, id, false);
+    ctx.transaction((tx) => tx.stores.knownDevices.record(id, false));

@@ -1,24 +1,24 @@
 import type { Logger, OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
 import type { Rejections } from '../data/rejections.js';
+import type { TelemetryStores } from '../stores.js';
 import { retentionOf, type TelemetryConfig } from '../config.js';
 
 interface Deps {
   config: TelemetryConfig;
   clock: () => Date;
   log: Logger;
-  rejections: Rejections;
 }
 
 const pruneEveryMs = 60_000;
 
 /** Records refused device messages, whoever refused them; rejections past their retention are pruned now and then. */
-export const recordRejections = ({ config, clock, log, rejections }: Deps): OperationHandler<typeof telemetryContract, 'recordRejections'> => {
+export const recordRejections = ({ config, clock, log }: Deps): OperationHandler<typeof telemetryContract, 'recordRejections', TelemetryStores> => {
   const retention = retentionOf(config);
   let prunedAt = 0;
 
   /** Rejections only grow when messages are refused: old ones are deleted then, at most once a minute. */
-  const pruneNowAndThen = () => {
+  const pruneNowAndThen = (rejections: Rejections) => {
     const now = clock().getTime();
     if (now - prunedAt < pruneEveryMs) return;
     prunedAt = now;
@@ -26,8 +26,8 @@ export const recordRejections = ({ config, clock, log, rejections }: Deps): Oper
   };
 
   return async ({ rejections: refused }, ctx) => {
-    await ctx.transaction((tx) => rejections.insert(tx.db, refused));
-    if (refused.length) pruneNowAndThen();
+    await ctx.transaction((tx) => tx.stores.rejections.insert(refused));
+    if (refused.length) pruneNowAndThen(ctx.stores.rejections);
     return {};
   };
 };

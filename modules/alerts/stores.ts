@@ -1,0 +1,6 @@
+import { makeAlerts } from './data/alerts.js';
+import { makeRules } from './data/rules.js';
+
+export const alertsStores = { rules: makeRules, alerts: makeAlerts };
+
+export type AlertsStores = typeof alertsStores;

@@ -1,0 +1,5 @@
+import { makeRegistry } from './data/devices.js';
+
+export const devicesStores = { registry: makeRegistry };
+
+export type DevicesStores = typeof devicesStores;
