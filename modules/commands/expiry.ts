@@ -1,9 +1,8 @@
 import type { CallContext, Logger } from '../../src/index.js';
 import type { commandsContract } from './contract.js';
-import type { Commands } from './data/commands.js';
+import type { CommandsStores } from './stores.js';
 
 interface Deps {
-  commands: Commands;
   clock: () => Date;
   log: Logger;
 }
@@ -15,20 +14,20 @@ const perCommit = 500;
  * Expires unanswered commands past their TTL about every second, each with its `commandExpired` event in the
  * same commit. Replicas may sweep side by side: a command expires once, in whichever commit changes it first.
  */
-export function makeExpiry({ commands, clock, log }: Deps) {
+export function makeExpiry({ clock, log }: Deps) {
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
   let failing = false;
 
-  const sweep = (ctx: CallContext<typeof commandsContract>) =>
+  const sweep = (ctx: CallContext<typeof commandsContract, CommandsStores>) =>
     ctx.transaction(async (tx) => {
-      for (const { id, deviceId, name } of await commands.expireOverdue(tx.db, clock().toISOString(), perCommit)) {
+      for (const { id, deviceId, name } of await tx.stores.commands.expireOverdue(clock().toISOString(), perCommit)) {
         await tx.publish('commandExpired', { id, deviceId, name });
       }
     });
 
   return {
-    start(ctx: CallContext<typeof commandsContract>): void {
+    start(ctx: CallContext<typeof commandsContract, CommandsStores>): void {
       timer ??= setInterval(() => {
         sweeping ??= sweep(ctx)
           .then(() => void (failing = false))
@@ -41,7 +40,8 @@ export function makeExpiry({ commands, clock, log }: Deps) {
       timer.unref();
     },
 
-    async stop(): Promise<void> {
+    /** Called by the kernel when the module stops: no sweep starts after it, the one in hand finishes. */
+    async dispose(): Promise<void> {
       clearInterval(timer);
       timer = undefined;
       await sweeping;

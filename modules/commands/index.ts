@@ -1,8 +1,6 @@
-import { asFunction, defineModule, on } from '../../src/index.js';
+import { defineModule, on } from '../../src/index.js';
 import { devicesContract } from '../devices/contract.js';
 import { commandsContract } from './contract.js';
-import { makeCommands } from './data/commands.js';
-import { makeKnownDevices } from './data/known-devices.js';
 import { makeExpiry, type Expiry } from './expiry.js';
 import { cancelCommand } from './handlers/cancel-command.js';
 import { getCommand } from './handlers/get-command.js';
@@ -14,18 +12,14 @@ import { onDeviceRegistered } from './handlers/on-device-registered.js';
 import { recordReplies } from './handlers/record-replies.js';
 import { sendCommand } from './handlers/send-command.js';
 import { routes } from './http.js';
+import { commandsStores } from './stores.js';
 
 /** The commands module: its operations, the device ports it serves, its routes and its expiry sweep. */
 export default defineModule({
   contract: commandsContract,
   handlers: { sendCommand, getCommand, listCommands, cancelCommand, listPendingCommands, markCommandDelivered, recordReplies },
-  register: {
-    commands: asFunction(makeCommands).singleton(),
-    knownDevices: asFunction(makeKnownDevices).singleton(),
-    expiry: asFunction(makeExpiry)
-      .singleton()
-      .disposer((expiry) => expiry.stop()),
-  },
+  stores: commandsStores,
+  register: { expiry: makeExpiry },
   subscriptions: [
     on(devicesContract, 'deviceRegistered', onDeviceRegistered),
     on(devicesContract, 'deviceDecommissioned', onDeviceDecommissioned),

@@ -132,7 +132,7 @@ export class ModuleRuntime implements ContextHost {
       tokenClaims: asValue(this.options.tokenClaims),
     });
     for (const [name, factory] of Object.entries(this.definition.register ?? {})) {
-      scope.register(name, asFunction(factory).scoped());
+      scope.register(name, asFunction(factory).scoped().disposer(disposeOf));
     }
   }
 
@@ -157,3 +157,6 @@ export class ModuleRuntime implements ContextHost {
     return handlers;
   }
 }
+
+/** A registration is disposed with its module when its value has a `dispose()` (e.g. a timer to stop). */
+const disposeOf = (value: unknown) => (value as { dispose?: () => unknown } | undefined)?.dispose?.();

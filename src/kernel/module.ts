@@ -92,8 +92,8 @@ export type Factory<T, D = any> = (deps: D) => T;
 
 /**
  * A module's own services, by name (e.g. a token issuer), each a plain factory of the module's deps. The host
- * builds each once per module per host, on first use, and disposes of it with the module: that is the only
- * lifetime a registration has.
+ * builds each once per module per host, on first use, and disposes of it with the module (calling its `dispose()`,
+ * if it has one, when the host stops): that is the only lifetime a registration has.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Registrations = Record<string, Factory<unknown>>;

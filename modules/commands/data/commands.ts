@@ -49,14 +49,14 @@ function inState(query: Knex.QueryBuilder<CommandRow>, state: CommandState, now:
 
 /**
  * Queries on the `commands` table. A state change succeeds only from an unanswered, unexpired command, so racing
- * replies, cancels and sweeps agree on who made it. Writes take the transaction they belong to.
+ * replies, cancels and sweeps agree on who made it. The kernel binds it to the handler's transaction.
  */
-export function makeCommands({ db }: { db: Knex }) {
-  const live = (q: Knex | Knex.Transaction, now: string) => q<CommandRow>('commands').whereIn('state', unanswered).andWhere('expires_at', '>', now);
+export function makeCommands(db: Knex) {
+  const live = (now: string) => db<CommandRow>('commands').whereIn('state', unanswered).andWhere('expires_at', '>', now);
   const changed = (rows: unknown, now: string) => (rows as CommandRow[]).map((row) => toCommand(row, now));
   return {
-    async insert(trx: Knex.Transaction, command: Command): Promise<void> {
-      await trx<CommandRow>('commands').insert({
+    async insert(command: Command): Promise<void> {
+      await db<CommandRow>('commands').insert({
         id: command.id,
         device_id: command.deviceId,
         name: command.name,
@@ -67,8 +67,8 @@ export function makeCommands({ db }: { db: Knex }) {
       });
     },
 
-    async byId(id: string, now: string, trx: Knex | Knex.Transaction = db): Promise<Command | undefined> {
-      const row = await trx<CommandRow>('commands').where({ id }).first();
+    async byId(id: string, now: string): Promise<Command | undefined> {
+      const row = await db<CommandRow>('commands').where({ id }).first();
       return row && toCommand(row, now);
     },
 
@@ -82,33 +82,33 @@ export function makeCommands({ db }: { db: Knex }) {
 
     /** The device's unanswered, unexpired commands, oldest first. */
     async waiting(deviceId: string, now: string, limit: number): Promise<Command[]> {
-      const rows = await live(db, now).where('device_id', deviceId).orderBy('seq').limit(limit);
+      const rows = await live(now).where('device_id', deviceId).orderBy('seq').limit(limit);
       return rows.map((row) => toCommand(row, now));
     },
 
     async markDelivered(deviceId: string, id: string, now: string): Promise<void> {
-      await live(db, now).where({ id, device_id: deviceId, state: 'pending' }).update({ delivered_at: now, state: 'delivered' });
+      await live(now).where({ id, device_id: deviceId, state: 'pending' }).update({ delivered_at: now, state: 'delivered' });
     },
 
     /** The command as finished by this call, or undefined when it is not this device's or no longer waits for a reply. */
-    async finish(trx: Knex.Transaction, deviceId: string, id: string, outcome: Outcome, now: string): Promise<Command | undefined> {
+    async finish(deviceId: string, id: string, outcome: Outcome, now: string): Promise<Command | undefined> {
       const stored = outcome.state === 'succeeded' ? { result: JSON.stringify(outcome.result) } : { error: JSON.stringify(outcome.error) };
-      const rows = await live(trx, now).where({ id, device_id: deviceId }).update({ state: outcome.state, finished_at: now, ...stored }, '*');
+      const rows = await live(now).where({ id, device_id: deviceId }).update({ state: outcome.state, finished_at: now, ...stored }, '*');
       return changed(rows, now)[0];
     },
 
-    async cancel(trx: Knex.Transaction, id: string, now: string): Promise<Command | undefined> {
-      return changed(await live(trx, now).where({ id }).update({ state: 'cancelled', finished_at: now }, '*'), now)[0];
+    async cancel(id: string, now: string): Promise<Command | undefined> {
+      return changed(await live(now).where({ id }).update({ state: 'cancelled', finished_at: now }, '*'), now)[0];
     },
 
     /** Expires up to `limit` unanswered commands past their TTL and returns them. */
-    async expireOverdue(trx: Knex.Transaction, now: string, limit: number): Promise<Command[]> {
-      const overdue = trx<CommandRow>('commands').whereIn('state', unanswered).andWhere('expires_at', '<=', now).orderBy('seq').limit(limit).select('id');
-      const rows = await trx<CommandRow>('commands')
+    async expireOverdue(now: string, limit: number): Promise<Command[]> {
+      const overdue = db<CommandRow>('commands').whereIn('state', unanswered).andWhere('expires_at', '<=', now).orderBy('seq').limit(limit).select('id');
+      const rows = await db<CommandRow>('commands')
         .whereIn('id', overdue)
         .whereIn('state', unanswered)
         .andWhere('expires_at', '<=', now)
-        .update({ state: 'expired', finished_at: trx.raw('??', ['expires_at']) }, '*');
+        .update({ state: 'expired', finished_at: db.raw('??', ['expires_at']) }, '*');
       return changed(rows, now);
     },
   };

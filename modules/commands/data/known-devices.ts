@@ -1,10 +1,10 @@
 import type { Knex } from '../../../src/index.js';
 
 /** Commands' read model of the devices registry, fed by the devices module's events. */
-export function makeKnownDevices({ db }: { db: Knex }) {
+export function makeKnownDevices(db: Knex) {
   return {
-    async record(trx: Knex.Transaction, id: string, decommissioned: boolean): Promise<void> {
-      await trx('known_devices').insert({ id, decommissioned }).onConflict('id').merge(['decommissioned']);
+    async record(id: string, decommissioned: boolean): Promise<void> {
+      await db('known_devices').insert({ id, decommissioned }).onConflict('id').merge(['decommissioned']);
     },
 
     /** Notes a device the registry vouched for; what its events said, if they came first, stands. */

@@ -1,24 +1,23 @@
 import { conflict, notFound, type OperationHandler } from '../../../src/index.js';
 import type { commandsContract } from '../contract.js';
-import type { Commands } from '../data/commands.js';
+import type { CommandsStores } from '../stores.js';
 
 interface Deps {
-  commands: Commands;
   clock: () => Date;
 }
 
 /** Only a command still waiting for its reply can be cancelled; a reply that comes later is refused. */
 export const cancelCommand =
-  ({ commands, clock }: Deps): OperationHandler<typeof commandsContract, 'cancelCommand'> =>
+  ({ clock }: Deps): OperationHandler<typeof commandsContract, 'cancelCommand', CommandsStores> =>
   async ({ id }, ctx) => {
     const now = clock().toISOString();
     const cancelled = await ctx.transaction(async (tx) => {
-      const command = await commands.cancel(tx.db, id, now);
+      const command = await tx.stores.commands.cancel(id, now);
       if (command) await tx.publish('commandCancelled', { id, deviceId: command.deviceId, name: command.name });
       return command;
     });
     if (cancelled) return cancelled;
-    const command = await commands.byId(id, now);
+    const command = await ctx.stores.commands.byId(id, now);
     if (!command) throw notFound(`command ${id}`);
     throw conflict(`command ${id} is already ${command.state}: only a pending or delivered command can be cancelled`);
   };

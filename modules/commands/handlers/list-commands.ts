@@ -1,8 +1,8 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { commandsContract } from '../contract.js';
-import type { Commands } from '../data/commands.js';
+import type { CommandsStores } from '../stores.js';
 
 /** Newest first; a state filter sees commands past their TTL as expired, like `getCommand`. */
 export const listCommands =
-  ({ commands, clock }: { commands: Commands; clock: () => Date }): OperationHandler<typeof commandsContract, 'listCommands'> =>
-  async ({ deviceId, state, limit = 100 }) => ({ commands: await commands.list({ deviceId, state, limit }, clock().toISOString()) });
+  ({ clock }: { clock: () => Date }): OperationHandler<typeof commandsContract, 'listCommands', CommandsStores> =>
+  async ({ deviceId, state, limit = 100 }, ctx) => ({ commands: await ctx.stores.commands.list({ deviceId, state, limit }, clock().toISOString()) });

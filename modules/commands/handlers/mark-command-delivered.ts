@@ -1,11 +1,11 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { commandsContract } from '../contract.js';
-import type { Commands } from '../data/commands.js';
+import type { CommandsStores } from '../stores.js';
 
 /** A repeated acknowledgement, or one for a command that is not pending, changes nothing. */
 export const markCommandDelivered =
-  ({ commands, clock }: { commands: Commands; clock: () => Date }): OperationHandler<typeof commandsContract, 'markCommandDelivered'> =>
-  async ({ deviceId, id }) => {
-    await commands.markDelivered(deviceId, id, clock().toISOString());
+  ({ clock }: { clock: () => Date }): OperationHandler<typeof commandsContract, 'markCommandDelivered', CommandsStores> =>
+  async ({ deviceId, id }, ctx) => {
+    await ctx.transaction((tx) => tx.stores.commands.markDelivered(deviceId, id, clock().toISOString()));
     return {};
   };

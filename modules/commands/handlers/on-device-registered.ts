@@ -1,10 +1,10 @@
 import type { EventHandler } from '../../../src/index.js';
 import type { devicesContract } from '../../devices/contract.js';
 import type { commandsContract } from '../contract.js';
-import type { KnownDevices } from '../data/known-devices.js';
+import type { CommandsStores } from '../stores.js';
 
 /** From now on commands for the device are taken without asking the registry. */
 export const onDeviceRegistered =
-  ({ knownDevices }: { knownDevices: KnownDevices }): EventHandler<typeof commandsContract, typeof devicesContract, 'deviceRegistered'> =>
+  (): EventHandler<typeof commandsContract, typeof devicesContract, 'deviceRegistered', CommandsStores> =>
   ({ id }, ctx) =>
-    knownDevices.record(ctx.db, id, false);
+    ctx.transaction((tx) => tx.stores.knownDevices.record(id, false));

@@ -1,13 +1,12 @@
 import { devicePorts, type OperationHandler, type Static, type Tx } from '../../../src/index.js';
 import type { commandsContract } from '../contract.js';
-import type { Commands } from '../data/commands.js';
+import type { CommandsStores } from '../stores.js';
 import { parseReply, type Reply } from '../reply.js';
 
 type DeviceMessage = Static<typeof devicePorts.DeviceMessage>;
 type DeviceResult = Static<typeof devicePorts.DeviceResult>;
 
 interface Deps {
-  commands: Commands;
   clock: () => Date;
 }
 
@@ -24,21 +23,21 @@ const repeats = (reply: Reply, command: { state: string; result: unknown; error:
  * other devices' commands: an id that is not its own is refused as if it did not exist.
  */
 export const recordReplies =
-  ({ commands, clock }: Deps): OperationHandler<typeof commandsContract, 'recordReplies'> =>
+  ({ clock }: Deps): OperationHandler<typeof commandsContract, 'recordReplies', CommandsStores> =>
   async ({ messages }, ctx) => {
     const now = clock().toISOString();
-    const answer = async (tx: Tx<typeof commandsContract>, message: DeviceMessage): Promise<DeviceResult> => {
+    const answer = async (tx: Tx<typeof commandsContract, CommandsStores>, message: DeviceMessage): Promise<DeviceResult> => {
       const reply = parseReply(message.payload);
       if ('code' in reply) return { accepted: false, ...reply };
       const { id, outcome } = reply;
-      const finished = await commands.finish(tx.db, message.deviceId, id, outcome, now);
+      const finished = await tx.stores.commands.finish(message.deviceId, id, outcome, now);
       if (finished) {
         const { deviceId, name } = finished;
         if (outcome.state === 'succeeded') await tx.publish('commandSucceeded', { id, deviceId, name, result: outcome.result });
         else await tx.publish('commandFailed', { id, deviceId, name, error: outcome.error });
         return accepted;
       }
-      const command = await commands.byId(id, now, tx.db);
+      const command = await tx.stores.commands.byId(id, now);
       if (!command || command.deviceId !== message.deviceId) {
         return { accepted: false, code: 'UNKNOWN_COMMAND', reason: `no command ${id} was sent to this device`, id };
       }

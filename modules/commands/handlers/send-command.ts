@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { invalid, type OperationHandler } from '../../../src/index.js';
 import type { Command, commandsContract } from '../contract.js';
-import type { Commands } from '../data/commands.js';
-import type { KnownDevices } from '../data/known-devices.js';
+import type { CommandsStores } from '../stores.js';
 import { requireLiveDevice } from './require-live-device.js';
 
 interface Deps {
-  commands: Commands;
-  knownDevices: KnownDevices;
   clock: () => Date;
 }
 
@@ -22,10 +19,10 @@ function checkSize(args: Record<string, unknown>): void {
 
 /** Queues a command for a registered, live device: the command and its `commandQueued` commit together. */
 export const sendCommand =
-  ({ commands, knownDevices, clock }: Deps): OperationHandler<typeof commandsContract, 'sendCommand'> =>
+  ({ clock }: Deps): OperationHandler<typeof commandsContract, 'sendCommand', CommandsStores> =>
   async ({ deviceId, name, args, ttlSeconds = 3600 }, ctx) => {
     checkSize(args);
-    await requireLiveDevice(knownDevices, deviceId, ctx);
+    await requireLiveDevice(deviceId, ctx);
     const now = clock();
     const command: Command = {
       id: randomUUID(),
@@ -41,7 +38,7 @@ export const sendCommand =
       error: null,
     };
     await ctx.transaction(async (tx) => {
-      await commands.insert(tx.db, command);
+      await tx.stores.commands.insert(command);
       await tx.publish('commandQueued', { id: command.id, deviceId, name });
     });
     return command;
