@@ -41,6 +41,7 @@ export {
   type ServingPort,
   type ModuleDeps,
 } from './kernel/module.js';
+export type { ModuleMetrics, ModuleCounter } from './kernel/module-metrics.js';
 export { setting, type Setting, type Settings, type ConfigOf } from './kernel/settings.js';
 export type { Principal, Envelope } from './bus/envelope.js';
 export {

@@ -13,13 +13,14 @@ import { recordReplies } from './handlers/record-replies.js';
 import { sendCommand } from './handlers/send-command.js';
 import { routes } from './http.js';
 import { commandsStores } from './stores.js';
+import { makeStateChanges } from './state-changes.js';
 
 /** The commands module: its operations, the device ports it serves, its routes and its expiry sweep. */
 export default defineModule({
   contract: commandsContract,
   handlers: { sendCommand, getCommand, listCommands, cancelCommand, listPendingCommands, markCommandDelivered, recordReplies },
   stores: commandsStores,
-  register: { expiry: makeExpiry },
+  register: { expiry: makeExpiry, stateChanges: makeStateChanges },
   subscriptions: [
     on(devicesContract, 'deviceRegistered', onDeviceRegistered),
     on(devicesContract, 'deviceDecommissioned', onDeviceDecommissioned),

@@ -8,6 +8,8 @@ import type { Envelope } from '../bus/envelope.js';
 import { assertValid } from '../contract/validate.js';
 import type { Contract } from '../contract/contract.js';
 import type { Metrics } from '../observability/metrics.js';
+import { moduleMetrics } from '../observability/module-metrics.js';
+import { Registry } from 'prom-client';
 import { EventCallContext, MessageCallContext, modulePrincipal, type ContextHost } from './context.js';
 import type { BoundStores, DeviceCredentials, ModuleDefinition, Stores } from '../kernel/module.js';
 import { StoreBinder } from './stores.js';
@@ -129,6 +131,7 @@ export class ModuleRuntime implements ContextHost {
       clock: asValue(() => new Date()),
       deviceCredentials: asValue(this.options.deviceCredentials),
       hashQueue: asValue(this.options.hashQueue),
+      metrics: asValue(moduleMetrics(this.contract.name, this.options.metrics?.registry ?? new Registry())),
       tokenClaims: asValue(this.options.tokenClaims),
     });
     for (const [name, factory] of Object.entries(this.definition.register ?? {})) {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { roles, type Access, type Client, type Contract, type EventOf, type InputOf, type OutputOf, type Role } from '../contract/contract.js';
 import type { Envelope, Principal } from '../bus/envelope.js';
 import type { HashQueue } from './slow-hash.js';
+import type { ModuleMetrics } from './module-metrics.js';
 import type { portSchemas, PortName } from './device-ports.js';
 import type { Static } from '@sinclair/typebox';
 import type { ConfigOf, Settings } from './settings.js';
@@ -36,6 +37,8 @@ export interface KernelDeps<Config = Record<string, unknown>> {
   deviceCredentials: DeviceCredentials;
   /** The host's queue for slow hashes (config `hashing.*`): pass it to `slowHash`. */
   hashQueue: HashQueue;
+  /** The module's own metrics, served at the host's `/metrics` as `cleave_<module>_<name>_total`. */
+  metrics: ModuleMetrics;
 }
 
 /**

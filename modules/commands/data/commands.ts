@@ -86,8 +86,9 @@ export function makeCommands(db: Knex) {
       return rows.map((row) => toCommand(row, now));
     },
 
-    async markDelivered(deviceId: string, id: string, now: string): Promise<void> {
-      await live(now).where({ id, device_id: deviceId, state: 'pending' }).update({ delivered_at: now, state: 'delivered' });
+    /** True when the command was pending and is now delivered. */
+    async markDelivered(deviceId: string, id: string, now: string): Promise<boolean> {
+      return (await live(now).where({ id, device_id: deviceId, state: 'pending' }).update({ delivered_at: now, state: 'delivered' })) > 0;
     },
 
     /** The command as finished by this call, or undefined when it is not this device's or no longer waits for a reply. */

@@ -1,11 +1,12 @@
 import type { OperationHandler } from '../../../src/index.js';
 import type { commandsContract } from '../contract.js';
 import type { CommandsStores } from '../stores.js';
+import type { StateChanges } from '../state-changes.js';
 
 /** A repeated acknowledgement, or one for a command that is not pending, changes nothing. */
 export const markCommandDelivered =
-  ({ clock }: { clock: () => Date }): OperationHandler<typeof commandsContract, 'markCommandDelivered', CommandsStores> =>
+  ({ clock, stateChanges }: { clock: () => Date; stateChanges: StateChanges }): OperationHandler<typeof commandsContract, 'markCommandDelivered', CommandsStores> =>
   async ({ deviceId, id }, ctx) => {
-    await ctx.transaction((tx) => tx.stores.commands.markDelivered(deviceId, id, clock().toISOString()));
+    if (await ctx.transaction((tx) => tx.stores.commands.markDelivered(deviceId, id, clock().toISOString()))) stateChanges.entered('delivered');
     return {};
   };

@@ -1,6 +1,7 @@
 import { devicePorts, type OperationHandler, type Static, type Tx } from '../../../src/index.js';
 import type { commandsContract } from '../contract.js';
 import type { CommandsStores } from '../stores.js';
+import type { StateChanges } from '../state-changes.js';
 import { parseReply, type Reply } from '../reply.js';
 
 type DeviceMessage = Static<typeof devicePorts.DeviceMessage>;
@@ -8,6 +9,7 @@ type DeviceResult = Static<typeof devicePorts.DeviceResult>;
 
 interface Deps {
   clock: () => Date;
+  stateChanges: StateChanges;
 }
 
 const accepted: DeviceResult = { accepted: true };
@@ -23,9 +25,10 @@ const repeats = (reply: Reply, command: { state: string; result: unknown; error:
  * other devices' commands: an id that is not its own is refused as if it did not exist.
  */
 export const recordReplies =
-  ({ clock }: Deps): OperationHandler<typeof commandsContract, 'recordReplies', CommandsStores> =>
+  ({ clock, stateChanges }: Deps): OperationHandler<typeof commandsContract, 'recordReplies', CommandsStores> =>
   async ({ messages }, ctx) => {
     const now = clock().toISOString();
+    const finishedNow: Array<'succeeded' | 'failed'> = [];
     const answer = async (tx: Tx<typeof commandsContract, CommandsStores>, message: DeviceMessage): Promise<DeviceResult> => {
       const reply = parseReply(message.payload);
       if ('code' in reply) return { accepted: false, ...reply };
@@ -35,6 +38,7 @@ export const recordReplies =
         const { deviceId, name } = finished;
         if (outcome.state === 'succeeded') await tx.publish('commandSucceeded', { id, deviceId, name, result: outcome.result });
         else await tx.publish('commandFailed', { id, deviceId, name, error: outcome.error });
+        finishedNow.push(outcome.state);
         return accepted;
       }
       const command = await tx.stores.commands.byId(id, now);
@@ -49,5 +53,6 @@ export const recordReplies =
       for (const message of messages) each.push(await answer(tx, message));
       return each;
     });
+    for (const state of finishedNow) stateChanges.entered(state);
     return { results };
   };

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { invalid, type OperationHandler } from '../../../src/index.js';
 import type { Command, commandsContract } from '../contract.js';
 import type { CommandsStores } from '../stores.js';
+import type { StateChanges } from '../state-changes.js';
 import { requireLiveDevice } from './require-live-device.js';
 
 interface Deps {
   clock: () => Date;
+  stateChanges: StateChanges;
 }
 
 const maxArgsBytes = 16 * 1024;
@@ -19,7 +21,7 @@ function checkSize(args: Record<string, unknown>): void {
 
 /** Queues a command for a registered, live device: the command and its `commandQueued` commit together. */
 export const sendCommand =
-  ({ clock }: Deps): OperationHandler<typeof commandsContract, 'sendCommand', CommandsStores> =>
+  ({ clock, stateChanges }: Deps): OperationHandler<typeof commandsContract, 'sendCommand', CommandsStores> =>
   async ({ deviceId, name, args, ttlSeconds = 3600 }, ctx) => {
     checkSize(args);
     await requireLiveDevice(deviceId, ctx);
@@ -41,5 +43,6 @@ export const sendCommand =
       await tx.stores.commands.insert(command);
       await tx.publish('commandQueued', { id: command.id, deviceId, name });
     });
+    stateChanges.entered('pending');
     return command;
   };
