@@ -35,7 +35,9 @@ export interface ExternalBroker {
 }
 
 /** Every device's topics, shared by the ingesting processes; Cleave's own messages to devices are skipped. */
-const filter = `$share/telemetry/${topicRoot}/#`;
+const filter = `$share/cleave-devices/${topicRoot}/#`;
+/** The group's former name: a session resumed from an older Cleave may still hold it, and would get each message twice. */
+const formerFilter = `$share/telemetry/${topicRoot}/#`;
 const sessionExpirySeconds = 3600;
 
 /**
@@ -132,6 +134,7 @@ async function ingest(dispatcher: DeviceDispatcher, packet: IPublishPacket, log:
 
 /** Subscribes to the device topics (retain flag as published, so a retained publish is refused). */
 async function subscribe(client: MqttClient, url: string): Promise<void> {
+  await client.unsubscribeAsync(formerFilter);
   const [granted] = await client.subscribeAsync(filter, { qos: 1, rap: true });
   if (granted && granted.qos > 1) {
     throw new CleaveError('UNAVAILABLE', `the device broker ${brokerName(url)} refused the subscription ${filter} (reason ${granted.qos})`);
