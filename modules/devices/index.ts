@@ -27,6 +27,6 @@ export default defineModule({
   ports: {
     deviceAuth: 'authenticateDevice',
     devicePresence: 'recordPresence',
-    deviceRevoked: ['deviceDecommissioned', 'deviceSecretRotated'],
+    deviceCredentials: { issued: 'deviceSecretIssued', revoked: ['deviceDecommissioned'] },
   },
 });

@@ -279,7 +279,7 @@ export const schema = {
       },
     },
     url: {
-      doc: 'URL of the external edge broker with its dynamic-security admin, e.g. mqtt://admin:password@broker:1883; required when edge.broker is external. Device credentials are provisioned there whenever it is set (also with edge.broker off).',
+      doc: 'URL of the external edge broker with its dynamic-security admin, e.g. mqtt://admin:password@broker:1883; required when edge.broker is external. Processes running the device listener provision device credentials there; in a process that knows it (also with edge.broker off), credential events wait in the outbox until a listener has subscribed.',
       format: 'cleave-url', protocols: MQTT_PROTOCOLS, allowEmpty: true, default: '', env: 'CLEAVE_EDGE_URL',
       sensitive: true,
     },

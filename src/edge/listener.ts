@@ -1,7 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
-import type { Envelope } from '../bus/envelope.js';
 import type { CleaveConfig } from '../config/schema.js';
 import { CleaveError } from '../errors.js';
 import { brokerName } from '../mqtt/client.js';
@@ -15,6 +14,8 @@ import { startEmbeddedBroker } from './embedded.js';
 import { startExternalBroker, type ExternalBroker } from './external.js';
 import { DeviceDispatcher } from './dispatcher.js';
 import { listenerPortsOf, modulesCalled, type ListenerPorts } from './ports.js';
+import { subscribeCredentialSync, type BrokerCredentials } from './credential-sync.js';
+import type { SecretSeal } from '../kernel/secret-seal.js';
 
 /**
  * The device listener of a host: the embedded broker, or the ingest from an external one, and its dispatcher
@@ -63,6 +64,8 @@ export interface EdgeOptions {
   metrics: Metrics;
   /** The host's instance id: names its session on an external broker. */
   instanceId: string;
+  /** Opens the device secrets sealed by the modules (`KernelDeps.sealSecret`). */
+  seal: SecretSeal;
 }
 
 /**
@@ -91,9 +94,12 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     batch: config.edge.batch,
     sendToDevice: (topic, payload) => send?.(topic, payload),
   });
+  const syncCredentials = (broker: BrokerCredentials) =>
+    subscribeCredentialSync({ transport: bus.transport, events: ports.credentials, broker, seal: options.seal, log: log.child({ component: 'credentials' }) });
   if (config.edge.broker === 'external') {
     const external = await startExternal(dispatcher, options, ports);
     send = external.sendToDevice;
+    syncCredentials({ issued: (id, secret) => external.credentials.set(id, secret()), revoked: (id) => external.credentials.revoke(id) });
     return { health: () => external.health(), close: () => external.close() };
   }
   const { certificates } = options;
@@ -108,10 +114,9 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     limits: edgeLimits(config),
   });
   send = broker.sendToDevice;
-  const close = async (events: Envelope[]) => {
-    for (const event of events) broker.disconnect((event.data as { id: string }).id);
-  };
-  for (const { module, event } of ports.revoked) bus.transport.subscribe('edge', module, event, close);
+  // Logins are checked against the devices' stores: a new secret, or none, needs only the live connection closed.
+  const disconnect = async (id: string) => broker.disconnect(id);
+  syncCredentials({ issued: disconnect, revoked: disconnect });
   const websocket = options.httpUrl && `${options.httpUrl.replace(/^http/, 'ws')}/mqtt`;
   log.info({ mqtt: broker.port, mqtts: broker.tlsPort, websocket }, 'edge broker is listening');
   return { port: broker.port, tlsPort: broker.tlsPort, health: () => broker.health(), close: () => broker.close() };
@@ -134,19 +139,31 @@ export function edgeLimits(config: CleaveConfig) {
   return { maxPacketBytes, connectTimeoutMs, connectsPerSecondPerAddress, trustedProxies };
 }
 
-/** Grants Cleave's user its role in the broker, then ingests through a shared subscription. */
-async function startExternal(dispatcher: DeviceDispatcher, options: EdgeOptions, ports: ListenerPorts): Promise<ExternalBroker> {
+/**
+ * Grants Cleave's user its role in the broker, then ingests through a shared subscription; `credentials` is the
+ * dynamic-security client the credential subscriber provisions devices with, closed with the ingest.
+ */
+async function startExternal(
+  dispatcher: DeviceDispatcher,
+  options: EdgeOptions,
+  ports: ListenerPorts,
+): Promise<ExternalBroker & { credentials: DynsecCredentials }> {
   const { config, instanceId, log } = options;
   const url = config.edge.url;
   const ca = trustedCas('edge.ca', config.edge.ca);
   const credentials = new DynsecCredentials(dynsecClient(url, { instanceId, log, ca }), ports.outboxKinds);
   try {
     await credentials.grantEdgeRole(brokerUser(url)!);
-  } finally {
+    const receiveMaximum = 2 * config.edge.batch.maxMessages;
+    const broker = await startExternalBroker({ dispatcher, url, ca, clientId: `cleave-edge-${instanceId}`, receiveMaximum, log });
+    log.info({ broker: brokerName(url) }, 'ingesting from the external device broker');
+    const close = async () => {
+      await broker.close();
+      await credentials.close();
+    };
+    return { sendToDevice: broker.sendToDevice, health: () => broker.health(), close, credentials };
+  } catch (err) {
     await credentials.close();
+    throw err;
   }
-  const receiveMaximum = 2 * config.edge.batch.maxMessages;
-  const broker = await startExternalBroker({ dispatcher, url, ca, clientId: `cleave-edge-${instanceId}`, receiveMaximum, log });
-  log.info({ broker: brokerName(url) }, 'ingesting from the external device broker');
-  return broker;
 }

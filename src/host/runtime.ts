@@ -9,7 +9,8 @@ import { assertValid } from '../contract/validate.js';
 import type { Contract } from '../contract/contract.js';
 import type { Metrics } from '../observability/metrics.js';
 import { EventCallContext, MessageCallContext, modulePrincipal, type ContextHost } from './context.js';
-import type { DeviceCredentials, ModuleDefinition } from '../kernel/module.js';
+import type { ModuleDefinition } from '../kernel/module.js';
+import type { SealSecret } from '../kernel/secret-seal.js';
 import type { HashQueue } from '../kernel/slow-hash.js';
 
 export interface RuntimeOptions {
@@ -23,8 +24,8 @@ export interface RuntimeOptions {
   instanceId: string;
   relay: boolean;
   retry: { maxAttempts: number; baseDelayMs: number };
-  /** Device credentials in the external device broker (a no-op without one). */
-  deviceCredentials: DeviceCredentials;
+  /** Seals device secrets under the host's key (see `SecretSeal`). */
+  sealSecret: SealSecret;
   /** The host's queue for slow hashes, shared by its modules. */
   hashQueue: HashQueue;
   /** The `iss` and `aud` of access tokens (config `identity.issuer`, `identity.audience`). */
@@ -116,7 +117,7 @@ export class ModuleRuntime implements ContextHost {
       config: asValue(config),
       moduleName: asValue(this.contract.name),
       clock: asValue(() => new Date()),
-      deviceCredentials: asValue(this.options.deviceCredentials),
+      sealSecret: asValue(this.options.sealSecret),
       hashQueue: asValue(this.options.hashQueue),
       tokenClaims: asValue(this.options.tokenClaims),
     });
