@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import { closed, getJson, registerDevice } from './support/devices.js';
 import { modules } from '../modules/index.js';
 import { ordersOutbox } from './fixtures/modules/planted/index.js';
-import { startTestHost, type TestHost } from './support/host.js';
+import { eventually, startTestHost, type TestHost } from './support/host.js';
 import { startMosquitto, type Mosquitto } from './support/mosquitto.js';
 import { api, connectTo, connectWhenProvisioned, dynsec, external, externalConfig, publishReading, readingsOf, refusal, storedValues, withExternal, type Device } from './support/external-broker.js';
 
@@ -158,4 +158,26 @@ external('when a module declares an outbox kind after a device was registered, t
   } finally {
     await after.stop();
   }
+});
+
+external('when a secret sealed under the in-memory key of the in-process bus is relayed after a restart, then an error names the device and a rotation lets it in', async (t) => {
+  const mosquitto = await startMosquitto({ dynsec });
+  t.teardown(() => mosquitto.stop());
+  // No bus key: the host seals under a key of its own that a restart loses.
+  const config = { ...externalConfig(mosquitto), 'bus.key': '' };
+  const dataDir = mkdtempSync(join(tmpdir(), 'cleave-sealed-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const held = await startTestHost({ config: { ...config, 'bus.outbox.relay': false }, dataDir });
+  const device = await registerDevice(held, { id: 'crashed-1' });
+  await held.stop();
+
+  const logs: string[] = [];
+  const after = await startTestHost({ config, dataDir, logTo: { write: (line: string) => void logs.push(line) } });
+  t.teardown(() => after.stop());
+  const line = await eventually(async () => logs.find((l) => l.includes('"device":"crashed-1"') && l.includes('"level":50')), 10_000, 'an error naming the device');
+  t.regex(line, /rotate the device's secret/);
+  t.is(await refusal(mosquitto, device), 5);
+  const rotated = await api(after, 'POST', '/api/devices/crashed-1/secret');
+  const { secret } = (await rotated.json()) as { secret: string };
+  (await connectWhenProvisioned(mosquitto, { id: 'crashed-1', secret })).end(true);
 });

@@ -23,36 +23,68 @@ const permanent: Record<string, string> = {
 export interface CredentialSyncOptions {
   transport: Transport;
   events: CredentialEvents;
-  broker: BrokerCredentials;
   seal: SecretSeal;
   log: Logger;
+  /** How long an event waits for the device listener to start before its intake fails (default 10 s). */
+  startTimeoutMs?: number;
 }
 
 /**
  * Guarantee: every event of the modules' `ports.deviceCredentials` that reaches this process is applied to its
  * device broker before it counts as taken; if the broker does not confirm, the intake fails and the bus gives
  * the event again (in-process: the outbox relay retries it; MQTT: it is not acknowledged and comes again), so a
- * device registered while the broker is down gets its credentials once the broker is back. Events are applied
- * one at a time, in the order received. The exceptions are failures no retry mends: a secret that cannot be
- * opened (sealed by a process that has restarted since, on the in-process bus: its secret must be rotated) and a
- * device id that names a broker user that is no device; each is logged as an error naming the device, and
- * skipped.
+ * device registered while the broker is down gets its credentials once the broker is back. It subscribes before
+ * the modules' outboxes relay, so no event passes by unseen; an event that comes before the listener `start`s
+ * waits for it. Events are applied one at a time, in the order received. The exceptions are failures no retry
+ * mends: a secret that cannot be opened (sealed by a process that has restarted since, on the in-process bus:
+ * its secret must be rotated) and a device id that names a broker user that is no device; each is logged as an
+ * error naming the device, and skipped.
  */
-export function subscribeCredentialSync(options: CredentialSyncOptions): void {
-  const { transport, events, broker, seal, log } = options;
-  const issue = async (batch: Envelope[]) => {
+export class CredentialSync {
+  private broker: Promise<BrokerCredentials>;
+  private attach!: (broker: BrokerCredentials) => void;
+
+  constructor(private readonly options: CredentialSyncOptions) {
+    this.broker = new Promise((resolve) => (this.attach = resolve));
+    const { transport, events } = options;
+    for (const { module, event } of events.issued) transport.subscribe('edge', module, event, (batch) => this.issue(batch));
+    for (const { module, event } of events.revoked) transport.subscribe('edge', module, event, (batch) => this.revoke(batch));
+  }
+
+  /** Applies the events to `broker` from now on, those waiting included. */
+  start(broker: BrokerCredentials): void {
+    this.attach(broker);
+  }
+
+  private async issue(batch: Envelope[]): Promise<void> {
+    const broker = await this.started();
     for (const { data } of batch) {
       const { id, secret } = data as DeviceSecretIssued;
-      await broker.issued(id, () => seal.open(id, secret)).catch((err: unknown) => skipIfPermanent(err, id));
+      try {
+        await broker.issued(id, () => this.options.seal.open(id, secret));
+      } catch (err) {
+        this.skipIfPermanent(err, id);
+      }
     }
-  };
-  const skipIfPermanent = (err: unknown, id: string) => {
-    if (!(err instanceof CleaveError) || !(err.code in permanent)) throw err;
-    log.error({ err, device: id }, `device "${id}" did not get its secret in the device broker and will not: ${permanent[err.code]}`);
-  };
-  const revoke = async (batch: Envelope[]) => {
+  }
+
+  private async revoke(batch: Envelope[]): Promise<void> {
+    const broker = await this.started();
     for (const { data } of batch) await broker.revoked((data as { id: string }).id);
-  };
-  for (const { module, event } of events.issued) transport.subscribe('edge', module, event, issue);
-  for (const { module, event } of events.revoked) transport.subscribe('edge', module, event, revoke);
+  }
+
+  private skipIfPermanent(err: unknown, id: string): void {
+    if (!(err instanceof CleaveError) || !(err.code in permanent)) throw err;
+    this.options.log.error({ err, device: id }, `device "${id}" did not get its secret in the device broker and will not: ${permanent[err.code]}`);
+  }
+
+  private started(): Promise<BrokerCredentials> {
+    const ms = this.options.startTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CleaveError('UNAVAILABLE', `the device listener of this process did not start within ${ms} ms`)), ms);
+      timer.unref();
+    });
+    return Promise.race([this.broker, late]).finally(() => clearTimeout(timer));
+  }
 }

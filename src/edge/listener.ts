@@ -13,8 +13,8 @@ import { brokerUser, DynsecCredentials, dynsecClient } from './credentials.js';
 import { startEmbeddedBroker } from './embedded.js';
 import { startExternalBroker, type ExternalBroker } from './external.js';
 import { DeviceDispatcher } from './dispatcher.js';
-import { listenerPortsOf, modulesCalled, type ListenerPorts } from './ports.js';
-import { subscribeCredentialSync, type BrokerCredentials } from './credential-sync.js';
+import { credentialEventsOf, listenerPortsOf, modulesCalled, type ListenerPorts } from './ports.js';
+import { CredentialSync, type BrokerCredentials } from './credential-sync.js';
 import type { SecretSeal } from '../kernel/secret-seal.js';
 
 /**
@@ -35,6 +35,22 @@ export interface EdgeListener {
 function missingHere(ports: ListenerPorts, hosted: string[], remote: boolean): string[] {
   if (remote) return [];
   return modulesCalled(ports).filter((name) => !hosted.includes(name));
+}
+
+/** True when `startEdge` will run a device listener in this process. */
+export function listensHere(options: Pick<EdgeOptions, 'config' | 'modules' | 'hosted'> & { remote: boolean }): boolean {
+  if (options.config.edge.broker === 'off') return false;
+  return missingHere(listenerPortsOf(options.modules), options.hosted, options.remote).length === 0;
+}
+
+/**
+ * The credential subscriber of the listener `startEdge` will run here, subscribed now: call it before the
+ * modules' outboxes relay. Undefined when no listener runs here.
+ */
+export function credentialSync(options: Pick<EdgeOptions, 'config' | 'modules' | 'hosted' | 'bus' | 'log'> & { seal: SecretSeal }): CredentialSync | undefined {
+  const { bus, modules, seal, log } = options;
+  if (!listensHere({ ...options, remote: bus.transport.remote })) return undefined;
+  return new CredentialSync({ transport: bus.transport, events: credentialEventsOf(modules), seal, log: log.child({ component: 'credentials' }) });
 }
 
 /** The device ports a host's edge listener will listen on, so that the host can check them before it starts. */
@@ -64,8 +80,8 @@ export interface EdgeOptions {
   metrics: Metrics;
   /** The host's instance id: names its session on an external broker. */
   instanceId: string;
-  /** Opens the device secrets sealed by the modules (`KernelDeps.sealSecret`). */
-  seal: SecretSeal;
+  /** The credential subscriber, made by `credentialSync` before the modules started: the listener starts it. */
+  credentials?: CredentialSync;
 }
 
 /**
@@ -94,12 +110,11 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     batch: config.edge.batch,
     sendToDevice: (topic, payload) => send?.(topic, payload),
   });
-  const syncCredentials = (broker: BrokerCredentials) =>
-    subscribeCredentialSync({ transport: bus.transport, events: ports.credentials, broker, seal: options.seal, log: log.child({ component: 'credentials' }) });
+  const syncCredentials = (broker: BrokerCredentials) => options.credentials?.start(broker);
   if (config.edge.broker === 'external') {
     const external = await startExternal(dispatcher, options, ports);
     send = external.sendToDevice;
-    syncCredentials({ issued: (id, secret) => external.credentials.set(id, secret()), revoked: (id) => external.credentials.revoke(id) });
+    syncCredentials({ issued: async (id, secret) => external.credentials.set(id, secret()), revoked: (id) => external.credentials.revoke(id) });
     return { health: () => external.health(), close: () => external.close() };
   }
   const { certificates } = options;

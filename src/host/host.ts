@@ -16,7 +16,7 @@ import { CleaveError } from '../errors.js';
 import { createHttpApp } from '../http/app.js';
 import { listen, type HttpServer } from '../http/server.js';
 import { createTokenVerifier } from '../http/token-verifier.js';
-import { plannedEdgePorts, startEdge, type EdgeListener } from '../edge/listener.js';
+import { credentialSync, plannedEdgePorts, startEdge, type EdgeListener } from '../edge/listener.js';
 import { credentialEventsOf } from '../edge/ports.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
@@ -157,6 +157,7 @@ export class Host {
     }
     await this.bus.transport.start();
     this.readiness.add('bus', () => this.bus.transport.health?.());
+    const credentials = credentialSync({ config, modules, hosted: this.hosted, bus: this.bus, log: this.log.child({ component: 'edge' }), seal: this.seal });
     for (const runtime of this.runtimes) await runtime.start();
     const routed = config.http.gateway ? modules : selected;
     await this.startHttp(routed);
@@ -172,7 +173,7 @@ export class Host {
       log: this.log.child({ component: 'edge' }),
       metrics: this.metrics,
       instanceId: this.instanceId,
-      seal: this.seal,
+      credentials,
     });
     const edge = this.edge;
     if (edge) this.readiness.add('edge', () => edge.health());
