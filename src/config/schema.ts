@@ -159,7 +159,7 @@ export const schema = {
       },
     },
     key: {
-      doc: 'Deployment key shared by every process of the mqtt bus: each message is sealed with it (HMAC-SHA256), so reaching the broker is not enough to call, answer or publish. At least 32 characters, e.g. openssl rand -hex 32; required when bus.transport is mqtt.',
+      doc: 'Deployment key shared by every process of the mqtt bus: each message is sealed with it (HMAC-SHA256), so reaching the broker is not enough to call, answer or publish; device secrets in credential events are encrypted under a key derived from it. At least 32 characters, e.g. openssl rand -hex 32; required when bus.transport is mqtt.',
       format: 'cleave-string', allowEmpty: true, pattern: /^.{32,}$/s,
       rule: 'must be empty or at least 32 characters', default: '', env: 'CLEAVE_BUS_KEY', sensitive: true,
     },
