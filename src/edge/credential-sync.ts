@@ -8,7 +8,7 @@ import type { CredentialEvents } from './ports.js';
 
 /** What the credential subscriber does to the device broker in use; both idempotent, rejecting when not confirmed. */
 export interface BrokerCredentials {
-  /** Lets the device log in with `secret` and no other; a connection that logged in before is closed. */
+  /** Lets the device log in with `secret` and no other; a live connection that logged in with another is closed. */
   issued(deviceId: string, secret: () => string): Promise<void>;
   /** Removes the device: its live connection is closed and it cannot log in again. */
   revoked(deviceId: string): Promise<void>;

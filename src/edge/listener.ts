@@ -129,9 +129,16 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     limits: edgeLimits(config),
   });
   send = broker.sendToDevice;
-  // Logins are checked against the devices' stores: a new secret, or none, needs only the live connection closed.
-  const disconnect = async (id: string) => broker.disconnect(id);
-  syncCredentials({ issued: disconnect, revoked: disconnect });
+  // Logins are checked against the devices' stores: a new secret, or none, needs only the live connection closed,
+  // unless it logged in with the new secret already. A secret that cannot be opened closes it all the same.
+  const opened = (secret: () => string) => {
+    try {
+      return secret();
+    } catch {
+      return undefined;
+    }
+  };
+  syncCredentials({ issued: async (id, secret) => broker.disconnect(id, opened(secret)), revoked: async (id) => broker.disconnect(id) });
   const websocket = options.httpUrl && `${options.httpUrl.replace(/^http/, 'ws')}/mqtt`;
   log.info({ mqtt: broker.port, mqtts: broker.tlsPort, websocket }, 'edge broker is listening');
   return { port: broker.port, tlsPort: broker.tlsPort, health: () => broker.health(), close: () => broker.close() };

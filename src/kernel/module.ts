@@ -191,7 +191,8 @@ export interface Ports<C extends Contract> {
    * The events that set a device's credentials in the device broker, applied by the kernel's credential
    * subscriber in every process running the device listener. `issued` (data exactly `DeviceSecretIssued`:
    * the device `id` and its secret sealed with `sealSecret`) gives the device this secret and no other: the
-   * embedded broker closes its live connection, an external broker sets it in its dynamic security. `revoked`
+   * embedded broker closes a live connection that logged in with another, an external broker sets it in its
+   * dynamic security (which closes such connections too). `revoked`
    * (each with the device `id`) removes the device: its connection is closed and it cannot log in again.
    */
   deviceCredentials?: {
