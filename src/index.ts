@@ -26,7 +26,6 @@ export {
   type Role,
   type ModuleDefinition,
   type KernelDeps,
-  type DeviceCredentials,
   type CallContext,
   type Tx,
   type StoreFactory,
@@ -58,5 +57,7 @@ export {
 export { tokenFormat, type TokenClaims } from './kernel/tokens.js';
 /** The device ports: schemas of what the device listener asks of modules and offers them. */
 export * as devicePorts from './kernel/device-ports.js';
+/** Device secrets sealed for the kernel's credential subscriber (`KernelDeps.sealSecret`). */
+export type { SealSecret, SealedSecret } from './kernel/secret-seal.js';
 /** Salted scrypt hashing for passwords, through a bounded queue. */
 export { slowHash, HashQueue, type SlowHash, type HashQueueOptions } from './kernel/slow-hash.js';

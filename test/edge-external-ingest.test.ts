@@ -5,14 +5,14 @@ import { declaredTopics, type ModuleDefinition } from '../src/kernel/module.js';
 import { getJson, nextMessage, registerDevice } from './support/devices.js';
 import { startTestHost } from './support/host.js';
 import { startMosquitto } from './support/mosquitto.js';
-import { connectTo, dynsec, external, externalConfig, publishReading, storedValues, withExternal } from './support/external-broker.js';
+import { connectWhenProvisioned, dynsec, external, externalConfig, publishReading, storedValues, withExternal } from './support/external-broker.js';
 
 type Rejection = { code: string; reason: string };
 
 external('when a registered device publishes to the external broker with its secret, then its telemetry is stored and queryable', async (t) => {
   await withExternal(async (host, mosquitto) => {
     const device = await registerDevice(host);
-    const client = await connectTo(mosquitto, device);
+    const client = await connectWhenProvisioned(mosquitto, device);
     await publishReading(client, device.id, { temperature: 21.5 });
     t.deepEqual(await storedValues(host, device.id, 1), [21.5]);
     client.end(true);
@@ -22,7 +22,7 @@ external('when a registered device publishes to the external broker with its sec
 external('when a device publishes a malformed payload, then it is recorded as rejected and reported on its errors topic', async (t) => {
   await withExternal(async (host, mosquitto) => {
     const device = await registerDevice(host);
-    const client = await connectTo(mosquitto, device);
+    const client = await connectWhenProvisioned(mosquitto, device);
     await client.subscribeAsync(`v1/devices/${device.id}/errors`, { qos: 1 });
     const report = nextMessage(client, `v1/devices/${device.id}/errors`);
     await client.publishAsync(`v1/devices/${device.id}/telemetry`, '{"metrics": {', { qos: 1 });
@@ -58,7 +58,7 @@ external('when a commit fails, then the message is not acknowledged to the broke
   await withExternal(
     async (host, mosquitto) => {
       const device = await registerDevice(host);
-      const client = await connectTo(mosquitto, device);
+      const client = await connectWhenProvisioned(mosquitto, device);
       await client.publishAsync(`v1/devices/${device.id}/telemetry`, JSON.stringify({ id: 'm-1', ts: 1_700_000_000_000, metrics: { temperature: 5 } }), { qos: 1 });
       t.deepEqual(await storedValues(host, device.id, 1), [5]);
       t.true(calls.count >= 2, `ingest was called ${calls.count} times`);
@@ -78,7 +78,7 @@ external('when the host stops while a device streams and starts again, then ever
   let host = await startTestHost({ config });
   const dataDir = host.dataDir;
   const device = await registerDevice(host);
-  const client = await connectTo(mosquitto, device);
+  const client = await connectWhenProvisioned(mosquitto, device);
   try {
     const total = 300;
     const sent: Promise<unknown>[] = [];

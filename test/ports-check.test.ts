@@ -5,7 +5,7 @@ import { modules } from '../modules/index.js';
 import { CleaveError } from '../src/errors.js';
 import type { ModuleDefinition } from '../src/kernel/module.js';
 import { sandbox } from './fixtures/cli-run.js';
-import { badKind, mismatchedPort, sameKind, viewerOperation } from './fixtures/modules/planted/index.js';
+import { badKind, mismatchedPort, plainSecretIssued, revokedWithoutId, sameKind, viewerOperation } from './fixtures/modules/planted/index.js';
 import { startTestHost } from './support/host.js';
 
 const refusal = async (t: ExecutionContext, planted: ModuleDefinition) => {
@@ -34,6 +34,17 @@ test('when a device topic kind is served by an operation a viewer may call, then
 
 test('when a device topic kind holds #, then the host does not start and says what a kind is', async (t) => {
   t.regex(await refusal(t, badKind), /^module "planted": device topic kind "planted\/#" .* is not a device topic kind: a kind is an MQTT filter of levels matching \[A-Za-z0-9_\.:-\]\+ or \+, with no #$/);
+});
+
+test('when a module names as issued device credentials an event whose data is not the port\'s sealed secret, then the host does not start', async (t) => {
+  t.is(
+    await refusal(t, plainSecretIssued),
+    'module "planted": port "deviceCredentials.issued" names the event "secretShown", whose data schema is not the port\'s DeviceSecretIssued',
+  );
+});
+
+test('when a module names as revoking device credentials an event without a device id, then the host does not start', async (t) => {
+  t.is(await refusal(t, revokedWithoutId), 'module "planted": port "deviceCredentials.revoked" names the event "gateClosed", whose data has no device id "id"');
 });
 
 test('when cleave start runs a build where two modules take the same kind, then it prints the mismatch and exits 1', async (t) => {

@@ -225,7 +225,8 @@ withMosquitto('when the external device broker speaks mqtts:// with a private CA
     });
     try {
       const device = await registerOverHttp(host);
-      const client = await connectDevice(broker.url, device);
+      // The device's credentials reach the broker shortly after its registration.
+      const client = await eventually(() => connectDevice(broker.url, device).catch(() => undefined), 10_000, 'the broker to let the device in');
       await publishTo(client, device.id, { temperature: 5 });
       t.deepEqual(await storedValues(host, device.id, 1), [5]);
       await client.endAsync();

@@ -42,6 +42,8 @@ export const devicesContract = defineContract({
     deviceRegistered: Type.Object({ id: DeviceId, name: Type.String(), labels: Labels }),
     deviceDecommissioned: Type.Object({ id: DeviceId }),
     deviceSecretRotated: Type.Object({ id: DeviceId }),
+    /** For the kernel's credential subscriber (`ports.deviceCredentials`): the secret is sealed, only the kernel opens it. */
+    deviceSecretIssued: devicePorts.DeviceSecretIssued,
     deviceConnected: Type.Object({ id: DeviceId, at: Type.String() }),
     deviceDisconnected: Type.Object({ id: DeviceId, at: Type.String() }),
   },

@@ -25,6 +25,6 @@ export default defineModule({
   ports: {
     deviceAuth: 'authenticateDevice',
     devicePresence: 'recordPresence',
-    deviceRevoked: ['deviceDecommissioned', 'deviceSecretRotated'],
+    deviceCredentials: { issued: 'deviceSecretIssued', revoked: ['deviceDecommissioned'] },
   },
 });

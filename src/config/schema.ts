@@ -159,7 +159,7 @@ export const schema = {
       },
     },
     key: {
-      doc: 'Deployment key shared by every process of the mqtt bus: each message is sealed with it (HMAC-SHA256), so reaching the broker is not enough to call, answer or publish. At least 32 characters, e.g. openssl rand -hex 32; required when bus.transport is mqtt.',
+      doc: 'Deployment key shared by every process of the mqtt bus: each message is sealed with it (HMAC-SHA256), so reaching the broker is not enough to call, answer or publish; device secrets in credential events are encrypted under a key derived from it. At least 32 characters, e.g. openssl rand -hex 32; required when bus.transport is mqtt.',
       format: 'cleave-string', allowEmpty: true, pattern: /^.{32,}$/s,
       rule: 'must be empty or at least 32 characters', default: '', env: 'CLEAVE_BUS_KEY', sensitive: true,
     },
@@ -279,7 +279,7 @@ export const schema = {
       },
     },
     url: {
-      doc: 'URL of the external edge broker with its dynamic-security admin, e.g. mqtt://admin:password@broker:1883; required when edge.broker is external. Device credentials are provisioned there whenever it is set (also with edge.broker off).',
+      doc: 'URL of the external edge broker with its dynamic-security admin, e.g. mqtt://admin:password@broker:1883; required when edge.broker is external. Processes running the device listener provision device credentials there; in a process that knows it (also with edge.broker off), credential events wait in the outbox until a listener has subscribed.',
       format: 'cleave-url', protocols: MQTT_PROTOCOLS, allowEmpty: true, default: '', env: 'CLEAVE_EDGE_URL',
       sensitive: true,
     },

@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CleaveConfig } from '../config/schema.js';
 import { CleaveError } from '../errors.js';
-import type { DeviceCredentials } from '../kernel/module.js';
-import { trustedCas } from '../tls/certificates.js';
 import { DynsecClient, splitCredentials, type DynsecResponse } from './dynsec.js';
 import { deviceTree, errorsKind, topicRoot } from './topics.js';
 
@@ -33,12 +30,13 @@ const edgeAcls = (outboxKinds: string[]) => [
  * client id = device id, password = secret) holding the role `device-<id>`. `outboxKinds` are the device topic
  * kinds on which modules send to devices (from their `ports.deviceOutbox`), which devices may subscribe to.
  */
-export class DynsecCredentials implements DeviceCredentials {
+export class DynsecCredentials {
   constructor(
     private readonly dynsec: DynsecClient,
     private readonly outboxKinds: string[],
   ) {}
 
+  /** Lets the device connect with this secret (creating it in the broker, or replacing its old secret); idempotent. */
   async set(deviceId: string, secret: string): Promise<void> {
     const rolename = deviceRole(deviceId);
     await this.ensureRole(rolename, deviceAcls(deviceId, this.outboxKinds));
@@ -56,6 +54,7 @@ export class DynsecCredentials implements DeviceCredentials {
     this.check(password);
   }
 
+  /** Removes the device from the broker, which also closes its live connection; idempotent. */
   async revoke(deviceId: string): Promise<void> {
     // Deleting the client also closes its live connections.
     const [client, role] = await this.dynsec.run([
@@ -121,18 +120,6 @@ export class DynsecCredentials implements DeviceCredentials {
   private check(response: DynsecResponse, tolerated?: string): void {
     if (response.error && response.error !== tolerated) throw this.dynsec.unavailable(`refused ${response.command}: ${response.error}`);
   }
-}
-
-/** The host's device credentials: the dynamic-security client when `edge.url` names an external broker, else a no-op. */
-export function createDeviceCredentials(
-  config: CleaveConfig,
-  options: { instanceId: string; log: Logger; outboxKinds: string[] },
-): DeviceCredentials & { close(): Promise<void> } {
-  // A process that does not ingest (`--edge off`) still provisions when it knows the external broker's URL:
-  // in a split deployment the devices module runs apart from the edge listener.
-  if (config.edge.broker === 'embedded' || !config.edge.url) return { set: async () => undefined, revoke: async () => undefined, close: async () => undefined };
-  const { outboxKinds, ...client } = options;
-  return new DynsecCredentials(dynsecClient(config.edge.url, { ...client, ca: trustedCas('edge.ca', config.edge.ca) }), outboxKinds);
 }
 
 /** A dynamic-security client of the broker at `url`, with a client id of its own; `ca` as for `edge.ca`. */

@@ -30,11 +30,12 @@ export function splitCredentials(url: string): { url: string; username?: string;
 /**
  * A client of Mosquitto's dynamic-security plugin: sends commands on `$CONTROL/dynamic-security/v1` as the
  * user named in the broker URL (the plugin's admin) and matches the answers by correlation data. It connects
- * on first use. Commands are sent at QoS 0 and only while connected, so one that timed out is never replayed
+ * on first use, and never again once closed. Commands are sent at QoS 0 and only while connected, so one that timed out is never replayed
  * later by the client; the plugin's answer is the confirmation.
  */
 export class DynsecClient {
   private client?: Promise<MqttClient>;
+  private closed = false;
   private readonly pending = new Map<string, (response: DynsecResponse) => void>();
 
   constructor(
@@ -87,7 +88,9 @@ export class DynsecClient {
     await client.publishAsync(commandTopic, JSON.stringify({ commands }), { qos: 0 });
   }
 
+  /** Closes the connection for good: later commands fail with UNAVAILABLE instead of connecting again. */
   async close(): Promise<void> {
+    this.closed = true;
     const client = await this.client?.catch(() => undefined);
     this.client = undefined;
     await client?.endAsync(true);
@@ -114,6 +117,7 @@ export class DynsecClient {
   }
 
   private connect(): Promise<MqttClient> {
+    if (this.closed) return Promise.reject(this.unavailable('is not used any more: this process is stopping'));
     this.client ??= this.open().catch((err: unknown) => {
       this.client = undefined;
       throw this.unavailable(`cannot be reached for dynamic security: ${(err as Error).message}`);

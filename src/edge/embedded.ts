@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
@@ -50,8 +51,8 @@ export interface EmbeddedBroker {
   port?: number;
   /** The bound port of MQTT over TLS, if it runs. */
   tlsPort?: number;
-  /** Closes the live connection of a device, if any. */
-  disconnect(deviceId: string): void;
+  /** Closes the live connection of a device, if any, unless it logged in with the secret `unless`. */
+  disconnect(deviceId: string, unless?: string): void;
   /** Publishes a message to a device's topic (QoS 1, not retained). */
   sendToDevice(topic: string, payload: string): void;
   /** Publishes a queued message to a connected device (QoS 1); false when it is not connected. */
@@ -60,6 +61,9 @@ export interface EmbeddedBroker {
   health(): string | undefined;
   close(): Promise<void>;
 }
+
+/** What the broker remembers of the secret a connection logged in with: its SHA-256, never the secret. */
+const digestOf = (secret: string) => createHash('sha256').update(secret, 'utf8').digest();
 
 /** An error whose CONNACK return code aedes sends: 2 identifier rejected, 3 unavailable, 4 bad credentials, 5 not authorised. */
 const refusal = (returnCode: number, message: string) => Object.assign(new Error(message), { returnCode });
@@ -76,6 +80,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const broker = await Aedes.createBroker({ maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 3_600_000, connectTimeout });
   const addressOf = (client: Client) => (client.conn as PacketLimit).remoteAddress;
   const stages = new Set<PacketLimit>();
+  const loggedInWith = new WeakMap<Client, Buffer>();
 
   /** Counts a new connection of `address`; false when the address connects too often. */
   const admit = (address: string) => {
@@ -107,9 +112,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       metrics.edgeAuthFailures.inc({ reason: 'blocked' });
       return done(refusal(5, 'too many failed logins; try again later'), false);
     }
-    dispatcher.authenticate(id, password?.toString('utf8') ?? '').then(
+    const secret = password?.toString('utf8') ?? '';
+    dispatcher.authenticate(id, secret).then(
       (ok) => {
         if (ok) {
+          loggedInWith.set(client, digestOf(secret));
           guard.succeeded(address, id);
           (client.conn as PacketLimit).authenticated();
           return done(null, true);
@@ -204,8 +211,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     port,
     tlsPort,
     health: () => (listeners.every((server) => server.listening) ? undefined : 'a device port is not listening'),
-    disconnect(deviceId) {
+    disconnect(deviceId, unless) {
       const client = (broker as unknown as { clients: Record<string, Client | undefined> }).clients[deviceId];
+      const used = client && loggedInWith.get(client);
+      if (used && unless !== undefined && timingSafeEqual(used, digestOf(unless))) return;
       client?.close();
     },
     sendToDevice(topic, payload) {

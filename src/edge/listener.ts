@@ -1,7 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
-import type { Envelope } from '../bus/envelope.js';
 import type { CleaveConfig } from '../config/schema.js';
 import { CleaveError } from '../errors.js';
 import { brokerName } from '../mqtt/client.js';
@@ -15,7 +14,9 @@ import { startEmbeddedBroker } from './embedded.js';
 import { startExternalBroker, type ExternalBroker } from './external.js';
 import { DeviceDelivery } from './delivery.js';
 import { DeviceDispatcher } from './dispatcher.js';
-import { listenerPortsOf, modulesCalled, type ListenerPorts } from './ports.js';
+import { credentialEventsOf, listenerPortsOf, modulesCalled, type ListenerPorts } from './ports.js';
+import { CredentialSync, type BrokerCredentials } from './credential-sync.js';
+import type { SecretSeal } from '../kernel/secret-seal.js';
 
 /**
  * The device listener of a host: the embedded broker, or the ingest from an external one, and its dispatcher
@@ -40,6 +41,22 @@ function missingHere(ports: ListenerPorts, hosted: string[], remote: boolean): s
 /** The outboxes the listener can reach: all over MQTT, the hosted ones' on the in-process bus. */
 function outboxesReached(ports: ListenerPorts, hosted: string[], remote: boolean) {
   return ports.outboxes.filter((outbox) => remote || hosted.includes(outbox.module));
+}
+
+/** True when `startEdge` will run a device listener in this process. */
+export function listensHere(options: Pick<EdgeOptions, 'config' | 'modules' | 'hosted'> & { remote: boolean }): boolean {
+  if (options.config.edge.broker === 'off') return false;
+  return missingHere(listenerPortsOf(options.modules), options.hosted, options.remote).length === 0;
+}
+
+/**
+ * The credential subscriber of the listener `startEdge` will run here, subscribed now: call it before the
+ * modules' outboxes relay. Undefined when no listener runs here.
+ */
+export function credentialSync(options: Pick<EdgeOptions, 'config' | 'modules' | 'hosted' | 'bus' | 'log'> & { seal: SecretSeal }): CredentialSync | undefined {
+  const { bus, modules, seal, log } = options;
+  if (!listensHere({ ...options, remote: bus.transport.remote })) return undefined;
+  return new CredentialSync({ transport: bus.transport, events: credentialEventsOf(modules), seal, log: log.child({ component: 'credentials' }) });
 }
 
 /** The device ports a host's edge listener will listen on, so that the host can check them before it starts. */
@@ -69,6 +86,8 @@ export interface EdgeOptions {
   metrics: Metrics;
   /** The host's instance id: names its session on an external broker. */
   instanceId: string;
+  /** The credential subscriber, made by `credentialSync` before the modules started: the listener starts it. */
+  credentials?: CredentialSync;
 }
 
 /**
@@ -100,11 +119,13 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
   let deliver: ((deviceId: string, topic: string, payload: string) => boolean) | undefined;
   const outboxes = outboxesReached(ports, options.hosted, bus.transport.remote);
   const delivery = outboxes.length ? new DeviceDelivery({ bus, outboxes, log, send: (...args) => deliver?.(...args) ?? false }) : undefined;
+  const syncCredentials = (broker: BrokerCredentials) => options.credentials?.start(broker);
   if (config.edge.broker === 'external') {
     const external = await startExternal(dispatcher, options, ports);
     send = external.sendToDevice;
     deliver = (deviceId, topic, payload) => external.deliver(deviceId, topic, payload, () => delivery?.acknowledged(deviceId, topic, payload));
     delivery?.listen();
+    syncCredentials({ issued: async (id, secret) => external.credentials.set(id, secret()), revoked: (id) => external.credentials.revoke(id) });
     return { health: () => external.health(), close: () => external.close() };
   }
   const { certificates } = options;
@@ -122,10 +143,16 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
   send = broker.sendToDevice;
   deliver = broker.deliver;
   delivery?.listen();
-  const close = async (events: Envelope[]) => {
-    for (const event of events) broker.disconnect((event.data as { id: string }).id);
+  // Logins are checked against the devices' stores: a new secret, or none, needs only the live connection closed,
+  // unless it logged in with the new secret already. A secret that cannot be opened closes it all the same.
+  const opened = (secret: () => string) => {
+    try {
+      return secret();
+    } catch {
+      return undefined;
+    }
   };
-  for (const { module, event } of ports.revoked) bus.transport.subscribe('edge', module, event, close);
+  syncCredentials({ issued: async (id, secret) => broker.disconnect(id, opened(secret)), revoked: async (id) => broker.disconnect(id) });
   const websocket = options.httpUrl && `${options.httpUrl.replace(/^http/, 'ws')}/mqtt`;
   log.info({ mqtt: broker.port, mqtts: broker.tlsPort, websocket }, 'edge broker is listening');
   return { port: broker.port, tlsPort: broker.tlsPort, health: () => broker.health(), close: () => broker.close() };
@@ -148,19 +175,31 @@ export function edgeLimits(config: CleaveConfig) {
   return { maxPacketBytes, connectTimeoutMs, connectsPerSecondPerAddress, trustedProxies };
 }
 
-/** Grants Cleave's user its role in the broker, then ingests through a shared subscription. */
-async function startExternal(dispatcher: DeviceDispatcher, options: EdgeOptions, ports: ListenerPorts): Promise<ExternalBroker> {
+/**
+ * Grants Cleave's user its role in the broker, then ingests through a shared subscription; `credentials` is the
+ * dynamic-security client the credential subscriber provisions devices with, closed with the ingest.
+ */
+async function startExternal(
+  dispatcher: DeviceDispatcher,
+  options: EdgeOptions,
+  ports: ListenerPorts,
+): Promise<ExternalBroker & { credentials: DynsecCredentials }> {
   const { config, instanceId, log } = options;
   const url = config.edge.url;
   const ca = trustedCas('edge.ca', config.edge.ca);
   const credentials = new DynsecCredentials(dynsecClient(url, { instanceId, log, ca }), ports.outboxKinds);
   try {
     await credentials.grantEdgeRole(brokerUser(url)!);
-  } finally {
+    const receiveMaximum = 2 * config.edge.batch.maxMessages;
+    const broker = await startExternalBroker({ dispatcher, url, ca, clientId: `cleave-edge-${instanceId}`, receiveMaximum, log });
+    log.info({ broker: brokerName(url) }, 'ingesting from the external device broker');
+    const close = async () => {
+      await broker.close();
+      await credentials.close();
+    };
+    return { ...broker, close, credentials };
+  } catch (err) {
     await credentials.close();
+    throw err;
   }
-  const receiveMaximum = 2 * config.edge.batch.maxMessages;
-  const broker = await startExternalBroker({ dispatcher, url, ca, clientId: `cleave-edge-${instanceId}`, receiveMaximum, log });
-  log.info({ broker: brokerName(url) }, 'ingesting from the external device broker');
-  return broker;
 }

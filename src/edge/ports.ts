@@ -17,19 +17,31 @@ export interface TopicRoute extends Target {
 
 /**
  * What the device listener needs from the build, read from the modules' `ports` and `deviceTopics` (never from
- * their names). The host checked these declarations at start-up (`src/host/device-ports-check.ts`).
+ * their names). The host checked these declarations at start-up (`src/host/ports-check.ts`).
  */
 export interface ListenerPorts {
   deviceAuth: Target;
   devicePresence: Target;
   deviceRejections: Target;
   topics: TopicRoute[];
-  /** Events after which a device's connection is closed. */
-  revoked: Array<{ module: string; event: string }>;
+  /** The events of the modules' `ports.deviceCredentials`, applied to the broker by the credential subscriber. */
+  credentials: CredentialEvents;
   /** The kinds on which modules send messages to devices: devices may subscribe there. */
   outboxKinds: string[];
   /** The modules' outboxes to devices. */
   outboxes: OutboxRoute[];
+}
+
+/** One event of one module. */
+export interface ModuleEvent {
+  module: string;
+  event: string;
+}
+
+/** The events that set (`issued`) or remove (`revoked`) a device's credentials in the device broker. */
+export interface CredentialEvents {
+  issued: ModuleEvent[];
+  revoked: ModuleEvent[];
 }
 
 type SingleValuedPort = 'deviceAuth' | 'devicePresence' | 'deviceRejections';
@@ -38,6 +50,18 @@ const needed: SingleValuedPort[] = ['deviceAuth', 'devicePresence', 'deviceRejec
 /** The kinds of the build's device outboxes; known to every process, hosted or not. */
 export const outboxKindsOf = (modules: ModuleDefinition[]) =>
   modules.flatMap((m) => declaredPorts(m).deviceOutbox?.kind ?? []);
+
+/** The credential events of the build's modules (`ports.deviceCredentials`). */
+export function credentialEventsOf(modules: ModuleDefinition[]): CredentialEvents {
+  const declared = modules.flatMap((m) => {
+    const port = declaredPorts(m).deviceCredentials;
+    return port ? [{ module: m.contract.name, ...port }] : [];
+  });
+  return {
+    issued: declared.map(({ module, issued }) => ({ module, event: issued })),
+    revoked: declared.flatMap(({ module, revoked }) => revoked.map((event) => ({ module, event }))),
+  };
+}
 
 /** The listener's ports in the build; UNAVAILABLE naming the port when no module serves one it needs. */
 export function listenerPortsOf(modules: ModuleDefinition[]): ListenerPorts {
@@ -54,7 +78,7 @@ export function listenerPortsOf(modules: ModuleDefinition[]): ListenerPorts {
     topics: modules.flatMap((m) =>
       Object.entries(declaredTopics(m)).map(([kind, operation]) => ({ kind, levels: kind.split('/'), module: m.contract.name, operation })),
     ),
-    revoked: modules.flatMap((m) => (declaredPorts(m).deviceRevoked ?? []).map((event) => ({ module: m.contract.name, event }))),
+    credentials: credentialEventsOf(modules),
     outboxKinds: outboxKindsOf(modules),
     outboxes: modules.flatMap((m) => {
       const outbox = declaredPorts(m).deviceOutbox;

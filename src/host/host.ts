@@ -16,9 +16,8 @@ import { CleaveError } from '../errors.js';
 import { createHttpApp } from '../http/app.js';
 import { listen, type HttpServer } from '../http/server.js';
 import { createTokenVerifier } from '../http/token-verifier.js';
-import { plannedEdgePorts, startEdge, type EdgeListener } from '../edge/listener.js';
-import { createDeviceCredentials } from '../edge/credentials.js';
-import { outboxKindsOf } from '../edge/ports.js';
+import { credentialSync, plannedEdgePorts, startEdge, type EdgeListener } from '../edge/listener.js';
+import { credentialEventsOf } from '../edge/ports.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
 import { ServerCertificates, trustedCas } from '../tls/certificates.js';
@@ -29,6 +28,7 @@ import { Readiness } from './readiness.js';
 import { ModuleRuntime } from './runtime.js';
 import { selectModules } from './select.js';
 import { HashQueue } from '../kernel/slow-hash.js';
+import { SecretSeal } from '../kernel/secret-seal.js';
 import { cleaveVersion } from '../version.js';
 
 export interface HostOptions {
@@ -58,7 +58,11 @@ export class Host {
   private http: HttpServer | undefined;
   private edge: EdgeListener | undefined;
   private certificates: ServerCertificates | undefined;
-  private readonly deviceCredentials: ReturnType<typeof createDeviceCredentials>;
+  /**
+   * Seals the device secrets of credential events: under `bus.key`, which every process of an MQTT-bus deployment
+   * holds; without one (in-process bus), under a key made now and kept only in memory.
+   */
+  private readonly seal: SecretSeal;
   /** One per process would do as well: libuv's thread pool is per process; one per host keeps hosts apart in tests. */
   private readonly hashQueue: HashQueue;
   private phase: Phase = 'starting';
@@ -68,11 +72,7 @@ export class Host {
     this.instanceId = instanceIdOf(config);
     this.log = options.log ?? createLogger(config.log.level, { instance: this.instanceId });
     this.hashQueue = new HashQueue(config.hashing);
-    this.deviceCredentials = createDeviceCredentials(config, {
-      instanceId: this.instanceId,
-      log: this.log.child({ component: 'dynsec' }),
-      outboxKinds: outboxKindsOf(options.modules),
-    });
+    this.seal = config.bus.key ? new SecretSeal(config.bus.key) : SecretSeal.inMemory();
     this.bus = new Bus({
       transport: this.createTransport(),
       contracts: options.modules.map((m) => m.contract),
@@ -148,7 +148,7 @@ export class Host {
         instanceId: this.instanceId,
         relay: config.bus.outbox.relay,
         retry: config.bus.retry,
-        deviceCredentials: this.deviceCredentials,
+        sealSecret: this.seal.seal,
         hashQueue: this.hashQueue,
         tokenClaims: { issuer: config.identity.issuer, audience: config.identity.audience },
       });
@@ -157,6 +157,7 @@ export class Host {
     }
     await this.bus.transport.start();
     this.readiness.add('bus', () => this.bus.transport.health?.());
+    const credentials = credentialSync({ config, modules, hosted: this.hosted, bus: this.bus, log: this.log.child({ component: 'edge' }), seal: this.seal });
     for (const runtime of this.runtimes) await runtime.start();
     const routed = config.http.gateway ? modules : selected;
     await this.startHttp(routed);
@@ -172,6 +173,7 @@ export class Host {
       log: this.log.child({ component: 'edge' }),
       metrics: this.metrics,
       instanceId: this.instanceId,
+      credentials,
     });
     const edge = this.edge;
     if (edge) this.readiness.add('edge', () => edge.health());
@@ -205,6 +207,12 @@ export class Host {
     const { config, modules } = this.options;
     if (config.bus.transport === 'inproc') return new InprocTransport();
     const consumed = new Set(modules.flatMap((m) => (m.subscriptions ?? []).map((s) => `${s.contract.name}.${s.event}`)));
+    // The credential subscriber of the device listeners consumes these events where the deployment has an external
+    // broker or runs a listener here: such an event then waits in the outbox until a listener has subscribed.
+    if (config.edge.broker !== 'off' || config.edge.url) {
+      const { issued, revoked } = credentialEventsOf(modules);
+      for (const { module, event } of [...issued, ...revoked]) consumed.add(`${module}.${event}`);
+    }
     return new MqttTransport({
       url: config.bus.mqtt.url,
       ca: trustedCas('bus.mqtt.ca', config.bus.mqtt.ca),
@@ -267,7 +275,6 @@ export class Host {
       await runtime.stop().catch((err) => this.log.error({ err, module: runtime.name }, 'module did not stop cleanly'));
     }
     await this.bus.transport.stop();
-    await this.deviceCredentials.close();
     for (const db of this.databases.values()) await db.destroy();
     this.phase = 'stopped';
     this.log.info('cleave stopped');

@@ -2,7 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Contract } from '../contract/contract.js';
 import { kindProblem, kindsOverlap } from '../edge/topics.js';
 import { CleaveError } from '../errors.js';
-import { portSchemas, type PortName } from '../kernel/device-ports.js';
+import { DeviceId, DeviceSecretIssued, portSchemas, type PortName } from '../kernel/device-ports.js';
 import { declaredPorts, declaredTopics, type ModuleDefinition } from '../kernel/module.js';
 
 /**
@@ -10,7 +10,8 @@ import { declaredPorts, declaredTopics, type ModuleDefinition } from '../kernel/
  * not: each contract is known everywhere). Guarantee: when it passes, every declared operation exists, has access
  * `system` and exactly the port's schemas (compared as JSON Schema, `description` aside); every kind is an MQTT
  * filter inside the device tree that no other kind overlaps; no single-valued port is served twice; and every
- * named event is one of its module's. Otherwise it throws the first problem, naming module, port and operation.
+ * named event is one of its module's, with the port's data schema (`deviceCredentials.issued`) or a device
+ * `id` (`deviceCredentials.revoked`). Otherwise it throws the first problem, naming module, port and operation.
  */
 export function checkPorts(modules: ModuleDefinition[]): void {
   const kinds: Array<{ module: string; kind: string; what: string }> = [];
@@ -46,7 +47,17 @@ export function checkPorts(modules: ModuleDefinition[]): void {
       if (other) fail(`port "${port}" (operation "${operation}")`, `is also served by module "${other}"; one module serves it`);
       served.set(port, module);
     }
-    for (const event of ports.deviceRevoked ?? []) hasEvent('port "deviceRevoked"', event);
+    if (ports.deviceCredentials) {
+      const { issued, revoked } = ports.deviceCredentials;
+      hasEvent('port "deviceCredentials.issued"', issued);
+      if (!sameSchema(definition.contract.events[issued], DeviceSecretIssued)) {
+        fail('port "deviceCredentials.issued"', `names the event "${issued}", whose data schema is not the port's DeviceSecretIssued`);
+      }
+      for (const event of revoked) {
+        hasEvent('port "deviceCredentials.revoked"', event);
+        if (!carriesDeviceId(definition.contract.events[event])) fail('port "deviceCredentials.revoked"', `names the event "${event}", whose data has no device id "id"`);
+      }
+    }
     if (ports.deviceOutbox) {
       const { kind, pending, delivered, ready } = ports.deviceOutbox;
       serves('port "deviceOutbox.pending"', 'pending', pending);
@@ -73,6 +84,12 @@ function operationProblem(contract: Contract, operation: string, port: PortName)
   if (!sameSchema(declared.output, expected.output)) return `has an output schema other than the port's ${port} output`;
   return undefined;
 }
+
+/** Whether an event's data has the required field `id`, a device id. */
+const carriesDeviceId = (schema: TSchema) => {
+  const id = (schema.properties as Record<string, TSchema> | undefined)?.id;
+  return id !== undefined && sameSchema(id, DeviceId) && ((schema.required as string[] | undefined) ?? []).includes('id');
+};
 
 /** Structural equality of two JSON Schemas, ignoring `description` annotations. */
 export const sameSchema = (a: TSchema, b: TSchema) => canonical(a) === canonical(b);

@@ -11,7 +11,8 @@ import type { Metrics } from '../observability/metrics.js';
 import { moduleMetrics } from '../observability/module-metrics.js';
 import { Registry } from 'prom-client';
 import { EventCallContext, MessageCallContext, modulePrincipal, type ContextHost } from './context.js';
-import type { BoundStores, DeviceCredentials, ModuleDefinition, Stores } from '../kernel/module.js';
+import type { BoundStores, ModuleDefinition, Stores } from '../kernel/module.js';
+import type { SealSecret } from '../kernel/secret-seal.js';
 import { StoreBinder } from './stores.js';
 import type { HashQueue } from '../kernel/slow-hash.js';
 
@@ -26,8 +27,8 @@ export interface RuntimeOptions {
   instanceId: string;
   relay: boolean;
   retry: { maxAttempts: number; baseDelayMs: number };
-  /** Device credentials in the external device broker (a no-op without one). */
-  deviceCredentials: DeviceCredentials;
+  /** Seals device secrets under the host's key (see `SecretSeal`). */
+  sealSecret: SealSecret;
   /** The host's queue for slow hashes, shared by its modules. */
   hashQueue: HashQueue;
   /** The `iss` and `aud` of access tokens (config `identity.issuer`, `identity.audience`). */
@@ -129,7 +130,7 @@ export class ModuleRuntime implements ContextHost {
       config: asValue(config),
       moduleName: asValue(this.contract.name),
       clock: asValue(() => new Date()),
-      deviceCredentials: asValue(this.options.deviceCredentials),
+      sealSecret: asValue(this.options.sealSecret),
       hashQueue: asValue(this.options.hashQueue),
       metrics: asValue(moduleMetrics(this.contract.name, this.options.metrics?.registry ?? new Registry())),
       tokenClaims: asValue(this.options.tokenClaims),

@@ -86,6 +86,15 @@ export const PendingOutput = Type.Object({ messages: Type.Array(PendingMessage) 
 export const DeliveredInput = Type.Object({ deviceId: DeviceId, id: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
 export const DeliveredOutput = Type.Object({});
 
+/** A device secret sealed by the kernel's `sealSecret` (AES-256-GCM): only the kernel's credential subscriber opens it. */
+export const SealedSecret = Type.String({ pattern: '^v1\\.[A-Za-z0-9_.-]+$', maxLength: 1024 });
+
+/**
+ * `deviceCredentials.issued`: the data of the event a module publishes when it issues a device a secret (at
+ * registration or rotation). The device broker then takes this secret and no other for the device.
+ */
+export const DeviceSecretIssued = Type.Object({ id: DeviceId, secret: SealedSecret }, { additionalProperties: false });
+
 /** `jwks`: the public keys that verify access tokens. */
 export const JwksInput = Type.Object({});
 export const JwksOutput = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) });
@@ -106,3 +115,4 @@ export type DeviceMessage = Static<typeof DeviceMessage>;
 export type DeviceResult = Static<typeof DeviceResult>;
 export type DeviceRejection = Static<typeof DeviceRejection>;
 export type PendingMessage = Static<typeof PendingMessage>;
+export type DeviceSecretIssued = Static<typeof DeviceSecretIssued>;

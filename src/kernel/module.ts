@@ -4,23 +4,12 @@ import { roles, type Access, type Client, type Contract, type EventOf, type Inpu
 import type { Envelope, Principal } from '../bus/envelope.js';
 import type { HashQueue } from './slow-hash.js';
 import type { ModuleMetrics } from './module-metrics.js';
-import type { portSchemas, PortName } from './device-ports.js';
+import type { DeviceSecretIssued, portSchemas, PortName } from './device-ports.js';
+import type { SealSecret } from './secret-seal.js';
 import type { Static } from '@sinclair/typebox';
 import type { ConfigOf, Settings } from './settings.js';
 
 export { roles, type Role };
-
-/**
- * Device credentials kept in an external device broker. A no-op unless the host runs with
- * `edge.broker = external`; there it provisions Mosquitto through its dynamic-security plugin.
- * Both methods are idempotent and fail with `UNAVAILABLE` when the broker does not confirm.
- */
-export interface DeviceCredentials {
-  /** Lets the device connect with this secret (creating it in the broker, or replacing its old secret). */
-  set(deviceId: string, secret: string): Promise<void>;
-  /** Removes the device from the broker, which also closes its live connection. */
-  revoke(deviceId: string): Promise<void>;
-}
 
 /** What the kernel registers in every module's container; `Config` is the module's slice (`ConfigOf<...>`). */
 export interface KernelDeps<Config = Record<string, unknown>> {
@@ -33,8 +22,11 @@ export interface KernelDeps<Config = Record<string, unknown>> {
   moduleName: string;
   /** A clock, replaceable in tests. */
   clock: () => Date;
-  /** Device credentials in the external device broker, if any. */
-  deviceCredentials: DeviceCredentials;
+  /**
+   * Seals a device's secret for the event named by the module's `ports.deviceCredentials.issued`: only the
+   * kernel's credential subscriber opens it (the module never holds the key).
+   */
+  sealSecret: SealSecret;
   /** The host's queue for slow hashes (config `hashing.*`): pass it to `slowHash`. */
   hashQueue: HashQueue;
   /** The module's own metrics, served at the host's `/metrics` as `cleave_<module>_<name>_total`. */
@@ -221,6 +213,15 @@ export type ServingPort<C extends Contract, P extends PortName> = {
     : never;
 }[keyof C['operations'] & string];
 
+/** The events of `C` whose data is exactly `DeviceSecretIssued`. */
+export type IssuingEvent<C extends Contract> = {
+  [E in keyof C['events'] & string]: [EventOf<C, E>] extends [Static<typeof DeviceSecretIssued>]
+    ? [Static<typeof DeviceSecretIssued>] extends [EventOf<C, E>]
+      ? E
+      : never
+    : never;
+}[keyof C['events'] & string];
+
 /** The kernel ports a module serves, each an operation of its contract with the port's schemas (see `device-ports.ts`). */
 export interface Ports<C extends Contract> {
   /** Answers the token verification keys: every host verifies tokens with them; a host routing this module publishes them. */
@@ -231,8 +232,18 @@ export interface Ports<C extends Contract> {
   devicePresence?: ServingPort<C, 'devicePresence'>;
   /** Records refused device messages, whoever refused them. */
   deviceRejections?: ServingPort<C, 'deviceRejections'>;
-  /** Events (each with the device `id`) after which the device listener closes that device's connection. */
-  deviceRevoked?: Array<keyof C['events'] & string>;
+  /**
+   * The events that set a device's credentials in the device broker, applied by the kernel's credential
+   * subscriber in every process running the device listener. `issued` (data exactly `DeviceSecretIssued`:
+   * the device `id` and its secret sealed with `sealSecret`) gives the device this secret and no other: the
+   * embedded broker closes a live connection that logged in with another, an external broker sets it in its
+   * dynamic security (which closes such connections too). `revoked`
+   * (each with the device `id`) removes the device: its connection is closed and it cannot log in again.
+   */
+  deviceCredentials?: {
+    issued: IssuingEvent<C>;
+    revoked: Array<keyof C['events'] & string>;
+  };
   /**
    * Messages this module sends to devices on the topic kind `kind` (e.g. `commands/+`), which devices may then
    * subscribe to. The listener fetches a device's `pending` messages when it subscribes there and whenever the
@@ -300,7 +311,7 @@ export interface DeclaredPorts {
   deviceAuth?: string;
   devicePresence?: string;
   deviceRejections?: string;
-  deviceRevoked?: string[];
+  deviceCredentials?: { issued: string; revoked: string[] };
   deviceOutbox?: { kind: string; pending: string; delivered: string; ready: string };
 }
 

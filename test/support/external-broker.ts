@@ -39,6 +39,17 @@ export const externalConfig = (broker: Mosquitto, instance = `ext-${randomBytes(
 export const connectTo = (broker: Mosquitto, device: Device, options: mqtt.IClientOptions = {}): Promise<MqttClient> =>
   mqtt.connectAsync(broker.url, { clientId: device.id, username: device.id, password: device.secret, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options });
 
+/**
+ * Connects as a device once the broker lets it in: the device's credentials reach the broker shortly after its
+ * registration or rotation (the credential subscriber applies the event). Any refusal but "not authorized" fails.
+ */
+export const connectWhenProvisioned = (broker: Mosquitto, device: Device, timeoutMs = 10_000): Promise<MqttClient> =>
+  eventually(
+    () => connectTo(broker, device).catch((err: { code?: number }) => (err.code === 5 ? undefined : Promise.reject(err))),
+    timeoutMs,
+    `the broker to let ${device.id} in`,
+  );
+
 /** The CONNACK return code that refused the device, or undefined if it connected. */
 export const refusal = (broker: Mosquitto, device: Device) =>
   connectTo(broker, device).then(

@@ -1,4 +1,4 @@
-import { conflict, type DeviceCredentials } from '../../../src/index.js';
+import { conflict, type SealSecret } from '../../../src/index.js';
 import type { Device } from '../contract.js';
 import { isUniqueViolation } from '../data/devices.js';
 import type { Handler } from '../handler.js';
@@ -6,13 +6,13 @@ import { newDeviceId, newSecret, verifierOf } from '../secrets.js';
 
 interface Deps {
   clock: () => Date;
-  deviceCredentials: DeviceCredentials;
+  sealSecret: SealSecret;
 }
 
 const idTaken = () => conflict('a device with this id exists or existed; ids are never reused');
 
 export const registerDevice =
-  ({ clock, deviceCredentials }: Deps): Handler<'registerDevice'> =>
+  ({ clock, sealSecret }: Deps): Handler<'registerDevice'> =>
   async (input, ctx) => {
     const id = input.id ?? newDeviceId();
     if (await ctx.stores.registry.idTaken(id)) throw idTaken();
@@ -26,17 +26,14 @@ export const registerDevice =
     };
     const secret = newSecret();
     const secretHash = verifierOf(secret);
-    let provisioned = false;
     try {
-      // The broker learns the secret inside the transaction: if it cannot, nothing is registered.
+      // The device broker learns the secret from the event, after commit (sealed: only the kernel opens it).
       await ctx.transaction(async (tx) => {
         await tx.stores.registry.insert({ ...device, secretHash });
         await tx.publish('deviceRegistered', { id, name: device.name, labels: device.labels });
-        await deviceCredentials.set(id, secret);
-        provisioned = true;
+        await tx.publish('deviceSecretIssued', { id, secret: sealSecret(id, secret) });
       });
     } catch (err) {
-      if (provisioned) await deviceCredentials.revoke(id).catch(() => undefined);
       throw isUniqueViolation(err) ? idTaken() : err;
     }
     return { ...device, secret };

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { eventually } from '../../../test/support/host.js';
+import { openSealedSecret } from '../../../test/support/sealed-secrets.js';
 import { eventsOf, startDevicesHost } from './hosting.js';
 import { isoInstant } from './http.js';
 
@@ -16,6 +17,20 @@ test('when an operator registers a device, then 201 with its secret once, and de
   t.regex(created.body.secret, /^[A-Za-z0-9_-]{43}$/);
   const event = await eventually(async () => eventsOf(devices, 'deviceRegistered', 'pump-1')[0], 5000, 'deviceRegistered');
   t.deepEqual(event.data, { id: 'pump-1', name: 'Pump 1', labels: { site: 'north' } });
+});
+
+test('when a device is registered and its secret rotated, then each secret is published in deviceSecretIssued sealed under the bus key, never in the clear', async (t) => {
+  const devices = await startDevicesHost(t);
+  const { api, admin } = devices;
+  const first = (await api.post('/', { id: 'seal-1', name: 'Sealed' }, admin)).body.secret;
+  const second = (await api.post('/seal-1/secret', undefined, admin)).body.secret;
+
+  const issued = await eventually(async () => {
+    const events = eventsOf(devices, 'deviceSecretIssued', 'seal-1');
+    return events.length === 2 ? events.map((e) => e.data.secret as string) : undefined;
+  }, 5000, 'two deviceSecretIssued');
+  t.false(issued.some((sealed) => sealed.includes(first) || sealed.includes(second)));
+  t.deepEqual(issued.map((sealed) => openSealedSecret('seal-1', sealed)), [first, second]);
 });
 
 test('when a device is registered, then get and list show it without its secret or hash', async (t) => {

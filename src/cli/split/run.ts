@@ -28,7 +28,8 @@ export async function runSplit(argv: GlobalArgs, { config, selected }: Resolved,
   say(broker ? `bus: embedded MQTT broker at ${broker.address} (one replica per module)` : `bus: MQTT broker at ${redact(config).bus.mqtt.url}`);
   // The children seal bus messages with the configured key, or one made for this run; env only, never argv.
   const bus = { CLEAVE_MQTT_URL: url, CLEAVE_BUS_KEY: config.bus.key || randomBytes(32).toString('hex') };
-  // With an external device broker, the module that registers devices provisions their credentials into it.
+  // With an external device broker, a module's credential events wait in its outbox until the gateway's device
+  // listener, which provisions the broker, has subscribed to them.
   const edgeUrl: Record<string, string> = config.edge.broker === 'external' ? { CLEAVE_EDGE_URL: config.edge.url } : {};
   const children: ChildSpec[] = [
     ...selected.map(({ contract: { name } }) => ({
