@@ -50,6 +50,7 @@ test('when a module has a database of its own, then migrate applies its migratio
     ['devices', own, []],
     ['telemetry', path.join(box.cwd, 'data', 'telemetry.sqlite'), []],
     ['alerts', path.join(box.cwd, 'data', 'alerts.sqlite'), []],
+    ['commands', path.join(box.cwd, 'data', 'commands.sqlite'), []],
   ]);
   const file = new Database(own, { readonly: true });
   t.teardown(() => file.close());

@@ -44,7 +44,7 @@ async function startSplit(t: import('ava').ExecutionContext) {
     rmSync(cwd, { recursive: true, force: true });
   });
   const line = (pattern: RegExp, what: string) =>
-    eventually(async () => stderr.find((l) => pattern.test(l)), 40_000, `${what}; stderr so far: ${stderr.join(' | ')}`);
+    eventually(async () => stderr.find((l) => pattern.test(l)), 90_000, `${what}; stderr so far: ${stderr.join(' | ')}`);
   const pids = () => new Map(stderr.map((l) => /^\[split\] (\S+) started \(pid (\d+)\)$/.exec(l)).filter((m) => m !== null).map((m) => [m[1], Number(m[2])]));
   const deployment: Deployment = { url: `http://127.0.0.1:${httpPort}`, edgePort, stop: async () => undefined };
   /** The children's log lines that are not routine (for a failure report). */

@@ -15,7 +15,7 @@ export interface FaultSite {
 }
 
 /** identity+devices, telemetry, alerts; the gateway runs HTTP and the device listener. */
-export const groups = [['identity', 'devices'], ['telemetry'], ['alerts']];
+export const groups = [['identity', 'devices'], ['telemetry'], ['alerts', 'commands']];
 
 /** Starts a private PostgreSQL cluster, a Mosquitto with persistence, and the split on them. */
 export async function startFaultSite(): Promise<FaultSite> {

@@ -104,7 +104,7 @@ export async function processGroups({ mqttUrl, dbUrl }: Placement & { mqttUrl: s
       const hosted = (await readPresence(mqttUrl, env.CLEAVE_BUS_NAMESPACE!)).flatMap((i) => i.modules);
       const ready = await fetch(`${url}/readyz`).then((res) => res.ok, () => false);
       return ready && modules.every((m) => hosted.includes(m)) ? true : undefined;
-    }, 40_000, 'every process to be up');
+    }, 90_000, 'every process to be up');
   } catch (err) {
     await stop();
     throw err;
