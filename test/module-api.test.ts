@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { asFunction, asValue } from 'awilix';
 import { CleaveError } from '../src/errors.js';
 import { Type, command, conflict, defineContract, defineModule, on, query, type EventHandler, type Knex, type OperationHandler } from '../src/index.js';
@@ -75,15 +75,20 @@ const tally = defineModule({
 
 const stores = (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
 
+/** A host of the tally module on `store` (a PostgreSQL database of its own, or SQLite), stopped after the test. */
+async function tallyOn(t: ExecutionContext, store: string) {
+  const database = store === 'postgres' ? await createDatabase() : undefined;
+  const host = await startTestHost({ modules: [tally], config: database ? { 'db.url': database.url } : {} });
+  t.teardown(async () => {
+    await host.stop();
+    await database?.drop();
+  });
+  return host.host.bus.client(tallyContract);
+}
+
 for (const store of stores) {
   test(`[${store}] when a handler writes through tx.stores and then throws, then nothing it wrote is committed`, async (t) => {
-    const database = store === 'postgres' ? await createDatabase() : undefined;
-    const host = await startTestHost({ modules: [tally], config: database ? { 'db.url': database.url } : {} });
-    t.teardown(async () => {
-      await host.stop();
-      await database?.drop();
-    });
-    const client = host.host.bus.client(tallyContract);
+    const client = await tallyOn(t, store);
 
     const error = await t.throwsAsync(client.add({ id: 'a', amount: 1, failAfterWrite: true }));
     await client.add({ id: 'b', amount: 2 });
@@ -93,13 +98,7 @@ for (const store of stores) {
   });
 
   test(`[${store}] when a handler reads ctx.stores inside its transaction, then the call fails and its writes roll back`, async (t) => {
-    const database = store === 'postgres' ? await createDatabase() : undefined;
-    const host = await startTestHost({ modules: [tally], config: database ? { 'db.url': database.url } : {} });
-    t.teardown(async () => {
-      await host.stop();
-      await database?.drop();
-    });
-    const client = host.host.bus.client(tallyContract);
+    const client = await tallyOn(t, store);
 
     const error = await t.throwsAsync(client.add({ id: 'a', amount: 1, peekOutside: true }), undefined, 'it did not wait on the held connection');
 

@@ -1,5 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
-import { defineContract, defineModule, on, type Client } from '../../../src/index.js';
+import type { Client } from '../../../src/index.js';
+import { eventProbe } from '../../../test/support/event-probe.js';
 import { registerDevice } from '../../../test/support/devices.js';
 import { eventually, startTestHost, type TestHost } from '../../../test/support/host.js';
 import { createDatabase, postgresAvailable } from '../../../test/support/postgres.js';
@@ -16,14 +17,8 @@ export interface Seen {
 
 /** A module that records every commands event it receives, as any consumer would. */
 function probe() {
-  const seen: Seen[] = [];
-  const record = (event: EventName) => on(commandsContract, event, () => async (data) => void seen.push({ event, data: data as Seen['data'] }));
-  const module = defineModule({
-    contract: defineContract({ name: 'commands-probe', operations: {}, events: {} }),
-    handlers: {},
-    subscriptions: (Object.keys(commandsContract.events) as EventName[]).map(record),
-  });
-  return { module, seen };
+  const { module, received } = eventProbe<typeof commandsContract, Seen['data']>(commandsContract);
+  return { module, seen: received as Seen[] };
 }
 
 export interface Reply {

@@ -1,5 +1,6 @@
 import type { ExecutionContext } from 'ava';
-import { defineContract, defineModule, on, type Client } from '../../../src/index.js';
+import type { Client } from '../../../src/index.js';
+import { eventProbe } from '../../../test/support/event-probe.js';
 import { startTestHost, type TestHost } from '../../../test/support/host.js';
 import { modules } from '../../index.js';
 import { devicesContract } from '../contract.js';
@@ -13,18 +14,8 @@ export interface ReceivedEvent {
   data: { id: string; [key: string]: unknown };
 }
 
-/** A tiny consumer module that records every devices event it receives. */
-function probe() {
-  const received: ReceivedEvent[] = [];
-  const record = (event: DeviceEventName) =>
-    on(devicesContract, event, () => async (data) => void received.push({ event, data: data as ReceivedEvent['data'] }));
-  const module = defineModule({
-    contract: defineContract({ name: 'devices-probe', operations: {}, events: {} }),
-    handlers: {},
-    subscriptions: (Object.keys(devicesContract.events) as DeviceEventName[]).map(record),
-  });
-  return { module, received };
-}
+/** A consumer module that records every devices event it receives. */
+const probe = () => eventProbe<typeof devicesContract, ReceivedEvent['data']>(devicesContract);
 
 export interface DevicesHost {
   test: TestHost;
