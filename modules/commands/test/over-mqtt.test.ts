@@ -114,3 +114,18 @@ test('when a device sends the same reply twice, then the second is accepted with
   t.like(errors[0], { id: queued.id, code: 'COMMAND_FINISHED' });
   t.deepEqual((await api('GET', `/${queued.id}`)).body, first);
 });
+
+test('when a device answers another device\'s command, then it is refused as unknown and the command still waits for its own device', async (t) => {
+  const { host, api, device, state } = await start(t);
+  const other = await registerDevice(host);
+  const intruder = await connectDevice(host, other);
+  t.teardown(() => intruder.endAsync());
+  await intruder.subscribeAsync(`v1/devices/${other.id}/errors`, { qos: 1 });
+  const told = nextMessage(intruder, `v1/devices/${other.id}/errors`);
+  const queued = (await api('POST', '', { deviceId: device.id, name: 'reboot', args: {} })).body;
+
+  await intruder.publishAsync(`v1/devices/${other.id}/replies`, JSON.stringify({ id: queued.id, ok: true }), { qos: 1 });
+
+  t.like(await told, { id: queued.id, code: 'UNKNOWN_COMMAND' });
+  t.like(await state(queued.id, 'pending'), { result: null, finishedAt: null });
+});
