@@ -33,7 +33,9 @@ const refusedWith = async (t: TestHost, credentials: { id: string; secret: strin
   return error?.code;
 };
 
-test('when a device connects with a wrong secret, an unknown id or a client id that is not its own, then CONNACK refuses it', async (t) => {
+// One host per test, each creating an admin and logging in (slow hashes): run one at a time, so a loaded machine
+// does not push logins past the bus timeout.
+test.serial('when a device connects with a wrong secret, an unknown id or a client id that is not its own, then CONNACK refuses it', async (t) => {
   const host = await startTestHost({ config: edge });
   try {
     const device = await registerDevice(host);
@@ -48,7 +50,7 @@ test('when a device connects with a wrong secret, an unknown id or a client id t
   }
 });
 
-test('when a device keeps sending bad secrets, then it is blocked for a while even with the right one', async (t) => {
+test.serial('when a device keeps sending bad secrets, then it is blocked for a while even with the right one', async (t) => {
   const host = await startTestHost({ config: edge });
   try {
     const device = await registerDevice(host);
@@ -59,7 +61,7 @@ test('when a device keeps sending bad secrets, then it is blocked for a while ev
   }
 });
 
-test('when a device publishes to another device\'s topic, then it is disconnected and nothing is stored', async (t) => {
+test.serial('when a device publishes to another device\'s topic, then it is disconnected and nothing is stored', async (t) => {
   await withDevice(async (host, device, client) => {
     const other = await registerDevice(host);
     const gone = closed(client);
@@ -70,7 +72,7 @@ test('when a device publishes to another device\'s topic, then it is disconnecte
   });
 });
 
-test('when a device subscribes outside its own tree, then the SUBACK refuses that filter and it stays connected', async (t) => {
+test.serial('when a device subscribes outside its own tree, then the SUBACK refuses that filter and it stays connected', async (t) => {
   await withDevice(async (_host, device, client) => {
     const refused = await t.throwsAsync(client.subscribeAsync(['v1/devices/other/errors', `v1/devices/${device.id}/errors`, '#'], { qos: 1 }));
     t.deepEqual((refused as Error & { packet: { granted: number[] } }).packet.granted, [128, 1, 128]);
@@ -90,7 +92,7 @@ const badPayloads: Array<[string, (id: string) => { topic: string; payload: stri
 ];
 
 for (const [what, make, code, reason] of badPayloads) {
-  test(`when a device publishes ${what}, then it is acknowledged, recorded as ${code}, reported on its errors topic, and it stays connected`, async (t) => {
+  test.serial(`when a device publishes ${what}, then it is acknowledged, recorded as ${code}, reported on its errors topic, and it stays connected`, async (t) => {
     await withDevice(async (host, device, client) => {
       await client.subscribeAsync(`v1/devices/${device.id}/errors`, { qos: 1 });
       const report = nextMessage(client, `v1/devices/${device.id}/errors`);
@@ -109,7 +111,7 @@ for (const [what, make, code, reason] of badPayloads) {
   });
 }
 
-test('when a device is decommissioned, then its live connection closes within a second and it cannot reconnect', async (t) => {
+test.serial('when a device is decommissioned, then its live connection closes within a second and it cannot reconnect', async (t) => {
   await withDevice(async (host, device, client) => {
     const gone = closed(client);
     const res = await fetch(`${host.url}/api/devices/${device.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${await host.login()}` } });
@@ -129,7 +131,7 @@ const closedWithin = (gone: Promise<void>, limitMs: number) => {
   return Promise.race([gone.then(() => Date.now() - started), late]).finally(() => clearTimeout(timer));
 };
 
-test('when a device secret is rotated, then its live connection closes within a second, the old secret is refused and the new one works', async (t) => {
+test.serial('when a device secret is rotated, then its live connection closes within a second, the old secret is refused and the new one works', async (t) => {
   await withDevice(async (host, device, client) => {
     const gone = closed(client);
     const res = await fetch(`${host.url}/api/devices/${device.id}/secret`, { method: 'POST', headers: { authorization: `Bearer ${await host.login()}` } });
@@ -144,7 +146,7 @@ test('when a device secret is rotated, then its live connection closes within a 
   });
 });
 
-test('when a device connects and disconnects, then the registry shows it online, then offline with lastSeenAt', async (t) => {
+test.serial('when a device connects and disconnects, then the registry shows it online, then offline with lastSeenAt', async (t) => {
   await withDevice(async (host, device, client) => {
     type Device = { online: boolean; lastSeenAt: string | null };
     await eventually(async () => ((await getJson<Device>(host, `/api/devices/${device.id}`)).online ? true : undefined), 5000, 'online');
@@ -157,7 +159,7 @@ test('when a device connects and disconnects, then the registry shows it online,
   });
 });
 
-test('when a connected device publishes {"online": false} on its status topic, then the registry shows it offline once it is acknowledged, and nothing is refused', async (t) => {
+test.serial('when a connected device publishes {"online": false} on its status topic, then the registry shows it offline once it is acknowledged, and nothing is refused', async (t) => {
   await withDevice(async (host, device, client) => {
     type Device = { online: boolean };
     await eventually(async () => ((await getJson<Device>(host, `/api/devices/${device.id}`)).online ? true : undefined), 5000, 'online');
@@ -169,7 +171,7 @@ test('when a connected device publishes {"online": false} on its status topic, t
   });
 });
 
-test('when a module of the build sends devices messages on an outbox kind, then a device may subscribe there and inside it, and nowhere wider', async (t) => {
+test.serial('when a module of the build sends devices messages on an outbox kind, then a device may subscribe there and inside it, and nowhere wider', async (t) => {
   const build = [...modules, ordersOutbox];
   const host = await startTestHost({ modules: build, config: { ...edge, modules: modules.map((m) => m.contract.name).join(',') } });
   try {

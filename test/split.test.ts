@@ -44,7 +44,7 @@ async function startSplit(t: import('ava').ExecutionContext) {
     rmSync(cwd, { recursive: true, force: true });
   });
   const line = (pattern: RegExp, what: string) =>
-    eventually(async () => stderr.find((l) => pattern.test(l)), 90_000, `${what}; stderr so far: ${stderr.join(' | ')}`);
+    eventually(async () => stderr.find((l) => pattern.test(l)), 90_000, () => `${what}; stderr so far: ${stderr.join(' | ')}; last log lines: ${notable().join(' | ')}`);
   const pids = () => new Map(stderr.map((l) => /^\[split\] (\S+) started \(pid (\d+)\)$/.exec(l)).filter((m) => m !== null).map((m) => [m[1], Number(m[2])]));
   const deployment: Deployment = { url: `http://127.0.0.1:${httpPort}`, edgePort, stop: async () => undefined };
   /** The children's log lines that are not routine (for a failure report). */
@@ -61,7 +61,7 @@ const alive = (pid: number) => {
   }
 };
 
-test('when started with --split, then the ready line comes once the gateway serves every module, the fleet scenario passes, and SIGTERM stops every child', async (t) => {
+test.serial('when started with --split, then the ready line comes once the gateway serves every module, the fleet scenario passes, and SIGTERM stops every child', async (t) => {
   const split = await startSplit(t);
   await split.line(/^\[split\] ready: 6 processes; HTTP at /, 'the ready line');
   const login = await fetch(`${split.deployment.url}/api/identity/login`, {
@@ -96,7 +96,7 @@ test('when started with --split, then the ready line comes once the gateway serv
   t.true(split.stderr.includes('[split] stopped'));
 });
 
-test('when a child crashes, then it is restarted and its module serves again', async (t) => {
+test.serial('when a child crashes, then it is restarted and its module serves again', async (t) => {
   const split = await startSplit(t);
   await split.line(/^\[split\] ready: /, 'the ready line');
   const first = split.pids().get('identity')!;
