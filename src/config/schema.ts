@@ -1,4 +1,5 @@
 import convict from 'convict';
+import type { ValueRules } from '../kernel/settings.js';
 
 /** The resolved configuration of a Cleave host, as returned by `loadConfig`. */
 export interface CleaveConfig {
@@ -38,17 +39,9 @@ export interface CleaveConfig {
 }
 
 /** One schema entry: convict's fields plus the bounds and patterns our formats read. */
-export interface CleaveSchemaItem extends convict.SchemaObj {
+export interface CleaveSchemaItem extends convict.SchemaObj, ValueRules {
   doc: string;
   env: string;
-  min?: number;
-  max?: number;
-  pattern?: RegExp;
-  protocols?: string[];
-  allowEmpty?: boolean;
-  rule?: string;
-  /** A variable the key was read from before (see `Setting.formerEnv`). */
-  formerEnv?: string;
 }
 
 const MODULE_NAME = /^[a-z][a-z0-9-]*$/;

@@ -5,12 +5,8 @@
  * them like its own at start-up and lists them in `cleave config --keys`.
  */
 
-/** One configuration key of a module; `T` is the type of its value. Build it with `setting`. */
-export interface Setting<T> {
-  doc: string;
-  /** The name of a kernel config format (`cleave-int`, `cleave-string`, ...) or the allowed values. */
-  format: string | readonly T[];
-  default: T;
+/** What the kernel's config formats read of a key, for its own keys and the modules' alike. */
+export interface ValueRules {
   min?: number;
   max?: number;
   pattern?: RegExp;
@@ -18,10 +14,18 @@ export interface Setting<T> {
   allowEmpty?: boolean;
   /** The message of a bad value, in place of the format's own (`must be ...`). */
   rule?: string;
-  /** Hidden by `cleave config` and in error messages. */
-  sensitive?: boolean;
   /** A variable this key was read from before: setting it stops start-up with a message naming the new one. */
   formerEnv?: string;
+}
+
+/** One configuration key of a module; `T` is the type of its value. Build it with `setting`. */
+export interface Setting<T> extends ValueRules {
+  doc: string;
+  /** The name of a kernel config format (`cleave-int`, `cleave-string`, ...) or the allowed values. */
+  format: string | readonly T[];
+  default: T;
+  /** Hidden by `cleave config` and in error messages. */
+  sensitive?: boolean;
 }
 
 /** A module's slice: keys, or groups of keys (`loginLimits.perAccount`). The name `db` is the kernel's. */
