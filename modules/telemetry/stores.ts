@@ -5,6 +5,8 @@ import { makeReadings } from './data/readings.js';
 import { makeRejections } from './data/rejections.js';
 import { makeSeenMessages } from './data/seen-messages.js';
 
+export type { Rejections } from './data/rejections.js';
+
 export const telemetryStores = {
   readings: makeReadings,
   aggregates: makeAggregates,

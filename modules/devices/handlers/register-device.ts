@@ -1,6 +1,6 @@
 import { conflict, type SealSecret } from '../../../src/index.js';
 import type { Device } from '../contract.js';
-import { isUniqueViolation } from '../data/devices.js';
+import { isUniqueViolation } from '../stores.js';
 import type { Handler } from '../handler.js';
 import { newDeviceId, newSecret, verifierOf } from '../secrets.js';
 

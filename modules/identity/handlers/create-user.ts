@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract, User } from '../contract.js';
-import { isUniqueViolation } from '../data/users.js';
 import type { Passwords } from '../passwords.js';
-import type { IdentityStores } from '../stores.js';
+import { isUniqueViolation, type IdentityStores } from '../stores.js';
 
 interface Deps {
   passwords: Passwords;

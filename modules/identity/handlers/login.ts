@@ -1,10 +1,9 @@
 import { unauthenticated, type OperationHandler } from '../../../src/index.js';
 import type { IdentityContract } from '../contract.js';
-import type { Users } from '../data/users.js';
 import type { LoginLimits } from '../login-limits.js';
 import type { Passwords } from '../passwords.js';
 import type { Tokens } from '../tokens.js';
-import type { IdentityStores } from '../stores.js';
+import type { IdentityStores, Users } from '../stores.js';
 
 interface Deps {
   tokens: Tokens;

@@ -1,7 +1,7 @@
 import { isDataError, type CallContext, type devicePorts, type Logger, type OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import { eventValues, readGroup, readingValues } from '../ingestion/group.js';
-import { recordedPerDevice } from '../ingestion/recorded.js';
+import { eventValues, readGroup, readingValues } from '../ingestion-group.js';
+import { recordedPerDevice } from '../readings-recorded.js';
 import { limitsOf, type TelemetryConfig } from '../config.js';
 import type { TelemetryStores } from '../stores.js';
 

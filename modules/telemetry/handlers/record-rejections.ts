@@ -1,7 +1,6 @@
 import type { Logger, OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
-import type { Rejections } from '../data/rejections.js';
-import type { TelemetryStores } from '../stores.js';
+import type { Rejections, TelemetryStores } from '../stores.js';
 import { retentionOf, type TelemetryConfig } from '../config.js';
 
 interface Deps {

@@ -1,10 +1,10 @@
-import type { devicePorts } from '../../../src/index.js';
-import { messageKey } from '../data/seen-messages.js';
-import type { Values } from '../data/sql.js';
-import type { ReportedEvent } from '../protocol/event-payload.js';
-import { readMessage } from '../protocol/message.js';
-import type { ReadingSet } from '../protocol/telemetry-payload.js';
-import type { Limits } from '../config.js';
+import type { devicePorts } from '../../src/index.js';
+import { messageKey } from './data/seen-messages.js';
+import type { Values } from './data/sql.js';
+import type { ReportedEvent } from './protocol/event-payload.js';
+import { readMessage } from './protocol/message.js';
+import type { ReadingSet } from './protocol/telemetry-payload.js';
+import type { Limits } from './config.js';
 
 interface Received<T> {
   deviceId: string;

@@ -1,7 +1,7 @@
-import type { EventOf } from '../../../src/index.js';
-import type { telemetryContract } from '../contract.js';
-import type { ReadingRow } from '../data/readings.js';
-import { toIso } from '../time.js';
+import type { EventOf } from '../../src/index.js';
+import type { telemetryContract } from './contract.js';
+import type { ReadingRow } from './data/readings.js';
+import { toIso } from './time.js';
 
 type ReadingsRecorded = EventOf<typeof telemetryContract, 'readingsRecorded'>;
 
