@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 
 /** A device's credentials. */
@@ -18,6 +19,13 @@ export interface SimulationOptions {
   window?: number;
   /** Called about every second with the totals so far. */
   onProgress?: (progress: SimulationReport) => void;
+  /** How often `onInterval` is called, in milliseconds; 60 000 by default. */
+  intervalMs?: number;
+  /**
+   * Called every `intervalMs`, and once more for the last, shorter interval, with that interval's counts and
+   * latency percentiles alone (`elapsedMs` is the interval's length).
+   */
+  onInterval?: (interval: SimulationReport) => void;
 }
 
 /** Totals of a simulation. */
@@ -37,32 +45,63 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 /**
  * Connects simulated devices to an edge broker and publishes telemetry (`{ ts, id, metrics }`) for a
  * while, counting acknowledgements, refusals reported on each device's `errors` topic, and latency.
+ * Message ids are unique per run (`<run>-<n>`), so runs one after another on the same devices are not duplicates.
  */
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
   const latencies: number[] = [];
   const totals = { sent: 0, acknowledged: 0, rejected: 0, failed: 0 };
   let started = performance.now();
-  const report = (): SimulationReport => {
-    const sorted = [...latencies].sort((a, b) => a - b);
-    return { ...totals, elapsedMs: performance.now() - started, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
-  };
+  const report = (): SimulationReport => summarise(totals, latencies, performance.now() - started);
   const clients = await Promise.all(options.devices.map((device) => connect(options.url, device)));
   for (const [i, client] of clients.entries()) {
     client.on('message', () => totals.rejected++);
     await client.subscribeAsync(`v1/devices/${options.devices[i].id}/errors`, { qos: 1 });
   }
   started = performance.now();
-  const progress = setInterval(() => options.onProgress?.(report()), 1000);
+  const progress = options.onProgress && setInterval(() => options.onProgress?.(report()), 1000);
+  const intervals = options.onInterval && intervalReporter(totals, latencies, options.onInterval, options.intervalMs ?? 60_000);
   const deadline = Date.now() + options.durationMs;
+  const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   try {
     await Promise.all(
-      clients.map((client, i) => runDevice(client, options.devices[i].id, options, deadline, totals, latencies)),
+      clients.map((client, i) => runDevice(client, options.devices[i].id, run, options, deadline, totals, latencies)),
     );
   } finally {
     clearInterval(progress);
+    intervals?.stop();
     await Promise.all(clients.map((client) => client.endAsync().catch(() => undefined)));
   }
   return report();
+}
+
+type Totals = Pick<SimulationReport, 'sent' | 'acknowledged' | 'rejected' | 'failed'>;
+
+function summarise(totals: Totals, latencies: number[], elapsedMs: number): SimulationReport {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { ...totals, elapsedMs, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+}
+
+/** Reports each interval's counts and latencies: the difference from the totals at the previous report. */
+function intervalReporter(totals: Totals, latencies: number[], onInterval: (interval: SimulationReport) => void, everyMs: number) {
+  let last = { ...totals };
+  let from = 0;
+  let since = performance.now();
+  const emit = () => {
+    const now = performance.now();
+    const counts = { sent: totals.sent - last.sent, acknowledged: totals.acknowledged - last.acknowledged, rejected: totals.rejected - last.rejected, failed: totals.failed - last.failed };
+    onInterval(summarise(counts, latencies.slice(from), now - since));
+    last = { ...totals };
+    from = latencies.length;
+    since = now;
+  };
+  const timer = setInterval(emit, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      const changed = (Object.keys(totals) as Array<keyof Totals>).some((key) => totals[key] !== last[key]);
+      if (changed || performance.now() - since >= 1) emit();
+    },
+  };
 }
 
 function connect(url: string, device: SimulatedDevice): Promise<MqttClient> {
@@ -80,6 +119,7 @@ function connect(url: string, device: SimulatedDevice): Promise<MqttClient> {
 async function runDevice(
   client: MqttClient,
   deviceId: string,
+  run: string,
   options: SimulationOptions,
   deadline: number,
   totals: { sent: number; acknowledged: number; failed: number },
@@ -101,7 +141,7 @@ async function runDevice(
       await Promise.race(inFlight);
     }
     lastTs = Math.max(Date.now(), lastTs + 1);
-    const payload = JSON.stringify({ ts: lastTs, id: `${deviceId}-${++seq}`, metrics: { temperature: 20 + Math.random() * 5, humidity: 40 + Math.random() * 20 } });
+    const payload = JSON.stringify({ ts: lastTs, id: `${run}-${++seq}`, metrics: { temperature: 20 + Math.random() * 5, humidity: 40 + Math.random() * 20 } });
     const sentAt = performance.now();
     totals.sent++;
     const pending: Promise<void> = client.publishAsync(topic, payload, { qos: options.qos }).then(
