@@ -1,28 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { eachRepeat, positiveNumber, spawnNode, type Child } from './repeat.js';
 import type { Row } from './table.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const seconds = positiveNumber(process.env.BENCH_HTTP_SECONDS ?? '8', 'BENCH_HTTP_SECONDS');
+const connections = 50;
+const admin = { CLEAVE_IDENTITY_ADMIN_EMAIL: 'bench@example.test', CLEAVE_IDENTITY_ADMIN_PASSWORD: 'bench-password' };
 
-function launch(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /ready (http:\S+)/.exec(out) ?? /"http":"(http:[^"]+)"/.exec(out);
-      if (match) resolve({ child, url: match[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
+/** A server in its own process, with the URL it printed (`ready <url>`, or the host's ready log line). */
+async function launch(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Child & { url: string }> {
+  const server = spawnNode(script, args, env);
+  const url = await server.waitFor((line) => /^ready (http:\S+)/.exec(line)?.[1] ?? /"http":"(http:[^"]+)"/.exec(line)?.[1]);
+  return { ...server, url };
 }
 
+/** Requests per second from autocannon, run here: every server it loads is a process of its own. */
 async function load(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const result = await autocannon({ url, connections: 50, duration: 8, headers });
+  const result = await autocannon({ url, connections, duration: seconds, headers });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.average;
 }
@@ -31,46 +29,68 @@ async function token(url: string): Promise<string> {
   const res = await fetch(`${url}/api/identity/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'bench@example.test', password: 'bench-password' }),
+    body: JSON.stringify({ email: admin.CLEAVE_IDENTITY_ADMIN_EMAIL, password: admin.CLEAVE_IDENTITY_ADMIN_PASSWORD }),
   });
   return ((await res.json()) as { token: string }).token;
 }
 
-/** Time from spawning `cleave start` on a fresh data folder to `/readyz` 200, and its idle RSS. */
-async function startup(): Promise<{ ms: number; rssMb: number }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cleave-bench-start-'));
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+/** Milliseconds from spawning `cleave start` (device broker on a free port) to `/readyz` 200, and its RSS after 2 s idle. */
+async function start(dataDir: string): Promise<{ ms: number; rssMb: number }> {
   const started = performance.now();
-  const { child, url } = await launch(here('../../bin/cleave'), ['start'], {
-    CLEAVE_DATA_DIR: dataDir, CLEAVE_HTTP_PORT: '0', CLEAVE_HTTP_HOST: '127.0.0.1', CLEAVE_EDGE: 'off',
-    CLEAVE_IDENTITY_ADMIN_EMAIL: 'bench@example.test', CLEAVE_IDENTITY_ADMIN_PASSWORD: 'bench-password',
+  const cleave = await launch(here('../../bin/cleave'), ['start'], {
+    ...admin, CLEAVE_DATA_DIR: dataDir, CLEAVE_HTTP_PORT: '0', CLEAVE_HTTP_HOST: '127.0.0.1', CLEAVE_LOG_LEVEL: 'info',
+    CLEAVE_EDGE: 'embedded', CLEAVE_EDGE_PORT: '0', CLEAVE_EDGE_HOST: '127.0.0.1',
   });
-  while ((await fetch(`${url}/readyz`)).status !== 200) await new Promise((resolve) => setTimeout(resolve, 5));
-  const ms = performance.now() - started;
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
-  rmSync(dataDir, { recursive: true, force: true });
-  return { ms, rssMb: rssKb / 1024 };
+  try {
+    while ((await fetch(`${cleave.url}/readyz`)).status !== 200) await new Promise((resolve) => setTimeout(resolve, 5));
+    const ms = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return { ms, rssMb: rssMb(cleave.child.pid!) };
+  } finally {
+    await cleave.stop();
+  }
 }
 
-/** HTTP: an authenticated route through every kernel middleware against bare koa + @koa/router. */
+/**
+ * HTTP, each server in its own process and autocannon in this one: a constant route through every kernel middleware
+ * against bare koa + @koa/router, and `GET /api/identity/me` (one row read) against koa + @koa/router +
+ * better-sqlite3; then `cleave start` to ready on a fresh and on an existing data folder, and the idle RSS.
+ */
 export async function benchHttp(): Promise<Row[]> {
   const bare = await launch(here('./fixtures/bare-koa.js'));
+  const bareSqlite = await launch(here('./fixtures/bare-koa-sqlite.js'));
   const cleave = await launch(here('./fixtures/cleave-host.js'));
   try {
-    const baseline = await load(`${bare.url}/hello`);
-    const bearer = await token(cleave.url);
-    const full = await load(`${cleave.url}/api/ping/hello`, { authorization: `Bearer ${bearer}` });
-    const { ms, rssMb } = await startup();
+    const auth = { authorization: `Bearer ${await token(cleave.url)}` };
+    const samples = await eachRepeat('http', async (s) => {
+      s.add('bare', await load(`${bare.url}/hello`));
+      s.add('constant', await load(`${cleave.url}/api/ping/hello`, auth));
+      s.add('bare sqlite', await load(`${bareSqlite.url}/me`));
+      s.add('me', await load(`${cleave.url}/api/identity/me`, auth));
+      const dataDir = mkdtempSync(join(tmpdir(), 'cleave-bench-start-'));
+      try {
+        const fresh = await start(dataDir);
+        const existing = await start(dataDir);
+        s.add('start fresh', fresh.ms);
+        s.add('start existing', existing.ms);
+        s.add('rss', fresh.rssMb);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+    const bench = 'http';
     return [
-      { bench: 'http', case: 'bare koa + @koa/router JSON route (baseline)', value: baseline, unit: 'req/s' },
-      { bench: 'http', case: 'authenticated route, all kernel middleware + bus', value: full, unit: 'req/s', vsBaseline: full / baseline, target: '>= 0.7x' },
-      { bench: 'http', case: 'cleave start to /readyz 200 (fresh data dir)', value: ms, unit: 'ms', target: '<= 1000 ms' },
-      { bench: 'http', case: 'idle RSS after start', value: rssMb, unit: 'MB', target: '<= 120 MB' },
+      { bench, case: `bare koa + @koa/router JSON route, ${connections} connections (baseline)`, values: samples.get('bare'), unit: 'req/s' },
+      { bench, case: 'authenticated constant route, all kernel middleware + bus', values: samples.get('constant'), unit: 'req/s', baseline: samples.get('bare'), target: { atLeastX: 0.8 } },
+      { bench, case: 'koa + @koa/router + better-sqlite3 prepared one-row read (baseline)', values: samples.get('bare sqlite'), unit: 'req/s' },
+      { bench, case: 'GET /api/identity/me with a token (one row read)', values: samples.get('me'), unit: 'req/s', baseline: samples.get('bare sqlite'), target: { atLeastX: 0.7 } },
+      { bench, case: 'cleave start to /readyz 200, fresh data dir, device broker on', values: samples.get('start fresh'), unit: 'ms', target: { atMost: 1000 } },
+      { bench, case: 'cleave start to /readyz 200, existing data dir, device broker on', values: samples.get('start existing'), unit: 'ms', target: { atMost: 500 } },
+      { bench, case: 'idle RSS 2 s after start', values: samples.get('rss'), unit: 'MB', target: { atMost: 120 } },
     ];
   } finally {
-    bare.child.kill();
-    cleave.child.kill();
+    await Promise.all([bare.stop(), bareSqlite.stop(), cleave.stop()]);
   }
 }
