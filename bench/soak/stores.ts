@@ -1,0 +1,93 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * The tables counted as bookkeeping, the one list to adjust when they change: the kernel's tables in every
+ * module's store (`cleave_outbox`, `cleave_inbox`, `cleave_dead_letters`) and telemetry's seen message ids.
+ * Every other table (bar SQLite's own and the migration records) is the module's domain data.
+ */
+export const bookkeepingTables: RegExp[] = [/^cleave_/, /seen/];
+
+/** SQLite's own tables and the migration records: neither data nor bookkeeping. */
+const schemaTables: RegExp[] = [/^sqlite_/, /^cleave_(kernel_)?migrations(_lock)?$/];
+
+export type TableClass = 'bookkeeping' | 'data' | 'schema';
+
+/** One table of one store, with its indexes, in bytes of pages. */
+export interface TableSize {
+  store: string;
+  table: string;
+  kind: TableClass;
+  bytes: number;
+}
+
+/** What the data folder holds at one moment. */
+export interface StoreMeasure {
+  /** Bytes of every store file (`*.sqlite`, `-wal`, `-shm`). */
+  diskBytes: number;
+  /** Rows in telemetry's `readings`. */
+  readings: number;
+  bookkeepingBytes: number;
+  dataBytes: number;
+  /** Outbox rows not yet published, over every store; undefined when a store has no such table. */
+  outbox?: number;
+  /** Inbox rows not yet handled (`status = 'pending'`), over every store. */
+  inbox?: number;
+  tables: TableSize[];
+}
+
+export function classify(table: string): TableClass {
+  if (schemaTables.some((pattern) => pattern.test(table))) return 'schema';
+  return bookkeepingTables.some((pattern) => pattern.test(table)) ? 'bookkeeping' : 'data';
+}
+
+const storeFile = /\.sqlite(-wal|-shm)?$/;
+
+/** Reads sizes (SQLite's `dbstat`: every b-tree's pages, indexes counted with their table), counts and backlog. */
+export function measureStores(dataDir: string): StoreMeasure {
+  const files = readdirSync(dataDir).filter((name) => storeFile.test(name));
+  const measure: StoreMeasure = { diskBytes: 0, readings: 0, bookkeepingBytes: 0, dataBytes: 0, outbox: 0, inbox: 0, tables: [] };
+  for (const name of files) measure.diskBytes += statSync(join(dataDir, name)).size;
+  for (const name of files.filter((file) => file.endsWith('.sqlite'))) {
+    const store = name.replace(/\.sqlite$/, '');
+    const db = new Database(join(dataDir, name), { readonly: true, fileMustExist: true });
+    try {
+      const sizes = tableSizes(db);
+      for (const { tbl, bytes } of sizes) {
+        const kind = classify(tbl);
+        measure.tables.push({ store, table: tbl, kind, bytes });
+        if (kind === 'bookkeeping') measure.bookkeepingBytes += bytes;
+        if (kind === 'data') measure.dataBytes += bytes;
+      }
+      if (store === 'telemetry') measure.readings = count(db, 'select count(*) as n from readings') ?? 0;
+      measure.outbox = add(measure.outbox, count(db, 'select count(*) as n from cleave_outbox'));
+      measure.inbox = add(measure.inbox, count(db, "select count(*) as n from cleave_inbox where status = 'pending'"));
+    } finally {
+      db.close();
+    }
+  }
+  return measure;
+}
+
+/** Bytes of each table with its indexes; better-sqlite3's SQLite is built with `dbstat`, which this needs. */
+function tableSizes(db: Database.Database): Array<{ tbl: string; bytes: number }> {
+  try {
+    return db
+      .prepare('select coalesce(m.tbl_name, s.name) as tbl, sum(s.pgsize) as bytes from dbstat s left join sqlite_schema m on m.name = s.name group by tbl')
+      .all() as Array<{ tbl: string; bytes: number }>;
+  } catch (err) {
+    if (/no such table: dbstat/.test((err as Error).message)) throw new Error('this SQLite build has no dbstat table (SQLITE_ENABLE_DBSTAT_VTAB): table sizes cannot be read');
+    throw err;
+  }
+}
+
+function count(db: Database.Database, sql: string): number | undefined {
+  try {
+    return (db.prepare(sql).get() as { n: number }).n;
+  } catch {
+    return undefined;
+  }
+}
+
+const add = (total: number | undefined, n: number | undefined) => (total === undefined || n === undefined ? undefined : total + n);
