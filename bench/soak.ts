@@ -70,7 +70,7 @@ try {
   children.push(cleave);
   const devices = await prepare(cleave.http, args.devices);
   const before = measureStores(dataDir).readings;
-  for (const line of machineLines(1).slice(0, 1)) console.log(line);
+  console.log(`${machineLines(1)[0]}   date: ${new Date().toISOString()}`);
   console.log(`soak: ${args.devices} devices x ${args.rate} msg/s for ${args.minutes} min, QoS 1, a line every ${args['interval-seconds']} s; data in ${created ? 'a fresh folder' : dataDir}`);
   console.log(`bookkeeping tables: ${bookkeepingTables.map(String).join(', ')} (bk/data: their bytes over the other tables')`);
   printRow(columns);
