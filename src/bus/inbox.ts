@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { CleaveError } from '../errors.js';
+import { expiringIds } from '../db/expiring-ids.js';
+import { inboxIds } from '../db/kernel-migrations.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Envelope } from './envelope.js';
 import { Pump } from './pump.js';
@@ -17,6 +19,12 @@ export interface InboxOptions {
   metrics?: Metrics;
   maxAttempts: number;
   baseDelayMs: number;
+  /**
+   * How long an arrived event's id is kept at least (at most twice as long) to recognise a redelivery: it must
+   * outlast the broker's session expiry plus the time a publisher may stay down between publishing an event and
+   * deleting its outbox row (`bus.inbox.dedupeWindowMs`).
+   */
+  dedupeWindowMs: number;
   /** Called after a commit in which handlers wrote events to the outbox. */
   onPublished(): void;
 }
@@ -32,17 +40,20 @@ interface InboxRow {
 const batchSize = 100;
 const intakeChunk = 200;
 const maxDelayMs = 60_000;
-const doneRetentionMs = 7 * 24 * 60 * 60 * 1000;
+const rotateEveryMs = 60_000;
 
 /**
- * A consumer module's inbox: events are stored on arrival (deduplicated by id, which is what makes a
- * redelivery harmless), then handled in order, each in one transaction with its effect. A handled event keeps
- * only its id (for deduplication, for 7 days). A failing event is retried with exponential backoff and
- * jitter, then moved to the dead letters.
+ * A consumer module's inbox: an arriving event's id is claimed in an expiring id set and the event stored, in
+ * one transaction; an id claimed before (or an event still in the inbox) is ignored, which is what makes a
+ * redelivery harmless. Events are handled in order, each in one transaction with its effect that also deletes
+ * it. Ids are kept one to two dedupe windows: a redelivery later than that (a publisher that crashed between
+ * publishing and deleting its outbox row and stayed down longer) would be handled again, and is logged when
+ * its event is older than the window. A failing event is retried with exponential backoff and jitter, then
+ * moved to the dead letters.
  */
 export class Inbox {
   private readonly pump: Pump;
-  private lastPrune = 0;
+  private lastRotate = 0;
 
   constructor(private readonly options: InboxOptions) {
     this.pump = new Pump(() => this.drain(), options.log, 1000);
@@ -51,18 +62,24 @@ export class Inbox {
   /** Stores arriving events; known ids are ignored. Resolves once they are durable. */
   readonly intake = async (messages: Envelope[]): Promise<void> => {
     const now = Date.now();
-    const rows = messages.map((message) => ({
-      id: message.id,
-      type: message.type,
-      envelope: JSON.stringify(message),
-      status: 'pending',
-      attempts: 0,
-      next_at: now,
-      received_at: now,
-    }));
-    for (let i = 0; i < rows.length; i += intakeChunk) {
-      await this.options.db('cleave_inbox').insert(rows.slice(i, i + intakeChunk)).onConflict('id').ignore();
-    }
+    this.warnIfLate(messages, now);
+    await this.options.db.transaction(async (trx) => {
+      const fresh = new Set((await expiringIds(trx, inboxIds).claim(messages.map((m) => m.id))).map(([id]) => id));
+      const rows = messages
+        .filter((message) => fresh.delete(message.id))
+        .map((message) => ({
+          id: message.id,
+          type: message.type,
+          envelope: JSON.stringify(message),
+          status: 'pending',
+          attempts: 0,
+          next_at: now,
+          received_at: now,
+        }));
+      for (let i = 0; i < rows.length; i += intakeChunk) {
+        await trx('cleave_inbox').insert(rows.slice(i, i + intakeChunk)).onConflict('id').ignore();
+      }
+    });
     this.pump.nudge();
   };
 
@@ -88,7 +105,7 @@ export class Inbox {
     }
     const next = await db('cleave_inbox').where({ status: 'pending' }).min({ at: 'next_at' }).first();
     if (next?.at != null) this.pump.wakeAt(Number(next.at));
-    await this.prune();
+    await this.rotate();
   }
 
   /**
@@ -101,9 +118,7 @@ export class Inbox {
     try {
       await db.transaction(async (trx) => {
         for (const row of rows) published = (await this.apply(row, trx)) || published;
-        await trx('cleave_inbox')
-          .whereIn('seq', rows.map((row) => row.seq))
-          .update({ status: 'done', envelope: '', attempts: db.raw('attempts + 1'), processed_at: Date.now() });
+        await trx('cleave_inbox').whereIn('seq', rows.map((row) => row.seq)).delete();
       });
     } catch {
       for (const row of rows) await this.handleOne(row);
@@ -118,7 +133,7 @@ export class Inbox {
     try {
       const published = await db.transaction(async (trx) => {
         const wrote = await this.apply(row, trx);
-        await trx('cleave_inbox').where({ seq: row.seq }).update({ status: 'done', envelope: '', attempts: row.attempts + 1, processed_at: Date.now() });
+        await trx('cleave_inbox').where({ seq: row.seq }).delete();
         return wrote;
       });
       if (published) this.options.onPublished();
@@ -162,10 +177,21 @@ export class Inbox {
     return Math.round(delay * (0.8 + Math.random() * 0.4));
   }
 
-  private async prune(): Promise<void> {
+  /** Empties the older generation of ids once a window has passed; checked at most every quarter window. */
+  private async rotate(): Promise<void> {
+    const { db, dedupeWindowMs } = this.options;
     const now = Date.now();
-    if (now - this.lastPrune < 60_000) return;
-    this.lastPrune = now;
-    await this.options.db('cleave_inbox').where({ status: 'done' }).andWhere('processed_at', '<', now - doneRetentionMs).delete();
+    if (now - this.lastRotate < Math.min(rotateEveryMs, dedupeWindowMs / 4)) return;
+    this.lastRotate = now;
+    await expiringIds(db, inboxIds).rotate(dedupeWindowMs, now);
+  }
+
+  /** An event older than the dedupe window may be a redelivery whose id is gone: it is taken in, and said. */
+  private warnIfLate(messages: Envelope[], now: number): void {
+    const { dedupeWindowMs, log, module } = this.options;
+    for (const message of messages) {
+      const age = now - Date.parse(message.time);
+      if (age > dedupeWindowMs) log.warn({ event: message.id, type: message.type, ageMs: age, consumer: module }, 'event older than the dedupe window; a redelivery this late is not recognised');
+    }
   }
 }

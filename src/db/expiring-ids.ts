@@ -1,0 +1,160 @@
+import type { Knex } from 'knex';
+
+/**
+ * An expiring id set: ids kept at least one window and at most two, for deduplicating redeliveries without
+ * keeping every id forever. Ids live in two generation tables, `<name>_0` and `<name>_1`; new ids go to the
+ * current one and lookups check both. Once a window has passed since the last switch, `rotate` empties the
+ * previous generation (SQLite: a whole-table DELETE that frees its pages for reuse; PostgreSQL: TRUNCATE, which
+ * leaves no dead tuples for autovacuum) and makes it the current one. The switch is recorded in the row `name`
+ * of `cleave_expiring_ids`, so several hosts sharing a store agree on it, and a compare-and-set makes only one of
+ * two racing switches happen. A claim reads that row first (on PostgreSQL `for share`, which a switch waits for),
+ * so no claim straddles a switch: an id claimed within the last window is always found.
+ */
+export interface ExpiringIds {
+  /**
+   * Claims keys given flat (`columns.length` values per key) inside the caller's transaction and returns the
+   * keys claimed for the first time, each as its values; the others were claimed before, within the window.
+   * Racing transactions claim each key once.
+   */
+  claim(keys: Knex.Value[]): Promise<Knex.Value[][]>;
+  /** Empties the older generation once `windowMs` has passed since the last switch; true when it switched. */
+  rotate(windowMs: number, now?: number): Promise<boolean>;
+  /** Ids held by both generations, as rows in the store. */
+  size(): Promise<number>;
+}
+
+/** The name of an expiring id set and its key columns (text). */
+export interface ExpiringIdsSpec {
+  name: string;
+  columns: readonly string[];
+}
+
+/** The table of generation switches, created by the kernel's migrations in every module's store. */
+export const expiringIdsState = 'cleave_expiring_ids';
+
+const isSqlite = (db: Knex | Knex.Transaction) => db.client.config.client === 'better-sqlite3';
+const tableOf = (name: string, generation: number) => `${name}_${generation}`;
+
+/** SQLite's limit of bound values per statement (PostgreSQL allows more). */
+const maxBindings = 32_766;
+/** Pages (4 KiB) returned to the file system per `incremental_vacuum` step; steps run one after another. */
+const vacuumStep = 2048;
+const maxVacuumSteps = 64;
+
+/** The rows of a raw query on either store: better-sqlite3 answers an array, pg a result holding `rows`. */
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows);
+
+/**
+ * Creates an expiring id set's two generations (SQLite: WITHOUT ROWID, one b-tree on the key) and its state row.
+ * For migrations; `cleave_expiring_ids` must exist (the kernel's migrations create it).
+ */
+export async function createExpiringIds(db: Knex, { name, columns }: ExpiringIdsSpec, now = Date.now()): Promise<void> {
+  for (const generation of [0, 1]) {
+    const create = db.schema.createTable(tableOf(name, generation), (table) => {
+      for (const column of columns) table.text(column).notNullable();
+      table.primary([...columns]);
+    });
+    if (isSqlite(db)) await db.raw(`${create.toString()} without rowid`);
+    else await create;
+  }
+  await db(expiringIdsState).insert({ name, current: 0, switched_at: now });
+}
+
+/** Drops an expiring id set (a migration's `down`). */
+export async function dropExpiringIds(db: Knex, name: string): Promise<void> {
+  await db(expiringIdsState).where({ name }).delete();
+  for (const generation of [0, 1]) await db.schema.dropTableIfExists(tableOf(name, generation));
+}
+
+/** The current generation of `name`, read so that no switch happens before the caller's transaction ends. */
+async function currentOf(db: Knex | Knex.Transaction, name: string): Promise<number> {
+  const lock = isSqlite(db) ? '' : ' for share';
+  const rows = rowsOf<{ current: number }>(await db.raw(`select current from ${expiringIdsState} where name = ?${lock}`, [name]));
+  if (!rows.length) throw new Error(`expiring id set ${name} has no state row; are its migrations applied?`);
+  return Number(rows[0].current);
+}
+
+/** The expiring id set `spec` on a connection or transaction (claims belong in the transaction of their effect). */
+export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec): ExpiringIds {
+  const { name, columns } = spec;
+  const width = columns.length;
+  const list = columns.join(', ');
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const perStatement = Math.floor(maxBindings / width) * width;
+  const keyOf = (row: Record<string, unknown>) => JSON.stringify(columns.map((column) => String(row[column])));
+
+  /** Keys (flat) already in `table`, as `keyOf` strings. */
+  const foundIn = async (table: string, flat: Knex.Value[]): Promise<Set<string>> => {
+    const found = new Set<string>();
+    for (let start = 0; start < flat.length; start += perStatement) {
+      const chunk = flat.slice(start, start + perStatement);
+      const sql = `select ${list} from ${table} where (${list}) in (${Array(chunk.length / width).fill(tuple).join(', ')})`;
+      for (const row of rowsOf<Record<string, unknown>>(await db.raw(sql, chunk))) found.add(keyOf(row));
+    }
+    return found;
+  };
+
+  const insertNew = async (table: string, flat: Knex.Value[]): Promise<Knex.Value[][]> => {
+    const claimed: Knex.Value[][] = [];
+    for (let start = 0; start < flat.length; start += perStatement) {
+      const chunk = flat.slice(start, start + perStatement);
+      const sql = `insert into ${table} (${list}) values ${Array(chunk.length / width).fill(tuple).join(', ')} on conflict do nothing returning ${list}`;
+      for (const row of rowsOf<Record<string, Knex.Value>>(await db.raw(sql, chunk))) claimed.push(columns.map((column) => row[column]));
+    }
+    return claimed;
+  };
+
+  return {
+    async claim(keys) {
+      if (keys.length === 0) return [];
+      const current = await currentOf(db, name);
+      const older = await foundIn(tableOf(name, 1 - current), keys);
+      const unseen: Knex.Value[] = [];
+      for (let i = 0; i < keys.length; i += width) {
+        const key = keys.slice(i, i + width);
+        if (!older.has(JSON.stringify(key.map(String)))) unseen.push(...key);
+      }
+      return unseen.length ? insertNew(tableOf(name, current), unseen) : [];
+    },
+
+    async rotate(windowMs, now = Date.now()) {
+      const switched = await db.transaction(async (trx) => {
+        const state = await trx(expiringIdsState).where({ name }).first('current', 'switched_at');
+        if (!state || now - Number(state.switched_at) < windowMs) return false;
+        const next = 1 - Number(state.current);
+        const changed = await trx(expiringIdsState)
+          .where({ name, current: state.current, switched_at: state.switched_at })
+          .update({ current: next, switched_at: now });
+        if (changed !== 1) return false;
+        if (isSqlite(trx)) await trx(tableOf(name, next)).delete();
+        else await trx.raw(`truncate table ${tableOf(name, next)}`);
+        return true;
+      });
+      if (switched && isSqlite(db)) await reclaimFreePages(db);
+      return switched;
+    },
+
+    async size() {
+      let total = 0;
+      for (const generation of [0, 1]) {
+        const row = await db(tableOf(name, generation)).count({ n: '*' }).first();
+        total += Number(row?.n ?? 0);
+      }
+      return total;
+    },
+  };
+}
+
+/**
+ * Returns a SQLite file's free pages to the file system in bounded steps (each its own short write), when the
+ * file was created with `auto_vacuum = INCREMENTAL`; otherwise its free pages stay for reuse by later writes.
+ */
+export async function reclaimFreePages(db: Knex | Knex.Transaction): Promise<void> {
+  const [{ auto_vacuum: mode }] = rowsOf<{ auto_vacuum: number }>(await db.raw('pragma auto_vacuum'));
+  if (Number(mode) !== 2) return;
+  for (let step = 0; step < maxVacuumSteps; step++) {
+    const [{ freelist_count: free }] = rowsOf<{ freelist_count: number }>(await db.raw('pragma freelist_count'));
+    if (Number(free) === 0) return;
+    await db.raw(`pragma incremental_vacuum(${vacuumStep})`);
+  }
+}
