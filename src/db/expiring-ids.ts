@@ -7,8 +7,9 @@ import type { Knex } from 'knex';
  * previous generation (SQLite: a whole-table DELETE that frees its pages for reuse; PostgreSQL: TRUNCATE, which
  * leaves no dead tuples for autovacuum) and makes it the current one. The switch is recorded in the row `name`
  * of `cleave_expiring_ids`, so several hosts sharing a store agree on it, and a compare-and-set makes only one of
- * two racing switches happen. A claim reads that row first (on PostgreSQL `for share`, which a switch waits for),
- * so no claim straddles a switch: an id claimed within the last window is always found.
+ * two racing switches happen. No claim straddles a switch, so an id claimed within the last window is always
+ * found: on SQLite writes are serial; on PostgreSQL a claim holds a shared advisory lock of the set until its
+ * transaction ends and a switch takes it exclusively (a lock in memory: no row is written to take it).
  */
 export interface ExpiringIds {
   /**
@@ -66,10 +67,25 @@ export async function dropExpiringIds(db: Knex, name: string): Promise<void> {
   for (const generation of [0, 1]) await db.schema.dropTableIfExists(tableOf(name, generation));
 }
 
+/**
+ * Makes a claim and a switch wait for each other until the transaction ends. PostgreSQL: the set's advisory lock
+ * (shared by claims, exclusive for a switch). SQLite: the write lock, taken first by an update that changes
+ * nothing, so that a transaction of another connection sharing the file is waited for (busy timeout) rather than
+ * failing the claim when its read would have to become a write.
+ */
+async function lockSet(db: Knex | Knex.Transaction, name: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  if (isSqlite(db)) {
+    await db.raw(`update ${expiringIdsState} set current = current where name = ? and 0`, [name]);
+    return;
+  }
+  const lock = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+  await db.raw(`select ${lock}(hashtext(current_schema() || '.${expiringIdsState}.' || ?))`, [name]);
+}
+
 /** The current generation of `name`, read so that no switch happens before the caller's transaction ends. */
 async function currentOf(db: Knex | Knex.Transaction, name: string): Promise<number> {
-  const lock = isSqlite(db) ? '' : ' for share';
-  const rows = rowsOf<{ current: number }>(await db.raw(`select current from ${expiringIdsState} where name = ?${lock}`, [name]));
+  await lockSet(db, name, 'shared');
+  const rows = rowsOf<{ current: number }>(await db.raw(`select current from ${expiringIdsState} where name = ?`, [name]));
   if (!rows.length) throw new Error(`expiring id set ${name} has no state row; are its migrations applied?`);
   return Number(rows[0].current);
 }
@@ -119,18 +135,19 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
 
     async rotate(windowMs, now = Date.now()) {
       const switched = await db.transaction(async (trx) => {
-        const state = await trx(expiringIdsState).where({ name }).first('current', 'switched_at');
-        if (!state || now - Number(state.switched_at) < windowMs) return false;
-        const next = 1 - Number(state.current);
+        await lockSet(trx, name, 'exclusive');
+        // One statement that both checks and switches: of two racing hosts, the second finds the switch made.
         const changed = await trx(expiringIdsState)
-          .where({ name, current: state.current, switched_at: state.switched_at })
-          .update({ current: next, switched_at: now });
+          .where({ name })
+          .andWhere('switched_at', '<=', now - windowMs)
+          .update({ current: trx.raw('1 - current'), switched_at: now });
         if (changed !== 1) return false;
+        const next = Number((await trx(expiringIdsState).where({ name }).first('current')).current);
         if (isSqlite(trx)) await trx(tableOf(name, next)).delete();
         else await trx.raw(`truncate table ${tableOf(name, next)}`);
         return true;
       });
-      if (switched && isSqlite(db)) await reclaimFreePages(db);
+      if (switched) await reclaimFreePages(db);
       return switched;
     },
 
@@ -150,6 +167,7 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
  * file was created with `auto_vacuum = INCREMENTAL`; otherwise its free pages stay for reuse by later writes.
  */
 export async function reclaimFreePages(db: Knex | Knex.Transaction): Promise<void> {
+  if (!isSqlite(db)) return;
   const [{ auto_vacuum: mode }] = rowsOf<{ auto_vacuum: number }>(await db.raw('pragma auto_vacuum'));
   if (Number(mode) !== 2) return;
   for (let step = 0; step < maxVacuumSteps; step++) {
