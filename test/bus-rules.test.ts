@@ -116,6 +116,7 @@ const inboxIdsHeld = async (store: Knex) =>
 
 scenario('when an event is delivered again within the dedupe window, after the window turned, then its effect happens once', async (t, h) => {
   const store = h.host.database('audit')!;
+  await nextTurn(store);
   const message = envelope('test', 'ledger.recorded', { id: 'x1', amount: 3, tags: [] });
   await h.host.bus.transport.publish('ledger', 'recorded', [message]);
   await eventually(async () => ((await entriesOf(h)).length === 1 ? true : undefined), 5000, 'the first entry');

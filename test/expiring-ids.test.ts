@@ -5,7 +5,7 @@ import test, { type ExecutionContext } from 'ava';
 import type { Knex } from 'knex';
 import { openDatabase } from '../src/db/database.js';
 import { expiringIds, reclaimFreePages } from '../src/db/expiring-ids.js';
-import { inboxIds } from '../src/db/kernel-migrations.js';
+import { inboxIds, kernelMigrations } from '../src/db/kernel-migrations.js';
 import { migrateUp } from '../src/db/migrate.js';
 import { createDatabase, postgresAvailable } from './support/postgres.js';
 
@@ -69,6 +69,19 @@ for (const store of stores) {
 
     t.true(sizes.every((size) => size <= 2 * perWindow), `sizes ${sizes.join(', ')}`);
     t.is(sizes.at(-1), perWindow, 'after a turn only the last window is held');
+  });
+
+  test(`[${store}] when a store whose inbox kept handled events is upgraded, then their ids stay known and the rows go`, async (t) => {
+    const [db] = await sharedStore(t, store);
+    await kernelMigrations['0002_expiring_ids'].down(db);
+    await db('cleave_kernel_migrations').where({ name: '0002_expiring_ids' }).delete();
+    const row = (id: string, status: string) => ({ id, type: 'ledger.recorded', envelope: status === 'done' ? '' : '{}', status, attempts: 1, next_at: 0, received_at: 0 });
+    await db('cleave_inbox').insert([row('handled-1', 'done'), row('handled-2', 'done'), row('waiting', 'pending')]);
+
+    await migrateUp({ module: 'dedupe', db, folder: noMigrations });
+
+    t.deepEqual(await claim(db, ['handled-1', 'handled-2', 'new']), ['new']);
+    t.deepEqual(await db('cleave_inbox').pluck('id'), ['waiting']);
   });
 
   // Hosts sharing a store are PostgreSQL's case: SQLite serialises writers, and two connections in one process

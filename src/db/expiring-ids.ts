@@ -162,17 +162,29 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
   };
 }
 
+interface SqliteConnection {
+  pragma(sql: string, options: { simple: true }): unknown;
+  prepare(sql: string): { run(): unknown };
+}
+
 /**
- * Returns a SQLite file's free pages to the file system in bounded steps (each its own short write), when the
- * file was created with `auto_vacuum = INCREMENTAL`; otherwise its free pages stay for reuse by later writes.
+ * Returns a SQLite file's free pages to the file system in bounded steps, when the file was created with
+ * `auto_vacuum = INCREMENTAL`; otherwise its free pages stay for reuse by later writes. Each step of
+ * `incremental_vacuum` moves one page, and better-sqlite3 steps a statement that returns no columns once per run:
+ * so a batch of runs is one step of ours, on the connection taken from the pool and given back between steps.
  */
 export async function reclaimFreePages(db: Knex | Knex.Transaction): Promise<void> {
   if (!isSqlite(db)) return;
-  const [{ auto_vacuum: mode }] = rowsOf<{ auto_vacuum: number }>(await db.raw('pragma auto_vacuum'));
-  if (Number(mode) !== 2) return;
   for (let step = 0; step < maxVacuumSteps; step++) {
-    const [{ freelist_count: free }] = rowsOf<{ freelist_count: number }>(await db.raw('pragma freelist_count'));
-    if (Number(free) === 0) return;
-    await db.raw(`pragma incremental_vacuum(${vacuumStep})`);
+    const conn = (await db.client.acquireConnection()) as SqliteConnection;
+    try {
+      if (Number(conn.pragma('auto_vacuum', { simple: true })) !== 2) return;
+      const free = Number(conn.pragma('freelist_count', { simple: true }));
+      if (free === 0) return;
+      const vacuum = conn.prepare('pragma incremental_vacuum');
+      for (let page = Math.min(free, vacuumStep); page > 0; page--) vacuum.run();
+    } finally {
+      await db.client.releaseConnection(conn);
+    }
   }
 }
