@@ -7,6 +7,7 @@ import { openDatabase } from '../src/db/database.js';
 import { expiringIds, reclaimFreePages } from '../src/db/expiring-ids.js';
 import { inboxIds, kernelMigrations } from '../src/db/kernel-migrations.js';
 import { migrateUp } from '../src/db/migrate.js';
+import * as expiringSeenMessages from '../migrations/telemetry/0005_expiring_seen_messages.js';
 import { createDatabase, postgresAvailable } from './support/postgres.js';
 
 /**
@@ -16,6 +17,7 @@ import { createDatabase, postgresAvailable } from './support/postgres.js';
 const stores = (await postgresAvailable()) ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const);
 const window = 60_000;
 const noMigrations = new URL('file:///nonexistent/cleave-no-migrations/');
+const telemetryMigrations = new URL('../migrations/telemetry/', import.meta.url);
 
 async function sharedStore(t: ExecutionContext, store: (typeof stores)[number]): Promise<[Knex, Knex]> {
   const dir = mkdtempSync(join(tmpdir(), 'cleave-ids-'));
@@ -82,6 +84,20 @@ for (const store of stores) {
 
     t.deepEqual(await claim(db, ['handled-1', 'handled-2', 'new']), ['new']);
     t.deepEqual(await db('cleave_inbox').pluck('id'), ['waiting']);
+  });
+
+  test(`[${store}] when telemetry's seen message ids are upgraded, then the ids seen so far stay known`, async (t) => {
+    const [db] = await sharedStore(t, store);
+    await migrateUp({ module: 'telemetry', db, folder: telemetryMigrations });
+    await expiringSeenMessages.down(db);
+    await db('cleave_migrations').where({ name: '0005_expiring_seen_messages' }).delete();
+    await db('seen_messages').insert([{ device_id: 'd1', message_id: 'm-1', received_at: 1 }, { device_id: 'd2', message_id: 'm-1', received_at: 2 }]);
+
+    await migrateUp({ module: 'telemetry', db, folder: telemetryMigrations });
+
+    const seen = { name: 'seen_messages', columns: ['device_id', 'message_id'] };
+    const claimed = await db.transaction((trx) => expiringIds(trx, seen).claim(['d1', 'm-1', 'd2', 'm-1', 'd1', 'm-2']));
+    t.deepEqual(claimed, [['d1', 'm-2']]);
   });
 
   // Hosts sharing a store are PostgreSQL's case: SQLite serialises writers, and two connections in one process

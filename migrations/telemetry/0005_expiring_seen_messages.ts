@@ -24,7 +24,7 @@ export async function down(knex: Knex): Promise<void> {
   else await create;
   const now = Date.now();
   for (const generation of [0, 1]) {
-    await knex.raw(`insert into seen_messages (device_id, message_id, received_at) select device_id, message_id, ? from seen_messages_${generation} on conflict do nothing`, [now]);
+    await knex.raw(`insert into seen_messages (device_id, message_id, received_at) select device_id, message_id, ? from seen_messages_${generation} where true on conflict do nothing`, [now]);
   }
   await dropExpiringIds(knex, seenMessageIds.name);
 }
