@@ -41,12 +41,14 @@ const batchSize = 100;
 const intakeChunk = 200;
 const maxDelayMs = 60_000;
 const rotateEveryMs = 60_000;
+/** Thrown inside the fast path's transaction to roll it back: earlier events wait in the inbox. */
+const eventsWaiting = new Error('events wait in the inbox');
 
 /**
- * A consumer module's inbox: an arriving event's id is claimed in an expiring id set and the event stored, in
- * one transaction; an id claimed before (or an event still in the inbox) is ignored, which is what makes a
- * redelivery harmless. Events are handled in order, each in one transaction with its effect that also deletes
- * it. Ids are kept one to two dedupe windows: a redelivery later than that (a publisher that crashed between
+ * A consumer module's inbox: an arriving event's id is claimed in an expiring id set and the event handled in
+ * the same transaction when nothing waits before it, else stored in that transaction; an id claimed before (or an
+ * event still in the inbox) is ignored, which is what makes a redelivery harmless. Stored events are handled in
+ * order, each in one transaction with its effect that also deletes it. Ids are kept one to two dedupe windows: a redelivery later than that (a publisher that crashed between
  * publishing and deleting its outbox row and stayed down longer) would be handled again, and is logged when
  * its event is older than the window. A failing event is retried with exponential backoff and jitter, then
  * moved to the dead letters.
@@ -59,18 +61,24 @@ export class Inbox {
     this.pump = new Pump(() => this.drain(), options.log, 1000);
   }
 
-  /** Stores arriving events; known ids are ignored. Resolves once they are durable. */
+  /**
+   * Takes arriving events in: handled at once when nothing waits in the inbox, else stored to be handled in
+   * turn; known ids are ignored. Resolves once they are handled or durably stored.
+   */
   readonly intake = async (messages: Envelope[]): Promise<void> => {
     const now = Date.now();
     this.warnIfLate(messages, now);
+    const texts = messages.map((message) => JSON.stringify(message));
+    if (await this.handleOnArrival(messages)) return;
     await this.options.db.transaction(async (trx) => {
-      const fresh = new Set((await expiringIds(trx, inboxIds).claim(messages.map((m) => m.id))).map(([id]) => id));
+      const fresh = await this.claim(trx, messages);
       const rows = messages
-        .filter((message) => fresh.delete(message.id))
-        .map((message) => ({
+        .map((message, i) => ({ message, envelope: texts[i] }))
+        .filter(({ message }) => fresh.delete(message.id))
+        .map(({ message, envelope }) => ({
           id: message.id,
           type: message.type,
-          envelope: JSON.stringify(message),
+          envelope,
           status: 'pending',
           attempts: 0,
           next_at: now,
@@ -82,6 +90,36 @@ export class Inbox {
     });
     this.pump.nudge();
   };
+
+  /**
+   * The fast path: with no event waiting in the inbox, the fresh ones are handled in arrival order in the
+   * transaction that claims their ids, and never stored. False, with nothing kept, when events wait (they go
+   * first) or a handler fails (the events are then stored, and each failure is retried on its own).
+   */
+  private async handleOnArrival(messages: Envelope[]): Promise<boolean> {
+    const { db, module, metrics } = this.options;
+    let published = false;
+    let handled: Envelope[] = [];
+    try {
+      await db.transaction(async (trx) => {
+        if (await trx('cleave_inbox').where({ status: 'pending' }).first('seq')) throw eventsWaiting;
+        const fresh = await this.claim(trx, messages);
+        handled = messages.filter((message) => fresh.delete(message.id));
+        for (const message of handled) published = (await this.applyTo(message, trx)) || published;
+      });
+    } catch {
+      return false;
+    }
+    if (published) this.options.onPublished();
+    for (const message of handled) metrics?.eventsHandled.inc({ consumer: module, type: message.type, outcome: 'done' });
+    return true;
+  }
+
+  /** Claims the events' ids; the ids claimed now (the events not seen before). */
+  private async claim(trx: Knex.Transaction, messages: Envelope[]): Promise<Set<string>> {
+    const claimed = await expiringIds(trx, inboxIds).claim(messages.map((m) => m.id));
+    return new Set(claimed.map(([id]) => id as string));
+  }
 
   start(): void {
     this.pump.start();
@@ -144,9 +182,13 @@ export class Inbox {
   }
 
   private apply(row: InboxRow, trx: Knex.Transaction): Promise<boolean> {
-    const handler = this.options.handlers.get(row.type);
-    if (!handler) throw new CleaveError('INVALID_ARGUMENT', `module "${this.options.module}" has no handler for ${row.type}`);
-    return handler(JSON.parse(row.envelope) as Envelope, trx);
+    return this.applyTo(JSON.parse(row.envelope) as Envelope, trx);
+  }
+
+  private applyTo(message: Envelope, trx: Knex.Transaction): Promise<boolean> {
+    const handler = this.options.handlers.get(message.type);
+    if (!handler) throw new CleaveError('INVALID_ARGUMENT', `module "${this.options.module}" has no handler for ${message.type}`);
+    return handler(message, trx);
   }
 
   private async fail(row: InboxRow, attempts: number, err: unknown): Promise<void> {
