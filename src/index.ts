@@ -61,3 +61,5 @@ export * as devicePorts from './kernel/device-ports.js';
 export type { SealSecret, SealedSecret } from './kernel/secret-seal.js';
 /** Salted scrypt hashing for passwords, through a bounded queue. */
 export { slowHash, HashQueue, type SlowHash, type HashQueueOptions } from './kernel/slow-hash.js';
+/** Expiring id sets: deduplication ids kept one to two windows, in two generations of a table. */
+export { expiringIds, createExpiringIds, dropExpiringIds, type ExpiringIds, type ExpiringIdsSpec } from './db/expiring-ids.js';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';
+import type { Knex } from 'knex';
 import { CleaveError } from '../src/errors.js';
 import { listDeadLetters, replayDeadLetters } from '../src/bus/dead-letters.js';
 import { envelope } from '../src/bus/envelope.js';
@@ -102,6 +103,49 @@ scenario('when an event is delivered twice, then its effect happens once', async
   }, 5000, 'both entries');
   t.deepEqual(entries.map((e) => e.amount), [3, 4]);
 });
+
+/** Waits until the inbox's id set of `store` has turned its window (generation switch) once more. */
+async function nextTurn(store: Knex): Promise<void> {
+  const stateOf = () => store('cleave_expiring_ids').where({ name: 'cleave_inbox_ids' }).first('switched_at');
+  const before = Number((await stateOf()).switched_at);
+  await eventually(async () => (Number((await stateOf()).switched_at) > before ? true : undefined), 10_000, 'the window turned');
+}
+
+const inboxIdsHeld = async (store: Knex) =>
+  Number((await store('cleave_inbox_ids_0').count({ n: '*' }).first())!.n) + Number((await store('cleave_inbox_ids_1').count({ n: '*' }).first())!.n);
+
+scenario('when an event is delivered again within the dedupe window, after the window turned, then its effect happens once', async (t, h) => {
+  const store = h.host.database('audit')!;
+  await nextTurn(store);
+  const message = envelope('test', 'ledger.recorded', { id: 'x1', amount: 3, tags: [] });
+  await h.host.bus.transport.publish('ledger', 'recorded', [message]);
+  await eventually(async () => ((await entriesOf(h)).length === 1 ? true : undefined), 5000, 'the first entry');
+  await nextTurn(store);
+
+  await h.host.bus.transport.publish('ledger', 'recorded', [message]);
+  await h.host.bus.client(ledgerContract).record({ amount: 4 });
+
+  const entries = await eventually(async () => {
+    const all = await entriesOf(h);
+    return all.length >= 2 ? all : undefined;
+  }, 5000, 'both entries');
+  t.deepEqual(entries.map((e) => e.amount), [3, 4]);
+  t.deepEqual(await store('cleave_inbox').select('id'), [], 'handled events leave the inbox');
+}, { 'bus.inbox.dedupeWindowMs': 2000 });
+
+scenario('when events keep coming over several windows, then the inbox keeps no handled event and its ids of at most two windows', async (t, h) => {
+  const store = h.host.database('audit')!;
+  const perWindow = 5;
+  for (let turn = 1; turn <= 3; turn++) {
+    for (let i = 0; i < perWindow; i++) await h.host.bus.client(ledgerContract).record({ amount: turn * 10 + i });
+    await eventually(async () => ((await entriesOf(h)).length === turn * perWindow ? true : undefined), 5000, `the entries of window ${turn}`);
+    await nextTurn(store);
+  }
+
+  t.true((await inboxIdsHeld(store)) <= 2 * perWindow, `${await inboxIdsHeld(store)} ids held`);
+  t.deepEqual(await store('cleave_inbox').select('id'), []);
+  t.is((await entriesOf(h)).length, 3 * perWindow);
+}, { 'bus.inbox.dedupeWindowMs': 1000 });
 
 scenario('when a transaction rolls back, then neither its writes nor its event are committed', async (t, h) => {
   const client = h.host.bus.client(ledgerContract);

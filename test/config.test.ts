@@ -59,7 +59,7 @@ test('when nothing is configured, then every key has its default', (t) => {
     batch: { maxMessages: 1000, lingerMs: 2 },
   });
   t.deepEqual(config.tls, { cert: '', key: '' });
-  t.deepEqual(sliceOf(config, 'telemetry'), { maxItems: 500, rejectionsRetentionDays: 7 });
+  t.deepEqual(sliceOf(config, 'telemetry'), { maxItems: 500, rejectionsRetentionDays: 7, dedupeWindowMs: 3_600_000 });
   t.is(config.log.level, 'info');
   t.like(sliceOf(config, 'identity'), { tokenTtl: 3600, loginLimits: { perAccount: 5, perAddress: 20 } });
   t.deepEqual(config.identity, { issuer: 'cleave', audience: 'cleave', adminEmail: '', adminPassword: '', tokenTtl: 3600, loginLimits: { perAccount: 5, perAddress: 20 }, db: { url: '' } });
@@ -257,8 +257,8 @@ test('when keys are described, then each has its env variable, default and doc',
   t.like(keys.find((key) => key.key === 'hashing.maxWaiting'), { env: 'CLEAVE_HASH_MAX_WAITING', default: 64 });
   t.like(keys.find((key) => key.key === 'http.trustProxy'), { env: 'CLEAVE_HTTP_TRUST_PROXY', default: '' });
   t.like(keys.find((key) => key.key === 'devices.db.url'), { env: 'CLEAVE_DEVICES_DB_URL', default: '' });
-  t.is(keys.length, 51);
-  t.is(describeKeys().length, 39, 'the kernel\'s own keys');
+  t.is(keys.length, 53);
+  t.is(describeKeys().length, 40, 'the kernel\'s own keys');
 });
 
 test('when a module declares a config slice, then its keys are listed under its name with their variables', (t) => {

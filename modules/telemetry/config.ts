@@ -7,6 +7,10 @@ export const telemetrySettings = {
     doc: 'Days a refused device message is kept (and listed) in the rejections; older ones are deleted.',
     default: 7, min: 1, max: 36_500,
   }),
+  dedupeWindowMs: setting.int({
+    doc: 'Milliseconds a device message id is kept at least (at most twice as long), so that a message sent again is stored once; it should outlast the device broker\'s session expiry (3600 s), within which a message is delivered again after a reconnect.',
+    default: 3_600_000, min: 1000, max: 7 * 86_400_000,
+  }),
 };
 
 export type TelemetryConfig = ConfigOf<typeof telemetrySettings>;

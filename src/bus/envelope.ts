@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { orderedId } from './ordered-id.js';
 
 /** Who is calling: carried by every message so handlers can authorise. */
 export interface Principal {
@@ -54,7 +54,7 @@ function isoNow(): string {
 
 /** Builds an envelope; a new correlation id is made when the context has none. */
 export function envelope<T>(source: string, type: string, data: T, context: MessageContext = {}): Envelope<T> {
-  const id = randomUUID();
+  const id = orderedId();
   const result: Envelope<T> = {
     id,
     source,

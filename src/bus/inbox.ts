@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { CleaveError } from '../errors.js';
+import { expiringIds } from '../db/expiring-ids.js';
+import { inboxIds } from '../db/kernel-migrations.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Envelope } from './envelope.js';
 import { Pump } from './pump.js';
@@ -17,6 +19,12 @@ export interface InboxOptions {
   metrics?: Metrics;
   maxAttempts: number;
   baseDelayMs: number;
+  /**
+   * How long an arrived event's id is kept at least (at most twice as long) to recognise a redelivery: it must
+   * outlast the broker's session expiry plus the time a publisher may stay down between publishing an event and
+   * deleting its outbox row (`bus.inbox.dedupeWindowMs`).
+   */
+  dedupeWindowMs: number;
   /** Called after a commit in which handlers wrote events to the outbox. */
   onPublished(): void;
 }
@@ -32,39 +40,86 @@ interface InboxRow {
 const batchSize = 100;
 const intakeChunk = 200;
 const maxDelayMs = 60_000;
-const doneRetentionMs = 7 * 24 * 60 * 60 * 1000;
+const rotateEveryMs = 60_000;
+/** Thrown inside the fast path's transaction to roll it back: earlier events wait in the inbox. */
+const eventsWaiting = new Error('events wait in the inbox');
 
 /**
- * A consumer module's inbox: events are stored on arrival (deduplicated by id, which is what makes a
- * redelivery harmless), then handled in order, each in one transaction with its effect. A handled event keeps
- * only its id (for deduplication, for 7 days). A failing event is retried with exponential backoff and
- * jitter, then moved to the dead letters.
+ * A consumer module's inbox: an arriving event's id is claimed in an expiring id set and the event handled in
+ * the same transaction when nothing waits before it, else stored in that transaction; an id claimed before (or an
+ * event still in the inbox) is ignored, which is what makes a redelivery harmless. Stored events are handled in
+ * order, each in one transaction with its effect that also deletes it. Ids are kept one to two dedupe windows: a redelivery later than that (a publisher that crashed between
+ * publishing and deleting its outbox row and stayed down longer) would be handled again, and is logged when
+ * its event is older than the window. A failing event is retried with exponential backoff and jitter, then
+ * moved to the dead letters.
  */
 export class Inbox {
   private readonly pump: Pump;
-  private lastPrune = 0;
+  private lastRotate = 0;
 
   constructor(private readonly options: InboxOptions) {
     this.pump = new Pump(() => this.drain(), options.log, 1000);
   }
 
-  /** Stores arriving events; known ids are ignored. Resolves once they are durable. */
+  /**
+   * Takes arriving events in: handled at once when nothing waits in the inbox, else stored to be handled in
+   * turn; known ids are ignored. Resolves once they are handled or durably stored.
+   */
   readonly intake = async (messages: Envelope[]): Promise<void> => {
     const now = Date.now();
-    const rows = messages.map((message) => ({
-      id: message.id,
-      type: message.type,
-      envelope: JSON.stringify(message),
-      status: 'pending',
-      attempts: 0,
-      next_at: now,
-      received_at: now,
-    }));
-    for (let i = 0; i < rows.length; i += intakeChunk) {
-      await this.options.db('cleave_inbox').insert(rows.slice(i, i + intakeChunk)).onConflict('id').ignore();
-    }
+    this.warnIfLate(messages, now);
+    const texts = messages.map((message) => JSON.stringify(message));
+    if (await this.handleOnArrival(messages)) return;
+    await this.options.db.transaction(async (trx) => {
+      const fresh = await this.claim(trx, messages);
+      const rows = messages
+        .map((message, i) => ({ message, envelope: texts[i] }))
+        .filter(({ message }) => fresh.delete(message.id))
+        .map(({ message, envelope }) => ({
+          id: message.id,
+          type: message.type,
+          envelope,
+          status: 'pending',
+          attempts: 0,
+          next_at: now,
+          received_at: now,
+        }));
+      for (let i = 0; i < rows.length; i += intakeChunk) {
+        await trx('cleave_inbox').insert(rows.slice(i, i + intakeChunk)).onConflict('id').ignore();
+      }
+    });
     this.pump.nudge();
   };
+
+  /**
+   * The fast path: with no event waiting in the inbox, the fresh ones are handled in arrival order in the
+   * transaction that claims their ids, and never stored. False, with nothing kept, when events wait (they go
+   * first) or a handler fails (the events are then stored, and each failure is retried on its own).
+   */
+  private async handleOnArrival(messages: Envelope[]): Promise<boolean> {
+    const { db, module, metrics } = this.options;
+    let published = false;
+    let handled: Envelope[] = [];
+    try {
+      await db.transaction(async (trx) => {
+        if (await trx('cleave_inbox').where({ status: 'pending' }).first('seq')) throw eventsWaiting;
+        const fresh = await this.claim(trx, messages);
+        handled = messages.filter((message) => fresh.delete(message.id));
+        for (const message of handled) published = (await this.applyTo(message, trx)) || published;
+      });
+    } catch {
+      return false;
+    }
+    if (published) this.options.onPublished();
+    for (const message of handled) metrics?.eventsHandled.inc({ consumer: module, type: message.type, outcome: 'done' });
+    return true;
+  }
+
+  /** Claims the events' ids; the ids claimed now (the events not seen before). */
+  private async claim(trx: Knex.Transaction, messages: Envelope[]): Promise<Set<string>> {
+    const claimed = await expiringIds(trx, inboxIds).claim(messages.map((m) => m.id));
+    return new Set(claimed.map(([id]) => id as string));
+  }
 
   start(): void {
     this.pump.start();
@@ -88,7 +143,7 @@ export class Inbox {
     }
     const next = await db('cleave_inbox').where({ status: 'pending' }).min({ at: 'next_at' }).first();
     if (next?.at != null) this.pump.wakeAt(Number(next.at));
-    await this.prune();
+    await this.rotate();
   }
 
   /**
@@ -101,9 +156,7 @@ export class Inbox {
     try {
       await db.transaction(async (trx) => {
         for (const row of rows) published = (await this.apply(row, trx)) || published;
-        await trx('cleave_inbox')
-          .whereIn('seq', rows.map((row) => row.seq))
-          .update({ status: 'done', envelope: '', attempts: db.raw('attempts + 1'), processed_at: Date.now() });
+        await trx('cleave_inbox').whereIn('seq', rows.map((row) => row.seq)).delete();
       });
     } catch {
       for (const row of rows) await this.handleOne(row);
@@ -118,7 +171,7 @@ export class Inbox {
     try {
       const published = await db.transaction(async (trx) => {
         const wrote = await this.apply(row, trx);
-        await trx('cleave_inbox').where({ seq: row.seq }).update({ status: 'done', envelope: '', attempts: row.attempts + 1, processed_at: Date.now() });
+        await trx('cleave_inbox').where({ seq: row.seq }).delete();
         return wrote;
       });
       if (published) this.options.onPublished();
@@ -129,9 +182,13 @@ export class Inbox {
   }
 
   private apply(row: InboxRow, trx: Knex.Transaction): Promise<boolean> {
-    const handler = this.options.handlers.get(row.type);
-    if (!handler) throw new CleaveError('INVALID_ARGUMENT', `module "${this.options.module}" has no handler for ${row.type}`);
-    return handler(JSON.parse(row.envelope) as Envelope, trx);
+    return this.applyTo(JSON.parse(row.envelope) as Envelope, trx);
+  }
+
+  private applyTo(message: Envelope, trx: Knex.Transaction): Promise<boolean> {
+    const handler = this.options.handlers.get(message.type);
+    if (!handler) throw new CleaveError('INVALID_ARGUMENT', `module "${this.options.module}" has no handler for ${message.type}`);
+    return handler(message, trx);
   }
 
   private async fail(row: InboxRow, attempts: number, err: unknown): Promise<void> {
@@ -162,10 +219,21 @@ export class Inbox {
     return Math.round(delay * (0.8 + Math.random() * 0.4));
   }
 
-  private async prune(): Promise<void> {
+  /** Empties the older generation of ids once a window has passed; checked at most every quarter window. */
+  private async rotate(): Promise<void> {
+    const { db, dedupeWindowMs } = this.options;
     const now = Date.now();
-    if (now - this.lastPrune < 60_000) return;
-    this.lastPrune = now;
-    await this.options.db('cleave_inbox').where({ status: 'done' }).andWhere('processed_at', '<', now - doneRetentionMs).delete();
+    if (now - this.lastRotate < Math.min(rotateEveryMs, dedupeWindowMs / 4)) return;
+    this.lastRotate = now;
+    await expiringIds(db, inboxIds).rotate(dedupeWindowMs, now);
+  }
+
+  /** An event older than the dedupe window may be a redelivery whose id is gone: it is taken in, and said. */
+  private warnIfLate(messages: Envelope[], now: number): void {
+    const { dedupeWindowMs, log, module } = this.options;
+    const late = messages.filter((message) => now - Date.parse(message.time) > dedupeWindowMs);
+    if (late.length === 0) return;
+    const { id, type, time } = late[0];
+    log.warn({ consumer: module, late: late.length, event: id, type, time }, 'events older than the dedupe window arrived; if they were handled before, they are handled again');
   }
 }

@@ -13,6 +13,7 @@ export interface CleaveConfig {
     requestTimeoutMs: number;
     retry: { maxAttempts: number; baseDelayMs: number };
     outbox: { relay: boolean };
+    inbox: { dedupeWindowMs: number };
   };
   http: { port: number; host: string; bodyLimit: number; gateway: boolean; trustProxy: string };
   db: { dataDir: string; url: string };
@@ -184,6 +185,12 @@ export const schema = {
       relay: {
         doc: 'Dispatch committed outbox rows; off holds events in the outbox (maintenance).',
         format: 'cleave-bool', default: true, env: 'CLEAVE_OUTBOX_RELAY',
+      },
+    },
+    inbox: {
+      dedupeWindowMs: {
+        doc: 'Milliseconds an arrived event\'s id is kept at least (at most twice as long) so that a redelivery is ignored. It must outlast the bus broker\'s session expiry (3600 s) plus the longest time a publisher may stay down between publishing an event and recording that it was delivered; a redelivery later than that is handled again.',
+        format: 'cleave-int', min: 1000, max: 7 * 24 * 3_600_000, default: 2 * 3_600_000, env: 'CLEAVE_BUS_DEDUPE_WINDOW_MS',
       },
     },
   },

@@ -83,6 +83,9 @@ function openSqlite(filename: string): Knex {
       idleTimeoutMillis: Number.MAX_SAFE_INTEGER,
       afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
         cacheStatements(conn);
+        // Takes effect only on a new, empty file: freed pages can then be handed back (see reclaimFreePages). A file
+        // made before keeps its mode, and its free pages are reused by later writes rather than returned.
+        conn.pragma('auto_vacuum = INCREMENTAL');
         conn.pragma('journal_mode = WAL');
         conn.pragma('synchronous = NORMAL');
         conn.pragma('busy_timeout = 5000');

@@ -1,6 +1,10 @@
 import type { Knex } from 'knex';
+import { createExpiringIds, dropExpiringIds, expiringIdsState } from './expiring-ids.js';
 
-/** The kernel's own tables in every module's store: outbox, inbox and dead letters. */
+/** The ids of events an inbox took in, kept one to two dedupe windows (`bus.inbox.dedupeWindowMs`). */
+export const inboxIds = { name: 'cleave_inbox_ids', columns: ['id'] } as const;
+
+/** The kernel's own tables in every module's store: outbox, inbox and dead letters, and the inbox's expiring ids. */
 export const kernelMigrations: Record<string, { up(db: Knex): Promise<void>; down(db: Knex): Promise<void> }> = {
   '0001_outbox_inbox_dead_letters': {
     async up(db) {
@@ -37,6 +41,23 @@ export const kernelMigrations: Record<string, { up(db: Knex): Promise<void>; dow
       await db.schema.dropTable('cleave_dead_letters');
       await db.schema.dropTable('cleave_inbox');
       await db.schema.dropTable('cleave_outbox');
+    },
+  },
+  '0002_expiring_ids': {
+    async up(db) {
+      await db.schema.createTable(expiringIdsState, (t) => {
+        t.string('name', 64).primary();
+        t.integer('current').notNullable();
+        t.bigInteger('switched_at').notNullable();
+      });
+      await createExpiringIds(db, inboxIds);
+      // Handled events kept their id for deduplication: the ids move to the current generation, the rows go.
+      await db.raw(`insert into ${inboxIds.name}_0 (id) select id from cleave_inbox where status = 'done'`);
+      await db('cleave_inbox').where({ status: 'done' }).delete();
+    },
+    async down(db) {
+      await dropExpiringIds(db, inboxIds.name);
+      await db.schema.dropTable(expiringIdsState);
     },
   },
 };

@@ -148,6 +148,7 @@ export class Host {
         instanceId: this.instanceId,
         relay: config.bus.outbox.relay,
         retry: config.bus.retry,
+        dedupeWindowMs: config.bus.inbox.dedupeWindowMs,
         sealSecret: this.seal.seal,
         hashQueue: this.hashQueue,
         tokenClaims: { issuer: config.identity.issuer, audience: config.identity.audience },

@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   instanceId: string;
   relay: boolean;
   retry: { maxAttempts: number; baseDelayMs: number };
+  /** How long an inbox keeps arrived event ids at least (config `bus.inbox.dedupeWindowMs`). */
+  dedupeWindowMs: number;
   /** Seals device secrets under the host's key (see `SecretSeal`). */
   sealSecret: SealSecret;
   /** The host's queue for slow hashes, shared by its modules. */
@@ -72,6 +74,7 @@ export class ModuleRuntime implements ContextHost {
       log: this.log,
       metrics: options.metrics,
       ...options.retry,
+      dedupeWindowMs: options.dedupeWindowMs,
     });
   }
 

@@ -1,23 +1,27 @@
-import type { Knex } from '../../../src/index.js';
-import { insertMany, type Values } from './sql.js';
+import { expiringIds, type Knex } from '../../../src/index.js';
+import type { Values } from './sql.js';
 
 /** The key of a message id: device ids hold no spaces, so the pair is unambiguous. */
 export const messageKey = (deviceId: string, id: string) => `${deviceId} ${id}`;
 
-const columns = ['device_id', 'message_id', 'received_at'];
-const tail = ' on conflict do nothing returning device_id, message_id';
+/** Message ids stored within the dedupe window, an expiring id set (`seen_messages_0` and `_1`). */
+export const seenMessageIds = { name: 'seen_messages', columns: ['device_id', 'message_id'] } as const;
 
-/** Telemetry's `seen_messages`: the message ids already stored, so a message sent again is stored once. */
-export function makeSeenMessages(db: Knex) {
+/** Telemetry's seen message ids, so that a message sent again within the dedupe window is stored once. */
+export function makeSeenMessages(db: Knex | Knex.Transaction) {
+  const ids = expiringIds(db, seenMessageIds);
   return {
     /**
      * Records message ids (a flat list of device id, message id, received at) and returns the keys seen for the
      * first time; the others are duplicates. Racing transactions claim each key once.
      */
     async claim(values: Values): Promise<Set<string>> {
-      if (values.length === 0) return new Set();
-      const claimed = await insertMany<{ device_id: string; message_id: string }>(db, 'seen_messages', columns, values, tail);
-      return new Set(claimed.map((row) => messageKey(row.device_id, row.message_id)));
+      const keys: Values = [];
+      for (let i = 0; i < values.length; i += 3) keys.push(values[i], values[i + 1]);
+      const claimed = await ids.claim(keys);
+      return new Set(claimed.map(([deviceId, id]) => messageKey(String(deviceId), String(id))));
     },
+    /** Forgets ids older than one to two windows; call it outside the ingestion transaction. */
+    rotate: (windowMs: number, now?: number) => ids.rotate(windowMs, now),
   };
 }

@@ -3,10 +3,12 @@ import type { telemetryContract } from '../contract.js';
 import { eventValues, readGroup, readingValues } from '../ingestion-group.js';
 import { recordedPerDevice } from '../readings-recorded.js';
 import { limitsOf, type TelemetryConfig } from '../config.js';
+import { seenWindow } from '../seen-window.js';
 import type { TelemetryStores } from '../stores.js';
 
 interface Deps {
   config: TelemetryConfig;
+  clock: () => Date;
   log: Logger;
 }
 
@@ -23,8 +25,9 @@ const unstorable = 'the store could not keep this message; it was refused so tha
  * fails the whole group: nothing is committed and the device listener does not acknowledge, so the devices
  * send again. Refusals are answered, not recorded here: the listener records them through `recordRejections`.
  */
-export const ingestTelemetry = ({ config, log }: Deps): OperationHandler<typeof telemetryContract, 'ingestTelemetry', TelemetryStores> => {
+export const ingestTelemetry = ({ config, clock, log }: Deps): OperationHandler<typeof telemetryContract, 'ingestTelemetry', TelemetryStores> => {
   const limits = limitsOf(config);
+  const forgetOldIds = seenWindow(config, clock, log);
 
   const commit = async (messages: Message[], ctx: Ctx): Promise<Result[]> => {
     const group = readGroup(messages, limits);
@@ -53,5 +56,9 @@ export const ingestTelemetry = ({ config, log }: Deps): OperationHandler<typeof 
     }
   };
 
-  return async ({ messages }, ctx) => ({ results: await commitIsolated(messages, ctx) });
+  return async ({ messages }, ctx) => {
+    const results = await commitIsolated(messages, ctx);
+    forgetOldIds(ctx.stores.seenMessages);
+    return { results };
+  };
 };

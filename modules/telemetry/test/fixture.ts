@@ -29,13 +29,13 @@ export interface Telemetry {
 const stores = (await postgresAvailable()) ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const);
 
 /** Registers one test per store (SQLite, and PostgreSQL when it is there), each with its own host. */
-export function scenario(title: string, run: (t: ExecutionContext, telemetry: Telemetry) => Promise<void>, extra: ModuleDefinition[] = []) {
+export function scenario(title: string, run: (t: ExecutionContext, telemetry: Telemetry) => Promise<void>, extra: ModuleDefinition[] = [], settings: Record<string, unknown> = {}) {
   for (const store of stores) {
     test(`[${store}] ${title}`, async (t) => {
       const database = store === 'postgres' ? await createDatabase() : undefined;
       const others = modules.filter((module) => module.contract.name !== 'telemetry');
       // The fixtures' messages were received in 2024: keep their rejections listed.
-      const config = { 'telemetry.rejectionsRetentionDays': 36_500, ...(database ? { 'db.url': database.url } : {}) };
+      const config = { 'telemetry.rejectionsRetentionDays': 36_500, ...settings, ...(database ? { 'db.url': database.url } : {}) };
       const host = await startTestHost({ modules: [...others, telemetry, ...extra], config });
       try {
         await run(t, await connect(host, store));

@@ -121,6 +121,6 @@ scenario('when the store fails during a group, then ingest fails and nothing of 
   );
 
   t.deepEqual(await tm.rows('readings'), []);
-  t.deepEqual(await tm.rows('seen_messages'), []);
+  t.deepEqual([...(await tm.rows('seen_messages_0')), ...(await tm.rows('seen_messages_1'))], []);
   t.deepEqual(await tm.rows('rejections'), []);
 });
