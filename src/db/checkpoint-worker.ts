@@ -4,7 +4,7 @@ import type { CheckpointRequest } from './checkpointer.js';
 
 /**
  * The checkpointer's thread: its own connection to each SQLite file it is told of, copying the write-ahead log
- * into the database every `everyMs` (PASSIVE: the writer goes on meanwhile; with nothing new, it costs a read of
+ * into the database every second (PASSIVE: the writer goes on meanwhile; with nothing new, it costs a read of
  * the log's header).
  */
 const open = new Map<string, Database.Database>();
@@ -26,7 +26,7 @@ parentPort!.on('message', (request: CheckpointRequest) => {
   }
 });
 
-const everyMs = 200;
+const everyMs = 1000;
 setInterval(() => {
   for (const [filename, db] of open) {
     try {
