@@ -53,6 +53,8 @@ export {
   isDataError,
   type ErrorCode,
 } from './errors.js';
+/** Multi-row inserts on either store, with SQLite's fast path (cached single-row statements). */
+export { insertRows, type FlatValues } from './db/insert-rows.js';
 /** Token settings shared by the module that issues tokens and the kernel that verifies them. */
 export { tokenFormat, type TokenClaims } from './kernel/tokens.js';
 /** The device ports: schemas of what the device listener asks of modules and offers them. */

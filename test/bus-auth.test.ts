@@ -134,7 +134,7 @@ if (broker.available) {
       const h = await d.start('alerts');
       const alerts = h.host.bus.client(alertsContract, { principal: operator });
       await alerts.createRule({ name: 'hot', metric: 'temp', op: 'gt', threshold: 50 });
-      const event = envelope('telemetry@forger', 'telemetry.readingsRecorded', { deviceId: 'd1', readings: [{ metric: 'temp', ts: new Date().toISOString(), value: 99 }] });
+      const event = envelope('telemetry@forger', 'telemetry.readingsRecorded', { devices: [{ deviceId: 'd1', readings: [{ metric: 'temp', ts: new Date().toISOString(), value: 99 }] }] });
       await client.publishAsync(`${d.prefix}evt/telemetry/readingsRecorded`, JSON.stringify(event), { qos: 1 });
       await client.publishAsync(`${d.prefix}evt/telemetry/readingsRecorded`, new BusSeal(wrongKey, d.namespace).seal(JSON.stringify(event)), { qos: 1 });
       await untilDropped(h, 2);

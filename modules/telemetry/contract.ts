@@ -49,9 +49,14 @@ export const telemetryContract = defineContract({
     ),
   },
   events: {
+    // One event per commit: each device of the group with its new readings, so consumers handle a group at once.
     readingsRecorded: Type.Object({
-      deviceId: devicePorts.DeviceId,
-      readings: Type.Array(Type.Object({ metric: MetricName, ts: Iso, value: Type.Number() })),
+      devices: Type.Array(
+        Type.Object({
+          deviceId: devicePorts.DeviceId,
+          readings: Type.Array(Type.Object({ metric: MetricName, ts: Iso, value: Type.Number() })),
+        }),
+      ),
     }),
   },
 });

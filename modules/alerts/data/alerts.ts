@@ -52,6 +52,9 @@ export type AlertSelector = { id: string } | { ruleId: string } | { deviceId: st
 const columnsOf = (selector: AlertSelector): Partial<AlertRow> =>
   'id' in selector ? { id: selector.id } : 'ruleId' in selector ? { rule_id: selector.ruleId } : { device_id: selector.deviceId };
 
+/** The key of a (rule, device) pair: device ids hold no spaces. */
+export const alertKey = (ruleId: string, deviceId: string) => `${ruleId} ${deviceId}`;
+
 /** Queries on alerts' `alerts` table. The store keeps at most one unresolved alert per (rule, device). */
 export function makeAlerts(db: Knex) {
   return {
@@ -74,6 +77,12 @@ export function makeAlerts(db: Knex) {
     async unresolvedOn(deviceId: string, ruleIds: string[]): Promise<Map<string, Alert>> {
       const rows = await db<AlertRow>('alerts').where('device_id', deviceId).whereIn('rule_id', ruleIds).whereNot('state', 'resolved');
       return new Map(rows.map((row) => [row.rule_id, toAlert(row)]));
+    },
+
+    /** The unresolved alerts of `ruleIds` on any of these devices, by `alertKey`. */
+    async unresolvedOnAny(deviceIds: string[], ruleIds: string[]): Promise<Map<string, Alert>> {
+      const rows = await db<AlertRow>('alerts').whereIn('device_id', deviceIds).whereIn('rule_id', ruleIds).whereNot('state', 'resolved');
+      return new Map(rows.map((row) => [alertKey(row.rule_id, row.device_id), toAlert(row)]));
     },
 
     /** Inserts the alert unless its (rule, device) already has an unresolved one; true when inserted. */

@@ -41,11 +41,11 @@ export function makeRules(db: Knex) {
       return rows.map(toRule);
     },
 
-    /** Rules watching these metrics of this device; shared-locked (PostgreSQL) so a rule cannot vanish meanwhile. */
-    async watching(deviceId: string, metrics: string[]): Promise<Rule[]> {
+    /** Rules watching these metrics of any of these devices; shared-locked (PostgreSQL) so a rule cannot vanish meanwhile. */
+    async watching(deviceIds: string[], metrics: string[]): Promise<Rule[]> {
       const rows = await db<RuleRow>('rules')
         .whereIn('metric', metrics)
-        .andWhere((where) => where.whereNull('device_id').orWhere('device_id', deviceId))
+        .andWhere((where) => where.whereNull('device_id').orWhereIn('device_id', deviceIds))
         .orderBy([{ column: 'created_at' }, { column: 'id' }])
         .forShare();
       return rows.map(toRule);

@@ -2,30 +2,39 @@ import type { EventHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../../telemetry/contract.js';
 import type { alertsContract } from '../contract.js';
 import type { Lifecycle } from '../lifecycle.js';
-import type { AlertsStores } from '../stores.js';
+import { alertKey, type AlertsStores } from '../stores.js';
 import { breaches } from '../thresholds.js';
 
 const byTime = (a: { ts: string }, b: { ts: string }) => Date.parse(a.ts) - Date.parse(b.ts) || 0;
 
-/** Walks each matching rule through the device's readings in time order: a breach raises, a recovery resolves. */
+/**
+ * For each device of the group, walks each rule watching it through its readings in time order: a breach raises,
+ * a recovery resolves. The rules and the unresolved alerts of the whole group are read at once.
+ */
 export const onReadingsRecorded =
   ({ lifecycle }: { lifecycle: Lifecycle }): EventHandler<typeof alertsContract, typeof telemetryContract, 'readingsRecorded', AlertsStores> =>
-  async ({ deviceId, readings }, ctx) => {
-    if (!readings.length) return;
+  async ({ devices }, ctx) => {
+    const recorded = devices.filter((device) => device.readings.length);
+    if (!recorded.length) return;
+    const deviceIds = recorded.map((device) => device.deviceId);
+    const metrics = new Set(recorded.flatMap((device) => device.readings.map((reading) => reading.metric)));
     await ctx.transaction(async (tx) => {
       const { rules, alerts } = tx.stores;
-      const watching = await rules.watching(deviceId, [...new Set(readings.map((reading) => reading.metric))]);
+      const watching = await rules.watching(deviceIds, [...metrics]);
       if (!watching.length) return;
-      const inOrder = [...readings].sort(byTime);
-      const unresolved = await alerts.unresolvedOn(deviceId, watching.map((rule) => rule.id));
-      for (const rule of watching) {
-        let active = unresolved.get(rule.id);
-        for (const { metric, value } of inOrder) {
-          if (metric !== rule.metric) continue;
-          if (breaches(rule, value)) active ??= await lifecycle.raise(tx, rule, deviceId, value);
-          else if (active) {
-            await lifecycle.resolve(tx, { id: active.id });
-            active = undefined;
+      const unresolved = await alerts.unresolvedOnAny(deviceIds, watching.map((rule) => rule.id));
+      for (const { deviceId, readings } of recorded) {
+        const inOrder = [...readings].sort(byTime);
+        for (const rule of watching) {
+          if (rule.deviceId !== null && rule.deviceId !== deviceId) continue;
+          let active = unresolved.get(alertKey(rule.id, deviceId));
+          for (const { metric, value } of inOrder) {
+            if (metric !== rule.metric) continue;
+            if (breaches(rule, value)) active ??= await lifecycle.raise(tx, rule, deviceId, value);
+            else if (active) {
+              await lifecycle.resolve(tx, { id: active.id });
+              active = undefined;
+            }
           }
         }
       }

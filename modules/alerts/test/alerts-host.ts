@@ -69,7 +69,7 @@ let clockMs = Date.parse('2030-01-01T00:00:00Z');
 
 /** Telemetry's `readingsRecorded` for one device, readings in the order given with increasing timestamps. */
 export function recordReadings(h: AlertsHost, deviceId: string, readings: Array<[metric: string, value: number]>, eventId?: string) {
-  const data = { deviceId, readings: readings.map(([metric, value]) => ({ metric, value, ts: new Date(clockMs++).toISOString() })) };
+  const data = { devices: [{ deviceId, readings: readings.map(([metric, value]) => ({ metric, value, ts: new Date(clockMs++).toISOString() })) }] };
   return injectEvent(h, 'telemetry', 'readingsRecorded', data, eventId ?? randomUUID());
 }
 

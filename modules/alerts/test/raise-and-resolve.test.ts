@@ -60,7 +60,7 @@ test('when readings of one event arrive out of time order, then they are evaluat
     { metric: 'temp', ts: '2030-02-01T00:00:01Z', value: 60 },
   ];
 
-  await injectEvent(h, 'telemetry', 'readingsRecorded', { deviceId: 'd1', readings });
+  await injectEvent(h, 'telemetry', 'readingsRecorded', { devices: [{ deviceId: 'd1', readings }] });
 
   const alerts = await alertsWhen(h, (all) => all.length > 0, '', 'the alert');
   t.like(alerts[0], { state: 'resolved', value: 60 });
@@ -99,4 +99,23 @@ test('when alerts are listed with filters, then only matching ones come back, ne
   const raisedAt = (await listAlerts(h)).map((a) => a.raisedAt);
   t.deepEqual(raisedAt, [...raisedAt].sort().reverse());
   t.is((await h.call('GET', '/?state=closed', h.viewer)).status, 400);
+});
+
+test('when one event holds several devices, then each device is walked through its own readings and rules', async (t) => {
+  const h = await startAlertsHost();
+  t.teardown(() => h.stop());
+  const everywhere = await createRule(h, { metric: 'temp', op: 'gt', threshold: 50 });
+  const onlyD2 = await createRule(h, { deviceId: 'd2', metric: 'hum', op: 'lt', threshold: 10 });
+  const reading = (metric: string, second: number, value: number) => ({ metric, ts: `2030-03-01T00:00:0${second}Z`, value });
+  const devices = [
+    { deviceId: 'd1', readings: [reading('temp', 2, 40), reading('temp', 1, 60)] },
+    { deviceId: 'd2', readings: [reading('temp', 1, 70), reading('hum', 1, 5)] },
+    { deviceId: 'd3', readings: [reading('temp', 1, 20), reading('hum', 1, 5)] },
+  ];
+
+  await injectEvent(h, 'telemetry', 'readingsRecorded', { devices });
+
+  const alerts = await alertsWhen(h, (all) => all.length >= 3, '', 'three alerts');
+  const seen = alerts.map((a) => `${a.ruleId === everywhere.id ? 'everywhere' : a.ruleId === onlyD2.id ? 'onlyD2' : '?'}/${a.deviceId}/${a.state}`).sort();
+  t.deepEqual(seen, ['everywhere/d1/resolved', 'everywhere/d2/open', 'onlyD2/d2/open']);
 });

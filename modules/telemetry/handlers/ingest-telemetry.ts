@@ -1,7 +1,7 @@
 import { isDataError, type CallContext, type devicePorts, type Logger, type OperationHandler } from '../../../src/index.js';
 import type { telemetryContract } from '../contract.js';
 import { eventValues, readGroup, readingValues } from '../ingestion-group.js';
-import { recordedPerDevice } from '../readings-recorded.js';
+import { recordedInGroup } from '../readings-recorded.js';
 import { limitsOf, type TelemetryConfig } from '../config.js';
 import { seenWindow } from '../seen-window.js';
 import type { TelemetryStores } from '../stores.js';
@@ -37,7 +37,7 @@ export const ingestTelemetry = ({ config, clock, log }: Deps): OperationHandler<
       const added = await readings.insertNew(readingValues(group, fresh));
       await readings.recordLatest(added);
       await deviceEvents.insert(eventValues(group, fresh));
-      for (const recorded of recordedPerDevice(added)) await tx.publish('readingsRecorded', recorded);
+      for (const recorded of recordedInGroup(added)) await tx.publish('readingsRecorded', recorded);
     });
     return group.results;
   };
