@@ -59,11 +59,14 @@ async function fillOld(db: Knex): Promise<void> {
     });
     await db.batchInsert('old_seen_messages', rows, 400);
   }
+  // As the inbox did: stored on arrival with its envelope, then handled (marked done, the envelope cleared).
+  const envelope = JSON.stringify({ id: randomUUID(), type: 'telemetry.readingsRecorded', data: { deviceId: 'sim-device-000', readings: Array.from({ length: 4 }, (_, i) => ({ metric: `m${i}`, value: i, ts: new Date(now).toISOString() })) } });
   for (let start = 0; start < eventIds; start += chunk) {
     const rows = Array.from({ length: chunk }, () => ({
-      id: randomUUID(), type: 'telemetry.readingsRecorded', envelope: '', status: 'done', attempts: 1, next_at: now, received_at: now, processed_at: now,
+      id: randomUUID(), type: 'telemetry.readingsRecorded', envelope, status: 'pending', attempts: 0, next_at: now, received_at: now,
     }));
     await db.batchInsert('cleave_inbox', rows, 400);
+    await db('cleave_inbox').where({ status: 'pending' }).update({ status: 'done', envelope: '', attempts: 1, processed_at: now });
   }
 }
 

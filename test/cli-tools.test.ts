@@ -31,7 +31,7 @@ test('when the last batch is rolled back, then its migrations are pending again'
 
   t.is(down.code, 0);
   t.regex(down.stdout, /^identity: rolled back .*0001_users/m);
-  t.regex(status.stdout, /^identity\s+1\s+0001_users, 0002_signing_keys, 0003_signing_key_retirement\s+\S+identity\.sqlite$/m);
+  t.regex(status.stdout, /^identity\s+2\s+0001_users, 0002_signing_keys, 0003_signing_key_retirement\s+\S+identity\.sqlite$/m);
 });
 
 test('when a module has a database of its own, then migrate applies its migrations there and says where each module is', async (t) => {

@@ -189,9 +189,9 @@ export class Inbox {
   /** An event older than the dedupe window may be a redelivery whose id is gone: it is taken in, and said. */
   private warnIfLate(messages: Envelope[], now: number): void {
     const { dedupeWindowMs, log, module } = this.options;
-    for (const message of messages) {
-      const age = now - Date.parse(message.time);
-      if (age > dedupeWindowMs) log.warn({ event: message.id, type: message.type, ageMs: age, consumer: module }, 'event older than the dedupe window; a redelivery this late is not recognised');
-    }
+    const late = messages.filter((message) => now - Date.parse(message.time) > dedupeWindowMs);
+    if (late.length === 0) return;
+    const { id, type, time } = late[0];
+    log.warn({ consumer: module, late: late.length, event: id, type, time }, 'events older than the dedupe window arrived; if they were handled before, they are handled again');
   }
 }

@@ -97,24 +97,19 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
   const list = columns.join(', ');
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const perStatement = Math.floor(maxBindings / width) * width;
-  const keyOf = (row: Record<string, unknown>) => JSON.stringify(columns.map((column) => String(row[column])));
+  const fresh = columns.map((column, i) => `v.column${i + 1}`).join(', ');
+  const same = columns.map((column, i) => `o.${column} = v.column${i + 1}`).join(' and ');
 
-  /** Keys (flat) already in `table`, as `keyOf` strings. */
-  const foundIn = async (table: string, flat: Knex.Value[]): Promise<Set<string>> => {
-    const found = new Set<string>();
-    for (let start = 0; start < flat.length; start += perStatement) {
-      const chunk = flat.slice(start, start + perStatement);
-      const sql = `select ${list} from ${table} where (${list}) in (${Array(chunk.length / width).fill(tuple).join(', ')})`;
-      for (const row of rowsOf<Record<string, unknown>>(await db.raw(sql, chunk))) found.add(keyOf(row));
-    }
-    return found;
-  };
-
-  const insertNew = async (table: string, flat: Knex.Value[]): Promise<Knex.Value[][]> => {
+  /** One statement per chunk: keys not in the older generation go into the current one, those inserted come back. */
+  const insertNew = async (current: number, flat: Knex.Value[]): Promise<Knex.Value[][]> => {
     const claimed: Knex.Value[][] = [];
+    const older = tableOf(name, 1 - current);
     for (let start = 0; start < flat.length; start += perStatement) {
       const chunk = flat.slice(start, start + perStatement);
-      const sql = `insert into ${table} (${list}) values ${Array(chunk.length / width).fill(tuple).join(', ')} on conflict do nothing returning ${list}`;
+      const values = Array(chunk.length / width).fill(tuple).join(', ');
+      const sql =
+        `insert into ${tableOf(name, current)} (${list}) select ${fresh} from (values ${values}) v ` +
+        `where not exists (select 1 from ${older} o where ${same}) on conflict do nothing returning ${list}`;
       for (const row of rowsOf<Record<string, Knex.Value>>(await db.raw(sql, chunk))) claimed.push(columns.map((column) => row[column]));
     }
     return claimed;
@@ -123,14 +118,7 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
   return {
     async claim(keys) {
       if (keys.length === 0) return [];
-      const current = await currentOf(db, name);
-      const older = await foundIn(tableOf(name, 1 - current), keys);
-      const unseen: Knex.Value[] = [];
-      for (let i = 0; i < keys.length; i += width) {
-        const key = keys.slice(i, i + width);
-        if (!older.has(JSON.stringify(key.map(String)))) unseen.push(...key);
-      }
-      return unseen.length ? insertNew(tableOf(name, current), unseen) : [];
+      return insertNew(await currentOf(db, name), keys);
     },
 
     async rotate(windowMs, now = Date.now()) {
