@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import { kernelPrincipal } from '../bus/access.js';
 import { Bus } from '../bus/bus.js';
 import { InprocTransport } from '../bus/inproc.js';
-import { MqttTransport } from '../bus/mqtt-transport.js';
 import type { Transport } from '../bus/transport.js';
 import { databaseUrlOf, sliceOf } from '../config/modules.js';
 import type { CleaveConfig } from '../config/schema.js';
@@ -67,14 +66,17 @@ export class Host {
   private readonly hashQueue: HashQueue;
   private phase: Phase = 'starting';
 
-  private constructor(private readonly options: HostOptions) {
+  private constructor(
+    private readonly options: HostOptions,
+    identity: { instanceId: string; log: Logger },
+    transport: Transport,
+  ) {
     const { config } = options;
-    this.instanceId = instanceIdOf(config);
-    this.log = options.log ?? createLogger(config.log.level, { instance: this.instanceId });
+    ({ instanceId: this.instanceId, log: this.log } = identity);
     this.hashQueue = new HashQueue(config.hashing);
     this.seal = config.bus.key ? new SecretSeal(config.bus.key) : SecretSeal.inMemory();
     this.bus = new Bus({
-      transport: this.createTransport(),
+      transport,
       contracts: options.modules.map((m) => m.contract),
       instanceId: this.instanceId,
       requestTimeoutMs: config.bus.requestTimeoutMs,
@@ -86,7 +88,9 @@ export class Host {
 
   /** Starts a host; on failure, whatever was opened is closed again before the error is thrown. */
   static async start(options: HostOptions): Promise<Host> {
-    const host = new Host(options);
+    const instanceId = instanceIdOf(options.config);
+    const identity = { instanceId, log: options.log ?? createLogger(options.config.log.level, { instance: instanceId }) };
+    const host = new Host(options, identity, await createTransport(options, identity));
     try {
       await host.boot();
       return host;
@@ -203,28 +207,6 @@ export class Host {
     if (applied.length) this.log.info({ module: name, applied }, 'applied migrations');
   }
 
-  private createTransport(): Transport {
-    const { config, modules } = this.options;
-    if (config.bus.transport === 'inproc') return new InprocTransport();
-    const consumed = new Set(modules.flatMap((m) => (m.subscriptions ?? []).map((s) => `${s.contract.name}.${s.event}`)));
-    // The credential subscriber of the device listeners consumes these events where the deployment has an external
-    // broker or runs a listener here: such an event then waits in the outbox until a listener has subscribed.
-    if (config.edge.broker !== 'off' || config.edge.url) {
-      const { issued, revoked } = credentialEventsOf(modules);
-      for (const { module, event } of [...issued, ...revoked]) consumed.add(`${module}.${event}`);
-    }
-    return new MqttTransport({
-      url: config.bus.mqtt.url,
-      ca: trustedCas('bus.mqtt.ca', config.bus.mqtt.ca),
-      key: config.bus.key,
-      namespace: config.bus.namespace,
-      instanceId: this.instanceId,
-      log: this.log.child({ component: 'bus' }),
-      version: cleaveVersion,
-      consumed: (module, event) => consumed.has(`${module}.${event}`),
-    });
-  }
-
   /**
    * Starts HTTP with the routes of `routed` modules: the hosted ones, or every module for a gateway. The key set
    * that verifies tokens comes through the bus from the module serving the port `jwks`; a host serving that
@@ -299,4 +281,28 @@ function instanceIdOf(config: CleaveConfig): string {
   const modules = config.modules.includes('*') ? 'all' : config.modules.join('+');
   const port = config.http.port === 0 ? `${process.pid}-${randomBytes(3).toString('hex')}` : String(config.http.port);
   return `${hostname()}-${modules}-${port}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100);
+}
+
+/** The bus transport of a host: in-process, or MQTT (whose client library, mqtt.js, is loaded only then). */
+async function createTransport(options: HostOptions, identity: { instanceId: string; log: Logger }): Promise<Transport> {
+  const { config, modules } = options;
+  if (config.bus.transport === 'inproc') return new InprocTransport();
+  const consumed = new Set(modules.flatMap((m) => (m.subscriptions ?? []).map((s) => `${s.contract.name}.${s.event}`)));
+  // The credential subscriber of the device listeners consumes these events where the deployment has an external
+  // broker or runs a listener here: such an event then waits in the outbox until a listener has subscribed.
+  if (config.edge.broker !== 'off' || config.edge.url) {
+    const { issued, revoked } = credentialEventsOf(modules);
+    for (const { module, event } of [...issued, ...revoked]) consumed.add(`${module}.${event}`);
+  }
+  const { MqttTransport } = await import('../bus/mqtt-transport.js');
+  return new MqttTransport({
+    url: config.bus.mqtt.url,
+    ca: trustedCas('bus.mqtt.ca', config.bus.mqtt.ca),
+    key: config.bus.key,
+    namespace: config.bus.namespace,
+    instanceId: identity.instanceId,
+    log: identity.log.child({ component: 'bus' }),
+    version: cleaveVersion,
+    consumed: (module, event) => consumed.has(`${module}.${event}`),
+  });
 }
