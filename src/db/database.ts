@@ -83,8 +83,9 @@ function openSqlite(filename: string): Knex {
       idleTimeoutMillis: Number.MAX_SAFE_INTEGER,
       afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
         cacheStatements(conn);
-        conn.pragma('journal_mode = WAL');
+        // NORMAL before WAL: turning a new file to WAL then syncs less (a fresh start opens one file per module).
         conn.pragma('synchronous = NORMAL');
+        conn.pragma('journal_mode = WAL');
         conn.pragma('busy_timeout = 5000');
         // Checkpoint every 8000 pages (32 MiB) instead of 1000: under steady ingestion the default checkpoints
         // (each with an fsync) several times a second and cost a good share of write throughput.
