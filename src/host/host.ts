@@ -17,6 +17,7 @@ import { listen, type HttpServer } from '../http/server.js';
 import { createTokenVerifier } from '../http/token-verifier.js';
 import { credentialSync, plannedEdgePorts, startEdge, type EdgeListener } from '../edge/listener.js';
 import { credentialEventsOf } from '../edge/ports.js';
+import type { CredentialSync } from '../edge/credential-sync.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
 import { ServerCertificates, trustedCas } from '../tls/certificates.js';
@@ -162,8 +163,33 @@ export class Host {
     await this.bus.transport.start();
     this.readiness.add('bus', () => this.bus.transport.health?.());
     const credentials = credentialSync({ config, modules, hosted: this.hosted, bus: this.bus, log: this.log.child({ component: 'edge' }), seal: this.seal });
-    for (const runtime of this.runtimes) await runtime.start();
+    // The modules' start hooks (the first admin's slow hash among them) run side by side, while HTTP and the device
+    // listener come up; the host is ready only once every hook is done. All settle before a failure is thrown.
+    const started = Promise.allSettled(this.runtimes.map((runtime) => runtime.start()));
     const routed = config.http.gateway ? modules : selected;
+    const listenerFailure = await this.startListeners(routed, credentials).then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
+    const hookFailure = (await started).find((result) => result.status === 'rejected');
+    if (listenerFailure) throw listenerFailure.err;
+    if (hookFailure) throw hookFailure.reason;
+    const edge = this.edge;
+    if (edge) this.readiness.add('edge', () => edge.health());
+    for (const name of routed.map((m) => m.contract.name).filter((n) => !this.hosted.includes(n))) {
+      this.readiness.add(`hosts:${name}`, () => (this.bus.transport.hosts?.(name) ? undefined : `no live process hosts module "${name}"`));
+    }
+    this.phase = 'ready';
+    if (config.bus.transport === 'mqtt' && !config.bus.instance && config.http.port === 0) {
+      this.log.warn({ instance: this.instanceId }, 'this process has a random name on the bus (HTTP on port 0 and no --instance): if it dies, the events queued in its bus session wait for a process of the same name; give it a stable name with --instance (CLEAVE_INSTANCE)');
+    }
+    const listening = { http: this.url, edge: this.edgePort, mqtts: this.edgeTlsPort };
+    this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, ...listening }, 'cleave is ready');
+  }
+
+  /** Starts HTTP, advertises it on the bus, then starts the device listener. */
+  private async startListeners(routed: ModuleDefinition[], credentials: CredentialSync | undefined): Promise<void> {
+    const { config, modules } = this.options;
     await this.startHttp(routed);
     await this.bus.transport.advertise?.(this.url);
     this.edge = await startEdge({
@@ -179,17 +205,6 @@ export class Host {
       instanceId: this.instanceId,
       credentials,
     });
-    const edge = this.edge;
-    if (edge) this.readiness.add('edge', () => edge.health());
-    for (const name of routed.map((m) => m.contract.name).filter((n) => !this.hosted.includes(n))) {
-      this.readiness.add(`hosts:${name}`, () => (this.bus.transport.hosts?.(name) ? undefined : `no live process hosts module "${name}"`));
-    }
-    this.phase = 'ready';
-    if (config.bus.transport === 'mqtt' && !config.bus.instance && config.http.port === 0) {
-      this.log.warn({ instance: this.instanceId }, 'this process has a random name on the bus (HTTP on port 0 and no --instance): if it dies, the events queued in its bus session wait for a process of the same name; give it a stable name with --instance (CLEAVE_INSTANCE)');
-    }
-    const listening = { http: this.url, edge: this.edgePort, mqtts: this.edgeTlsPort };
-    this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, ...listening }, 'cleave is ready');
   }
 
   /**
