@@ -124,24 +124,32 @@ async function pendingOf(db: Knex | Knex.Transaction, plans: Plan[]): Promise<st
   );
 }
 
-/** Creates a migrations table and its lock table, with its one row, as knex does when they are missing. */
+/**
+ * Creates a migrations table and its lock table, with its one row, as knex does when they are missing. Another
+ * process may be doing the same at the same moment: a table it created first is as good.
+ */
 async function ensureTables(db: Knex, table: string): Promise<void> {
   const lock = `${table}_lock`;
-  if (!(await db.schema.hasTable(table))) {
-    await db.schema.createTable(table, (t) => {
-      t.increments();
-      t.string('name');
-      t.integer('batch');
-      t.timestamp('migration_time');
-    });
+  await createMissing(db, table, (t) => {
+    t.increments();
+    t.string('name');
+    t.integer('batch');
+    t.timestamp('migration_time');
+  });
+  await createMissing(db, lock, (t) => {
+    t.increments('index').primary();
+    t.integer('is_locked');
+  });
+  await db.raw('insert into ?? (??) select 0 where not exists (select 1 from ??)', [lock, 'is_locked', lock]);
+}
+
+async function createMissing(db: Knex, table: string, columns: (t: Knex.CreateTableBuilder) => void): Promise<void> {
+  if (await db.schema.hasTable(table)) return;
+  try {
+    await db.schema.createTable(table, columns);
+  } catch (err) {
+    if (!(await db.schema.hasTable(table))) throw err;
   }
-  if (!(await db.schema.hasTable(lock))) {
-    await db.schema.createTable(lock, (t) => {
-      t.increments('index').primary();
-      t.integer('is_locked');
-    });
-  }
-  if (!(await db(lock).first())) await db(lock).insert({ is_locked: 0 });
 }
 
 async function takeLock(trx: Knex.Transaction, table: string): Promise<void> {
