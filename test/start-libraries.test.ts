@@ -46,6 +46,16 @@ test('when the device broker is off, then a host starts and serves without aedes
   t.is(await host.exited, 0);
 });
 
+test('when start is given plain flags, then it starts without yargs, whose help it does not need', async (t) => {
+  const host = startHost(t, without(t, ['yargs']), '--edge', 'off', '--log-level=info', '--migrate');
+
+  const ready = await host.waitForLog('cleave is ready');
+
+  await assertServes(t, String(ready.http));
+  host.child.kill('SIGTERM');
+  t.is(await host.exited, 0);
+});
+
 test('when a host needs a package it cannot load, then start fails naming that package', async (t) => {
   const host = startHost(t, without(t, ['aedes'], { CLEAVE_EDGE: 'embedded', CLEAVE_EDGE_PORT: '0' }));
 

@@ -1,8 +1,8 @@
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
 import { cleaveVersion } from '../version.js';
 import { buildKey, buildModules, type BuildLoader, type Command, type GlobalArgs } from './options.js';
 import { describeUnknown, exitCodeOf, isMissingCommand, missingCommand, printError, UsageError } from './output.js';
+import { declaredFlags, globalFlags, plainArgs } from './plain-args.js';
 
 /** One command as the help lists it; its module is loaded only when it runs (or shows its own help). */
 interface CommandEntry {
@@ -55,10 +55,16 @@ const names = commands.map((entry) => entry.command.split(' ')[0]);
  * also set as `process.exitCode`: 0 success, 1 failure at run time, 2 bad usage or configuration. `build`
  * loads the modules of the build (default: `modules/index.ts`); tests plant other builds with it.
  */
-export async function main(argv: string[] = hideBin(process.argv), build: BuildLoader = buildModules): Promise<number> {
+export async function main(argv: string[] = process.argv.slice(2), build: BuildLoader = buildModules): Promise<number> {
   let code = 0;
   try {
-    await (await buildCli(argv)).parseAsync(argv, { [buildKey]: build });
+    const word = commandWord(argv);
+    const named = commands.find((entry) => entry.command.split(' ')[0] === word);
+    const command = named && (await named.load());
+    const flags = command && declaredFlags(command);
+    const plain = flags && plainArgs(argv, word!, flags);
+    if (plain) await command.handler({ ...plain, [buildKey]: build });
+    else await (await buildCli(argv, named, command)).parseAsync(argv, { [buildKey]: build });
   } catch (error) {
     printError(error, argv.some((arg) => arg === '--verbose' || arg === '--verbose=true'));
     code = exitCodeOf(error);
@@ -67,17 +73,13 @@ export async function main(argv: string[] = hideBin(process.argv), build: BuildL
   return code;
 }
 
-async function buildCli(argv: string[]): Promise<Argv<GlobalArgs>> {
+async function buildCli(argv: string[], named: CommandEntry | undefined, loaded: Command | undefined): Promise<Argv<GlobalArgs>> {
   const word = commandWord(argv);
-  const named = commands.find((entry) => entry.command.split(' ')[0] === word);
-  const loaded = named && (await named.load());
+  const { default: yargs } = await import('yargs');
   let cli = yargs(argv)
     .scriptName('cleave')
     .usage('$0 <command> [options]')
-    .options({
-      config: { type: 'string', requiresArg: true, global: true, describe: 'A further JSON config file' },
-      verbose: { type: 'boolean', global: true, describe: 'Print stack traces with errors' },
-    })
+    .options(globalFlags)
     .version(cleaveVersion)
     .help()
     .strict()
