@@ -64,7 +64,7 @@ export async function main(argv: string[] = process.argv.slice(2), build: BuildL
     const flags = command && declaredFlags(command);
     const plain = flags && plainArgs(argv, word!, flags);
     if (plain) await command.handler({ ...plain, [buildKey]: build });
-    else await (await buildCli(argv, named, command)).parseAsync(argv, { [buildKey]: build });
+    else await (await buildCli(argv, word, named, command)).parseAsync(argv, { [buildKey]: build });
   } catch (error) {
     printError(error, argv.some((arg) => arg === '--verbose' || arg === '--verbose=true'));
     code = exitCodeOf(error);
@@ -73,8 +73,8 @@ export async function main(argv: string[] = process.argv.slice(2), build: BuildL
   return code;
 }
 
-async function buildCli(argv: string[], named: CommandEntry | undefined, loaded: Command | undefined): Promise<Argv<GlobalArgs>> {
-  const word = commandWord(argv);
+/** The yargs parser of the whole command line; `named` (the command `word` names) is the one loaded, as `loaded`. */
+async function buildCli(argv: string[], word: string | undefined, named: CommandEntry | undefined, loaded: Command | undefined): Promise<Argv<GlobalArgs>> {
   const { default: yargs } = await import('yargs');
   let cli = yargs(argv)
     .scriptName('cleave')
