@@ -22,6 +22,22 @@ test('when migrations are pending, then status lists them and up applies them al
   t.deepEqual(identity.pending, []);
 });
 
+test('when two processes migrate the same stores at once, then both succeed and each migration is applied once', async (t) => {
+  const box = sandbox(t);
+
+  const [a, b] = await Promise.all([cleave(box, 'migrate', 'up', '--json'), cleave(box, 'migrate', 'up', '--json')]);
+  const status = await cleave(box, 'migrate', 'status', '--json');
+
+  t.is(a.code, 0, a.stderr);
+  t.is(b.code, 0, b.stderr);
+  type Applied = Array<{ module: string; applied: string[] }>;
+  const applied = [...(JSON.parse(a.stdout) as Applied), ...(JSON.parse(b.stdout) as Applied)].filter((r) => r.module === 'identity').flatMap((r) => r.applied);
+  t.deepEqual(applied.sort(), ['0001_outbox_inbox_dead_letters', '0001_users', '0002_signing_keys', '0003_signing_key_retirement']);
+  const identity = (JSON.parse(status.stdout) as Array<{ module: string; applied: string[]; pending: string[] }>).find((r) => r.module === 'identity')!;
+  t.deepEqual(identity.pending, []);
+  t.is(identity.applied.filter((name) => name === 'kernel:0001_outbox_inbox_dead_letters').length, 1);
+});
+
 test('when the last batch is rolled back, then its migrations are pending again', async (t) => {
   const box = sandbox(t);
   await cleave(box, 'migrate', 'up');

@@ -1,28 +1,70 @@
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
 import { cleaveVersion } from '../version.js';
-import { configCommand } from './commands/config.js';
-import { deviceCommand } from './commands/device.js';
-import { dlqCommand } from './commands/dlq.js';
-import { migrateCommand } from './commands/migrate.js';
-import { modulesCommand } from './commands/modules.js';
-import { startCommand } from './commands/start.js';
-import { statusCommand } from './commands/status.js';
 import { buildKey, buildModules, type BuildLoader, type Command, type GlobalArgs } from './options.js';
 import { describeUnknown, exitCodeOf, isMissingCommand, missingCommand, printError, UsageError } from './output.js';
+import { declaredFlags, globalFlags, plainArgs } from './plain-args.js';
 
-const commands: Command[] = [startCommand, statusCommand, migrateCommand, modulesCommand, configCommand, dlqCommand, deviceCommand];
-const names = commands.map((command) => command.command.split(' ')[0]);
+/** One command as the help lists it; its module is loaded only when it runs (or shows its own help). */
+interface CommandEntry {
+  command: string;
+  describe: string;
+  load: () => Promise<Command>;
+}
+
+const commands: CommandEntry[] = [
+  {
+    command: 'start',
+    describe: 'Run a host: the selected modules, their HTTP routes and the bus',
+    load: async () => (await import('./commands/start.js')).startCommand,
+  },
+  {
+    command: 'status',
+    describe: 'List the live instances on the MQTT bus: what each hosts and where it serves HTTP',
+    load: async () => (await import('./commands/status.js')).statusCommand,
+  },
+  {
+    command: 'migrate [action]',
+    describe: "Apply, roll back or show the selected modules' migrations",
+    load: async () => (await import('./commands/migrate.js')).migrateCommand,
+  },
+  {
+    command: 'modules',
+    describe: 'List the modules of this build: commands, queries, events and their consumers',
+    load: async () => (await import('./commands/modules.js')).modulesCommand,
+  },
+  {
+    command: 'config',
+    describe: 'Print the resolved configuration (secrets redacted), or every key with --keys',
+    load: async () => (await import('./commands/config.js')).configCommand,
+  },
+  {
+    command: 'dlq',
+    describe: 'List or replay dead letters (events a consumer gave up on)',
+    load: async () => (await import('./commands/dlq.js')).dlqCommand,
+  },
+  {
+    command: 'device <action>',
+    describe: 'Simulated edge devices: cleave device simulate --devices N --rate R --duration S',
+    load: async () => (await import('./commands/device.js')).deviceCommand,
+  },
+];
+const names = commands.map((entry) => entry.command.split(' ')[0]);
 
 /**
  * Runs the `cleave` command line with `argv` (the arguments after the script) and resolves to its exit code,
  * also set as `process.exitCode`: 0 success, 1 failure at run time, 2 bad usage or configuration. `build`
  * loads the modules of the build (default: `modules/index.ts`); tests plant other builds with it.
  */
-export async function main(argv: string[] = hideBin(process.argv), build: BuildLoader = buildModules): Promise<number> {
+export async function main(argv: string[] = process.argv.slice(2), build: BuildLoader = buildModules): Promise<number> {
   let code = 0;
   try {
-    await buildCli(argv).parseAsync(argv, { [buildKey]: build });
+    const word = commandWord(argv);
+    const named = commands.find((entry) => entry.command.split(' ')[0] === word);
+    const command = named && (await named.load());
+    const flags = command && declaredFlags(command);
+    const plain = flags && plainArgs(argv, word!, flags);
+    if (plain) await command.handler({ ...plain, [buildKey]: build });
+    else await (await buildCli(argv, word, named, command)).parseAsync(argv, { [buildKey]: build });
   } catch (error) {
     printError(error, argv.some((arg) => arg === '--verbose' || arg === '--verbose=true'));
     code = exitCodeOf(error);
@@ -31,14 +73,13 @@ export async function main(argv: string[] = hideBin(process.argv), build: BuildL
   return code;
 }
 
-function buildCli(argv: string[]): Argv<GlobalArgs> {
+/** The yargs parser of the whole command line; `named` (the command `word` names) is the one loaded, as `loaded`. */
+async function buildCli(argv: string[], word: string | undefined, named: CommandEntry | undefined, loaded: Command | undefined): Promise<Argv<GlobalArgs>> {
+  const { default: yargs } = await import('yargs');
   let cli = yargs(argv)
     .scriptName('cleave')
     .usage('$0 <command> [options]')
-    .options({
-      config: { type: 'string', requiresArg: true, global: true, describe: 'A further JSON config file' },
-      verbose: { type: 'boolean', global: true, describe: 'Print stack traces with errors' },
-    })
+    .options(globalFlags)
     .version(cleaveVersion)
     .help()
     .strict()
@@ -50,17 +91,33 @@ function buildCli(argv: string[]): Argv<GlobalArgs> {
     .fail((message, error, parser) => {
       if (error) throw error;
       if (isMissingCommand(message)) parser.showHelp((help) => process.stderr.write(`${help}\n\n`));
-      const word = commandWord(argv);
       if (word !== undefined && !names.includes(word)) {
         throw new UsageError(`unknown command "${word}": the commands are ${names.join(', ')} (see cleave --help)`);
       }
       throw new UsageError(`${describeUnknown(message, argv)} (see cleave --help)`);
     }) as Argv<GlobalArgs>;
-  for (const command of commands) {
-    const { handler } = command;
-    cli = cli.command(command.command, command.describe, command.builder, (args) => handler(args as GlobalArgs));
+  for (const entry of commands) {
+    const command = entry === named ? loaded! : undefined;
+    // A command other than the one named by `word` runs only when `word` was a flag's value: it is loaded then.
+    const run = async (args: GlobalArgs) => (command ?? (await entry.load())).handler(args);
+    cli = cli.command(entry.command, entry.describe, command?.builder ?? {}, (args) => run(args as GlobalArgs));
   }
+  skipHelpInAdvance(cli);
   return cli;
+}
+
+interface YargsInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * yargs renders the help of the command it is about to run and keeps it, in case the command later asks for it;
+ * no command of Cleave does, and rendering it (string widths of every flag's text) took a tenth of a second of each
+ * `cleave start`. Help asked for (`--help`, a missing command) is rendered when it is shown, as before.
+ */
+function skipHelpInAdvance(cli: Argv<GlobalArgs>): void {
+  const usage = (cli as unknown as YargsInternals).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 function commandWord(argv: string[]): string | undefined {

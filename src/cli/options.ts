@@ -11,10 +11,11 @@ export interface GlobalArgs {
   [flag: string]: unknown;
 }
 
-/** One command of the CLI, as `main` registers it. */
+/**
+ * What one command of the CLI does: its flags and its handler. `main` names each command and loads its module
+ * only when that command runs, so a command never loads what another one needs.
+ */
 export interface Command {
-  command: string;
-  describe: string;
   builder: (yargs: Argv<GlobalArgs>) => Argv<unknown>;
   handler: (argv: GlobalArgs) => Promise<void>;
 }

@@ -87,8 +87,9 @@ function openSqlite(filename: string): Knex {
         // Takes effect only on a new, empty file: freed pages can then be handed back (see reclaimFreePages). A file
         // made before keeps its mode, and its free pages are reused by later writes rather than returned.
         conn.pragma('auto_vacuum = INCREMENTAL');
-        conn.pragma('journal_mode = WAL');
+        // NORMAL before WAL: turning a new file to WAL then syncs less (a fresh start opens one file per module).
         conn.pragma('synchronous = NORMAL');
+        conn.pragma('journal_mode = WAL');
         conn.pragma('busy_timeout = 5000');
         conn.pragma('foreign_keys = ON');
         if (filename !== ':memory:') checkpointApart(conn, filename);

@@ -9,9 +9,8 @@ import type { PlannedPort } from '../host/free-ports.js';
 import type { Metrics } from '../observability/metrics.js';
 import { TrustedProxies } from '../http/forwarded.js';
 import { trustedCas, type ServerCertificates } from '../tls/certificates.js';
-import { brokerUser, DynsecCredentials, dynsecClient } from './credentials.js';
-import { startEmbeddedBroker } from './embedded.js';
-import { startExternalBroker, type ExternalBroker } from './external.js';
+import type { DynsecCredentials } from './credentials.js';
+import type { ExternalBroker } from './external.js';
 import { DeviceDelivery } from './delivery.js';
 import { DeviceDispatcher } from './dispatcher.js';
 import { credentialEventsOf, listenerPortsOf, modulesCalled, type ListenerPorts } from './ports.js';
@@ -129,6 +128,8 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeListener | un
     return { health: () => external.health(), close: () => external.close() };
   }
   const { certificates } = options;
+  // The broker's libraries (aedes, ws) load only where it runs; likewise mqtt.js for an external one.
+  const { startEmbeddedBroker } = await import('./embedded.js');
   const broker = await startEmbeddedBroker({
     dispatcher,
     port: config.edge.plaintext ? config.edge.port : undefined,
@@ -185,6 +186,7 @@ async function startExternal(
   ports: ListenerPorts,
 ): Promise<ExternalBroker & { credentials: DynsecCredentials }> {
   const { config, instanceId, log } = options;
+  const [{ brokerUser, DynsecCredentials, dynsecClient }, { startExternalBroker }] = await Promise.all([import('./credentials.js'), import('./external.js')]);
   const url = config.edge.url;
   const ca = trustedCas('edge.ca', config.edge.ca);
   const credentials = new DynsecCredentials(dynsecClient(url, { instanceId, log, ca }), ports.outboxKinds);

@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import { kernelPrincipal } from '../bus/access.js';
 import { Bus } from '../bus/bus.js';
 import { InprocTransport } from '../bus/inproc.js';
-import { MqttTransport } from '../bus/mqtt-transport.js';
 import type { Transport } from '../bus/transport.js';
 import { databaseUrlOf, sliceOf } from '../config/modules.js';
 import type { CleaveConfig } from '../config/schema.js';
@@ -18,6 +17,7 @@ import { listen, type HttpServer } from '../http/server.js';
 import { createTokenVerifier } from '../http/token-verifier.js';
 import { credentialSync, plannedEdgePorts, startEdge, type EdgeListener } from '../edge/listener.js';
 import { credentialEventsOf } from '../edge/ports.js';
+import type { CredentialSync } from '../edge/credential-sync.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
 import { ServerCertificates, trustedCas } from '../tls/certificates.js';
@@ -67,14 +67,17 @@ export class Host {
   private readonly hashQueue: HashQueue;
   private phase: Phase = 'starting';
 
-  private constructor(private readonly options: HostOptions) {
+  private constructor(
+    private readonly options: HostOptions,
+    identity: { instanceId: string; log: Logger },
+    transport: Transport,
+  ) {
     const { config } = options;
-    this.instanceId = instanceIdOf(config);
-    this.log = options.log ?? createLogger(config.log.level, { instance: this.instanceId });
+    ({ instanceId: this.instanceId, log: this.log } = identity);
     this.hashQueue = new HashQueue(config.hashing);
     this.seal = config.bus.key ? new SecretSeal(config.bus.key) : SecretSeal.inMemory();
     this.bus = new Bus({
-      transport: this.createTransport(),
+      transport,
       contracts: options.modules.map((m) => m.contract),
       instanceId: this.instanceId,
       requestTimeoutMs: config.bus.requestTimeoutMs,
@@ -86,7 +89,9 @@ export class Host {
 
   /** Starts a host; on failure, whatever was opened is closed again before the error is thrown. */
   static async start(options: HostOptions): Promise<Host> {
-    const host = new Host(options);
+    const instanceId = instanceIdOf(options.config);
+    const identity = { instanceId, log: options.log ?? createLogger(options.config.log.level, { instance: instanceId }) };
+    const host = new Host(options, identity, await createTransport(options, identity));
     try {
       await host.boot();
       return host;
@@ -159,8 +164,33 @@ export class Host {
     await this.bus.transport.start();
     this.readiness.add('bus', () => this.bus.transport.health?.());
     const credentials = credentialSync({ config, modules, hosted: this.hosted, bus: this.bus, log: this.log.child({ component: 'edge' }), seal: this.seal });
-    for (const runtime of this.runtimes) await runtime.start();
+    // The modules' start hooks (the first admin's slow hash among them) run side by side, while HTTP and the device
+    // listener come up; the host is ready only once every hook is done. All settle before a failure is thrown.
+    const started = Promise.allSettled(this.runtimes.map((runtime) => runtime.start()));
     const routed = config.http.gateway ? modules : selected;
+    const listenerFailure = await this.startListeners(routed, credentials).then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
+    const hookFailure = (await started).find((result) => result.status === 'rejected');
+    if (listenerFailure) throw listenerFailure.err;
+    if (hookFailure) throw hookFailure.reason;
+    const edge = this.edge;
+    if (edge) this.readiness.add('edge', () => edge.health());
+    for (const name of routed.map((m) => m.contract.name).filter((n) => !this.hosted.includes(n))) {
+      this.readiness.add(`hosts:${name}`, () => (this.bus.transport.hosts?.(name) ? undefined : `no live process hosts module "${name}"`));
+    }
+    this.phase = 'ready';
+    if (config.bus.transport === 'mqtt' && !config.bus.instance && config.http.port === 0) {
+      this.log.warn({ instance: this.instanceId }, 'this process has a random name on the bus (HTTP on port 0 and no --instance): if it dies, the events queued in its bus session wait for a process of the same name; give it a stable name with --instance (CLEAVE_INSTANCE)');
+    }
+    const listening = { http: this.url, edge: this.edgePort, mqtts: this.edgeTlsPort };
+    this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, ...listening }, 'cleave is ready');
+  }
+
+  /** Starts HTTP, advertises it on the bus, then starts the device listener. */
+  private async startListeners(routed: ModuleDefinition[], credentials: CredentialSync | undefined): Promise<void> {
+    const { config, modules } = this.options;
     await this.startHttp(routed);
     await this.bus.transport.advertise?.(this.url);
     this.edge = await startEdge({
@@ -176,17 +206,6 @@ export class Host {
       instanceId: this.instanceId,
       credentials,
     });
-    const edge = this.edge;
-    if (edge) this.readiness.add('edge', () => edge.health());
-    for (const name of routed.map((m) => m.contract.name).filter((n) => !this.hosted.includes(n))) {
-      this.readiness.add(`hosts:${name}`, () => (this.bus.transport.hosts?.(name) ? undefined : `no live process hosts module "${name}"`));
-    }
-    this.phase = 'ready';
-    if (config.bus.transport === 'mqtt' && !config.bus.instance && config.http.port === 0) {
-      this.log.warn({ instance: this.instanceId }, 'this process has a random name on the bus (HTTP on port 0 and no --instance): if it dies, the events queued in its bus session wait for a process of the same name; give it a stable name with --instance (CLEAVE_INSTANCE)');
-    }
-    const listening = { http: this.url, edge: this.edgePort, mqtts: this.edgeTlsPort };
-    this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, ...listening }, 'cleave is ready');
   }
 
   /**
@@ -202,28 +221,6 @@ export class Host {
     if (this.options.migrate === false) return;
     const applied = await migrateUp({ module: name, db, folder: definition.migrations });
     if (applied.length) this.log.info({ module: name, applied }, 'applied migrations');
-  }
-
-  private createTransport(): Transport {
-    const { config, modules } = this.options;
-    if (config.bus.transport === 'inproc') return new InprocTransport();
-    const consumed = new Set(modules.flatMap((m) => (m.subscriptions ?? []).map((s) => `${s.contract.name}.${s.event}`)));
-    // The credential subscriber of the device listeners consumes these events where the deployment has an external
-    // broker or runs a listener here: such an event then waits in the outbox until a listener has subscribed.
-    if (config.edge.broker !== 'off' || config.edge.url) {
-      const { issued, revoked } = credentialEventsOf(modules);
-      for (const { module, event } of [...issued, ...revoked]) consumed.add(`${module}.${event}`);
-    }
-    return new MqttTransport({
-      url: config.bus.mqtt.url,
-      ca: trustedCas('bus.mqtt.ca', config.bus.mqtt.ca),
-      key: config.bus.key,
-      namespace: config.bus.namespace,
-      instanceId: this.instanceId,
-      log: this.log.child({ component: 'bus' }),
-      version: cleaveVersion,
-      consumed: (module, event) => consumed.has(`${module}.${event}`),
-    });
   }
 
   /**
@@ -300,4 +297,28 @@ function instanceIdOf(config: CleaveConfig): string {
   const modules = config.modules.includes('*') ? 'all' : config.modules.join('+');
   const port = config.http.port === 0 ? `${process.pid}-${randomBytes(3).toString('hex')}` : String(config.http.port);
   return `${hostname()}-${modules}-${port}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100);
+}
+
+/** The bus transport of a host: in-process, or MQTT (whose client library, mqtt.js, is loaded only then). */
+async function createTransport(options: HostOptions, identity: { instanceId: string; log: Logger }): Promise<Transport> {
+  const { config, modules } = options;
+  if (config.bus.transport === 'inproc') return new InprocTransport();
+  const consumed = new Set(modules.flatMap((m) => (m.subscriptions ?? []).map((s) => `${s.contract.name}.${s.event}`)));
+  // The credential subscriber of the device listeners consumes these events where the deployment has an external
+  // broker or runs a listener here: such an event then waits in the outbox until a listener has subscribed.
+  if (config.edge.broker !== 'off' || config.edge.url) {
+    const { issued, revoked } = credentialEventsOf(modules);
+    for (const { module, event } of [...issued, ...revoked]) consumed.add(`${module}.${event}`);
+  }
+  const { MqttTransport } = await import('../bus/mqtt-transport.js');
+  return new MqttTransport({
+    url: config.bus.mqtt.url,
+    ca: trustedCas('bus.mqtt.ca', config.bus.mqtt.ca),
+    key: config.bus.key,
+    namespace: config.bus.namespace,
+    instanceId: identity.instanceId,
+    log: identity.log.child({ component: 'bus' }),
+    version: cleaveVersion,
+    consumed: (module, event) => consumed.has(`${module}.${event}`),
+  });
 }

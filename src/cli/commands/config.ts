@@ -4,8 +4,6 @@ import { buildModules, resolveConfig, withConfigFlags, type Command } from '../o
 
 /** `cleave config`: the configuration a start with the same flags would use (the kernel's keys and every module's), secrets redacted. */
 export const configCommand: Command = {
-  command: 'config',
-  describe: 'Print the resolved configuration (secrets redacted), or every key with --keys',
   builder: (yargs) =>
     withConfigFlags(yargs).options({
       keys: { type: 'boolean', describe: 'List every key with its env variable, default and doc' },

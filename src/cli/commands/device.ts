@@ -19,8 +19,6 @@ interface SimulateArgs extends GlobalArgs {
 
 /** `cleave device simulate`: simulated devices for demos and load. */
 export const deviceCommand: Command = {
-  command: 'device <action>',
-  describe: 'Simulated edge devices: cleave device simulate --devices N --rate R --duration S',
   builder: (yargs) =>
     (yargs as Argv<GlobalArgs>)
       .positional('action', { choices: ['simulate'], describe: 'simulate: register, connect and publish telemetry' })

@@ -6,8 +6,6 @@ import { forEachDatabase } from '../databases.js';
 
 /** `cleave dlq list|replay`: the events consumers gave up on, per module. */
 export const dlqCommand: Command = {
-  command: 'dlq',
-  describe: 'List or replay dead letters (events a consumer gave up on)',
   builder: (yargs) =>
     yargs
       .command('list', 'List the dead letters of the selected modules', listFlags, (argv) => list(argv as GlobalArgs))

@@ -16,8 +16,6 @@ interface MigrateResult {
 
 /** `cleave migrate [up|down|status]`: each selected module's migrations. */
 export const migrateCommand: Command = {
-  command: 'migrate [action]',
-  describe: "Apply, roll back or show the selected modules' migrations",
   builder: (yargs) =>
     withConfigFlags(yargs, storeFlags)
       .positional('action', {

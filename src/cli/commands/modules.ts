@@ -14,8 +14,6 @@ export interface ModuleSummary {
 
 /** `cleave modules`: each module of the build with its operations, events and who consumes what. */
 export const modulesCommand: Command = {
-  command: 'modules',
-  describe: 'List the modules of this build: commands, queries, events and their consumers',
   builder: (yargs) => yargs.option('json', { type: 'boolean', describe: 'Print JSON' }),
   handler: async (argv) => {
     const summaries = summarize(await buildModules());

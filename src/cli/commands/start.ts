@@ -1,7 +1,6 @@
 import { supervisedEnv } from '../split/child.js';
 import { UsageError } from '../output.js';
 import { resolveConfig, withConfigFlags, type Command } from '../options.js';
-import { runSplit } from '../split/run.js';
 
 const GRACE_MS = 2000;
 
@@ -14,8 +13,6 @@ export interface Stoppable {
 
 /** `cleave start`: runs a host (or, with `--split`, one per module) until SIGINT or SIGTERM, then stops gracefully. */
 export const startCommand: Command = {
-  command: 'start',
-  describe: 'Run a host: the selected modules, their HTTP routes and the bus',
   builder: (yargs) =>
     withConfigFlags(yargs).options({
       migrate: { type: 'boolean', default: true, describe: 'Apply pending migrations at start (--no-migrate skips)' },
@@ -30,6 +27,7 @@ export const startCommand: Command = {
     const forceAfterMs = config.shutdown.timeoutMs + GRACE_MS;
     try {
       if (argv.split) {
+        const { runSplit } = await import('../split/run.js');
         await runUntilSignal(() => runSplit(argv, resolved, config.shutdown.timeoutMs), forceAfterMs * 2);
         return;
       }

@@ -1,4 +1,3 @@
-import { readPresence } from '../../bus/presence.js';
 import { redact } from '../../config/load.js';
 import { trustedCas } from '../../tls/certificates.js';
 import { list, print, printJson, table } from '../output.js';
@@ -6,12 +5,11 @@ import { resolveConfig, withConfigFlags, type Command } from '../options.js';
 
 /** `cleave status`: the live instances of a deployment, read from their presence on the MQTT bus. */
 export const statusCommand: Command = {
-  command: 'status',
-  describe: 'List the live instances on the MQTT bus: what each hosts and where it serves HTTP',
   builder: (yargs) => withConfigFlags(yargs, ['mqtt-url', 'mqtt-ca']).option('json', { type: 'boolean', describe: 'Print JSON' }),
   handler: async (argv) => {
     const { config } = await resolveConfig(argv);
     const { url } = config.bus.mqtt;
+    const { readPresence } = await import('../../bus/presence.js');
     const instances = await readPresence(url, config.bus.namespace, undefined, trustedCas('bus.mqtt.ca', config.bus.mqtt.ca));
     if (argv.json) return printJson(instances);
     if (!instances.length) {
