@@ -61,3 +61,5 @@ export * as devicePorts from './kernel/device-ports.js';
 export type { SealSecret, SealedSecret } from './kernel/secret-seal.js';
 /** Salted scrypt hashing for passwords, through a bounded queue. */
 export { slowHash, HashQueue, type SlowHash, type HashQueueOptions } from './kernel/slow-hash.js';
+/** Hot reads a store builds once with knex: a prepared statement on SQLite, the same knex query elsewhere. */
+export { preparedRead, type PreparedRead } from './db/prepared-read.js';

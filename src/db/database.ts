@@ -4,6 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import type { Logger } from 'pino';
 import { databaseKeyOf, databaseUrlOf } from '../config/modules.js';
 import type { CleaveConfig } from '../config/schema.js';
+import { registerSqliteConnection, type SqliteConnection as ReadableSqlite } from './prepared-read.js';
 
 /** Where a module's data lives. */
 export interface DatabaseOptions {
@@ -73,7 +74,8 @@ function knexLog(log: Logger | undefined): Knex.Config['log'] {
 
 function openSqlite(filename: string): Knex {
   if (filename !== ':memory:') ownerOnly(dirname(filename), filename);
-  return knexFactory({
+  let connection: SqliteConnection | undefined;
+  const db = knexFactory({
     client: 'better-sqlite3',
     connection: { filename },
     useNullAsDefault: true,
@@ -90,10 +92,13 @@ function openSqlite(filename: string): Knex {
         // (each with an fsync) several times a second and cost a good share of write throughput.
         conn.pragma('wal_autocheckpoint = 8000');
         conn.pragma('foreign_keys = ON');
+        connection = conn;
         done(null, conn);
       },
     },
   });
+  registerSqliteConnection(db, () => connection as unknown as ReadableSqlite | undefined);
+  return db;
 }
 
 /**
@@ -107,6 +112,7 @@ function ownerOnly(dir: string, filename: string): void {
 }
 
 interface SqliteConnection {
+  readonly open: boolean;
   pragma(sql: string): unknown;
   prepare(sql: string): unknown;
 }
