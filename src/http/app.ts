@@ -8,7 +8,7 @@ import type { ReadinessReport } from '../host/readiness.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Middleware } from 'koa';
-import { recordRequest } from './access-log.js';
+import { LatencyChildren, recordRequest } from './access-log.js';
 import { TrustedProxies } from './forwarded.js';
 import { mountKernelEndpoints } from './kernel-endpoints.js';
 import { openApiDocument } from './openapi.js';
@@ -101,6 +101,7 @@ function byModule(routers: Map<string, Middleware>, full: Middleware): Middlewar
  * problem document, then the access log line and latency metric of what was answered.
  */
 function kernelMiddleware(log: Logger, metrics: Metrics): Middleware {
+  const latency = new LatencyChildren(metrics);
   return async (ctx, next) => {
     const started = performance.now();
     startRequest(ctx);
@@ -110,7 +111,7 @@ function kernelMiddleware(log: Logger, metrics: Metrics): Middleware {
     } catch (err) {
       answerFailure(ctx, err, log);
     } finally {
-      recordRequest(ctx, log, metrics, (performance.now() - started) / 1000);
+      recordRequest(ctx, log, latency, (performance.now() - started) / 1000);
     }
   };
 }
