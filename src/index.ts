@@ -65,3 +65,5 @@ export type { SealSecret, SealedSecret } from './kernel/secret-seal.js';
 export { slowHash, HashQueue, type SlowHash, type HashQueueOptions } from './kernel/slow-hash.js';
 /** Expiring id sets: deduplication ids kept one to two windows, in two generations of a table. */
 export { expiringIds, createExpiringIds, dropExpiringIds, type ExpiringIds, type ExpiringIdsSpec } from './db/expiring-ids.js';
+/** Hot reads a store builds once with knex: a prepared statement on SQLite, the same knex query elsewhere. */
+export { preparedRead, type PreparedRead } from './db/prepared-read.js';

@@ -491,3 +491,41 @@ test('when the key set cannot be fetched, then verification fails as unavailable
 
   t.is((error as any)?.code, 'UNAVAILABLE');
 });
+
+test('when a remembered token expires, then the verifier refuses it although it verified it before', async (t) => {
+  const key = await signingKey('k1');
+  const verify = createTokenVerifier(async () => ({ keys: [key.jwk] }), claimsRequired);
+  const expiresAt = Math.floor(Date.now() / 1000) + 2;
+  const token = await sign(key, { expiresAt });
+  t.like(await verify(token), { sub: 'user-1' });
+  t.like(await verify(token), { sub: 'user-1' });
+
+  await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+
+  await t.throwsAsync(verify(token), { message: 'token expired' });
+});
+
+test('when the key set is fetched again without the key of a remembered token, then that token is refused', async (t) => {
+  const old = await signingKey('old');
+  const next = await signingKey('next');
+  let keys = [old.jwk];
+  const verify = createTokenVerifier(async () => ({ keys }), { ...claimsRequired, minRefetchMs: 0 });
+  const token = await sign(old);
+  t.like(await verify(token), { sub: 'user-1' });
+
+  keys = [next.jwk];
+  await verify(await sign(next, { sub: 'other' }));
+
+  await t.throwsAsync(verify(token), { message: /^invalid token: signed with an unknown key/ });
+});
+
+test('when a caller changes the principal it got, then the remembered principal stays as verified', async (t) => {
+  const key = await signingKey('k1');
+  const verify = createTokenVerifier(async () => ({ keys: [key.jwk] }), claimsRequired);
+  const token = await sign(key, { role: 'viewer' });
+  const first = await verify(token);
+
+  first.role = 'admin';
+
+  t.is((await verify(token)).role, 'viewer');
+});

@@ -8,6 +8,14 @@ import { authorizeCall } from './access.js';
 import { envelope, type Envelope, type MessageContext } from './envelope.js';
 import type { Reply, Transport } from './transport.js';
 
+/** An operation as its callers need it: contract, name, and its counter of successful calls once there is one. */
+interface Target {
+  spec: Operation;
+  name: string;
+  inputWhat: string;
+  ok?: CounterChild;
+}
+
 /** Handles one operation: receives the validated input and the request envelope. */
 export type OperationFn = (input: unknown, request: Envelope) => Promise<unknown>;
 
@@ -31,6 +39,7 @@ export class Bus {
   private readonly contracts = new Map<string, Contract>();
   private readonly clients = new Map<Contract, (context: MessageContext) => Client<Contract>>();
   private readonly counters = new Map<string, CounterChild>();
+  private readonly targets = new Map<string, Map<string, Target>>();
 
   constructor(private readonly options: BusOptions) {
     this.transport = options.transport;
@@ -62,17 +71,32 @@ export class Bus {
     context: MessageContext = {},
     options: CallOptions = {},
   ): Promise<unknown> {
-    const spec = this.operation(module, operation);
-    const name = `${module}.${operation}`;
-    assertValid(spec.input, input, `${name} input`);
+    const target = this.target(module, operation);
+    const { spec, name } = target;
+    assertValid(spec.input, input, target.inputWhat);
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     const request = envelope(this.options.instanceId, name, input, context);
     request.deadline = Date.now() + timeoutMs;
     const reply = await this.transport.request(module, operation, request, timeoutMs);
-    this.countRequest(name, reply.ok ? 'OK' : reply.error.code);
+    if (reply.ok) (target.ok ??= this.counter(name, 'OK'))?.inc();
+    else this.counter(name, reply.error.code)?.inc();
     if (!reply.ok) throw CleaveError.fromData(reply.error);
     if (this.transport.remote) assertValid(spec.output, reply.data, `${name} output`);
     return reply.data;
+  }
+
+  /** What a call to `module.operation` needs again and again, worked out on its first call. */
+  private target(module: string, operation: string): Target {
+    let target = this.targets.get(module)?.get(operation);
+    if (!target) {
+      const spec = this.operation(module, operation);
+      const name = `${module}.${operation}`;
+      target = { spec, name, inputWhat: `${name} input` };
+      let ofModule = this.targets.get(module);
+      if (!ofModule) this.targets.set(module, (ofModule = new Map()));
+      ofModule.set(operation, target);
+    }
+    return target;
   }
 
   /**
@@ -107,16 +131,16 @@ export class Bus {
     });
   }
 
-  private countRequest(operation: string, code: string): void {
+  private counter(operation: string, code: string): CounterChild | undefined {
     const metrics = this.options.metrics;
-    if (!metrics) return;
+    if (!metrics) return undefined;
     const key = `${operation} ${code}`;
     let counter = this.counters.get(key);
     if (!counter) {
       counter = metrics.busRequests.labels(operation, code);
       this.counters.set(key, counter);
     }
-    counter.inc();
+    return counter;
   }
 
   private operation(module: string, operation: string): Operation {

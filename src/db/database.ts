@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { databaseKeyOf, databaseUrlOf } from '../config/modules.js';
 import type { CleaveConfig } from '../config/schema.js';
 import { checkpointInBackground } from './checkpointer.js';
+import { registerSqliteConnection, type SqliteConnection as ReadableSqlite } from './prepared-read.js';
 
 /** Where a module's data lives. */
 export interface DatabaseOptions {
@@ -74,7 +75,8 @@ function knexLog(log: Logger | undefined): Knex.Config['log'] {
 
 function openSqlite(filename: string): Knex {
   if (filename !== ':memory:') ownerOnly(dirname(filename), filename);
-  return knexFactory({
+  let connection: SqliteConnection | undefined;
+  const db = knexFactory({
     client: 'better-sqlite3',
     connection: { filename },
     useNullAsDefault: true,
@@ -93,10 +95,13 @@ function openSqlite(filename: string): Knex {
         conn.pragma('busy_timeout = 5000');
         conn.pragma('foreign_keys = ON');
         if (filename !== ':memory:') checkpointApart(conn, filename);
+        connection = conn;
         done(null, conn);
       },
     },
   });
+  registerSqliteConnection(db, () => connection as unknown as ReadableSqlite | undefined);
+  return db;
 }
 
 /**
@@ -126,6 +131,7 @@ function checkpointApart(conn: SqliteConnection, filename: string): void {
 }
 
 interface SqliteConnection {
+  readonly open: boolean;
   pragma(sql: string): unknown;
   prepare(sql: string): unknown;
   close(): unknown;

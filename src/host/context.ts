@@ -36,7 +36,7 @@ export const modulePrincipal = (module: string): Principal => ({ sub: module, ro
  */
 export class MessageCallContext implements CallContext<Contract> {
   private childLog: Logger | undefined;
-  private readonly caused: MessageContext;
+  private causedBy: MessageContext | undefined;
   /** Transactions this context has open: its own stores are off limits meanwhile. */
   private open = 0;
 
@@ -46,7 +46,11 @@ export class MessageCallContext implements CallContext<Contract> {
     /** Set for handlers acting on their module's own behalf (event handlers, start hooks). */
     readonly principal: Principal | undefined = message.principal,
   ) {
-    this.caused = { ...contextOf(message), principal };
+  }
+
+  /** The context of the messages this handler sends: made on its first call or event, not for every request. */
+  private get caused(): MessageContext {
+    return (this.causedBy ??= { ...contextOf(this.message), principal: this.principal });
   }
 
   get log(): Logger {

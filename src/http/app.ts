@@ -7,13 +7,14 @@ import type { Route } from '../kernel/module.js';
 import type { ReadinessReport } from '../host/readiness.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
-import { accessLog } from './access-log.js';
+import type { Middleware } from 'koa';
+import { LatencyChildren, recordRequest } from './access-log.js';
 import { TrustedProxies } from './forwarded.js';
 import { mountKernelEndpoints } from './kernel-endpoints.js';
 import { openApiDocument } from './openapi.js';
-import { problems } from './problem.js';
-import { requestContext } from './request-context.js';
-import { mountRoutes } from './routes.js';
+import { answerFailure, answerUnmatched } from './problem.js';
+import { startRequest } from './request-context.js';
+import { mountRoutes, type RouteDeps } from './routes.js';
 
 /** What the HTTP layer of a host needs. */
 export interface HttpOptions {
@@ -51,11 +52,66 @@ export function createHttpApp(options: HttpOptions): Koa {
     jwks: options.jwks,
     openapi: () => (openapi ??= openApiDocument(options.modules)),
   });
-  mountRoutes(router, options.modules, { ...options, trustedProxies: new TrustedProxies(options.trustProxy ?? '') });
-  app.use(requestContext());
-  app.use(accessLog(options.log, options.metrics));
-  app.use(problems(options.log));
-  app.use(router.routes());
-  app.use(router.allowedMethods());
+  const deps = { ...options, trustedProxies: new TrustedProxies(options.trustProxy ?? '') };
+  mountRoutes(router, options.modules, deps);
+  app.use(kernelMiddleware(options.log, options.metrics));
+  app.use(byModule(routersOf(options.modules, deps), routesOf(router)));
   return app;
+}
+
+/** A router's routes, then its answers for a path it has but not for the method (405, 501). */
+function routesOf(router: Router): Middleware {
+  const routes = router.routes() as unknown as Middleware;
+  const allowed = router.allowedMethods() as unknown as Middleware;
+  return (ctx, next) => routes(ctx, () => allowed(ctx, next));
+}
+
+/** A router per module, holding that module's routes alone (the same routes the full router holds). */
+function routersOf(modules: HttpOptions['modules'], deps: RouteDeps): Map<string, Middleware> {
+  const routers = new Map<string, Middleware>();
+  for (const module of modules) {
+    const router = new Router();
+    mountRoutes(router, [module], deps);
+    routers.set(module.contract.name, routesOf(router));
+  }
+  return routers;
+}
+
+/**
+ * Hands a request for `/api/<module>/...` to that module's own router, and every other request to the full
+ * router. A router tries its routes one by one; only that module's routes can match such a path (each route
+ * is `/api/<its module>` and a path of its own), so the answer is the same, found among a few routes instead
+ * of all of them.
+ */
+function byModule(routers: Map<string, Middleware>, full: Middleware): Middleware {
+  return (ctx, next) => {
+    const path = ctx.path;
+    if (path.startsWith('/api/')) {
+      const end = path.indexOf('/', 5);
+      const router = routers.get(end < 0 ? path.slice(5) : path.slice(5, end));
+      if (router) return router(ctx, next);
+    }
+    return full(ctx, next);
+  };
+}
+
+/**
+ * What the kernel does around every request, in one middleware (one layer less per step on every request):
+ * request id and trace context first, then the routes, with every failure and unmatched route answered as a
+ * problem document, then the access log line and latency metric of what was answered.
+ */
+function kernelMiddleware(log: Logger, metrics: Metrics): Middleware {
+  const latency = new LatencyChildren(metrics);
+  return async (ctx, next) => {
+    const started = performance.now();
+    startRequest(ctx);
+    try {
+      await next();
+      answerUnmatched(ctx);
+    } catch (err) {
+      answerFailure(ctx, err, log);
+    } finally {
+      recordRequest(ctx, log, latency, (performance.now() - started) / 1000);
+    }
+  };
 }

@@ -2,7 +2,8 @@ import type { Context } from 'koa';
 import { CleaveError } from '../errors.js';
 import { HttpProblem } from './problem.js';
 
-const methodsWithBody = new Set(['POST', 'PUT', 'PATCH']);
+/** The methods whose requests may carry a body Cleave reads. */
+export const methodsWithBody = new Set(['POST', 'PUT', 'PATCH']);
 
 function tooLarge(limit: number): HttpProblem {
   return new HttpProblem(413, 'PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`, { Connection: 'close' });

@@ -100,30 +100,39 @@ function send(ctx: Context, described: Described): void {
   ctx.type = 'application/problem+json';
 }
 
+/** Answers a request no route took (404) or took with another method (405, 501) with a problem document. */
+export function answerUnmatched(ctx: Context): void {
+  if (ctx.body != null || (ctx.status !== 404 && ctx.status !== 405 && ctx.status !== 501)) return;
+  const detail =
+    ctx.status === 404
+      ? `no route for ${ctx.method} ${ctx.path}`
+      : `${ctx.method} is not allowed on ${ctx.path}` + (ctx.response.get('Allow') ? ` (allowed: ${ctx.response.get('Allow')})` : '');
+  send(ctx, { status: ctx.status, code: codeFor(ctx.status), detail });
+}
+
+/** Answers a failed request with its problem document; unknown errors give a generic 500 and are logged with their stack. */
+export function answerFailure(ctx: Context, err: unknown, log: Logger): void {
+  if (ctx.headerSent || !ctx.writable) {
+    log.error({ err, requestId: stateOf(ctx).requestId }, 'request failed after its response started');
+    return;
+  }
+  const described = describe(err);
+  if (described) return send(ctx, described);
+  log.error({ err, requestId: stateOf(ctx).requestId, method: ctx.method, path: ctx.path }, 'unhandled error');
+  send(ctx, { status: 500, code: 'INTERNAL', detail: 'internal error' });
+}
+
 /**
- * The one error middleware: every failure below it, and every unmatched route (404) or wrong method (405),
- * becomes an `application/problem+json` response. Unknown errors give a generic 500 and are logged with their stack.
+ * The one error handling: every failure below it, and every unmatched route (404) or wrong method (405),
+ * becomes an `application/problem+json` response.
  */
 export function problems(log: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.body == null && (ctx.status === 404 || ctx.status === 405 || ctx.status === 501)) {
-        const detail =
-          ctx.status === 404
-            ? `no route for ${ctx.method} ${ctx.path}`
-            : `${ctx.method} is not allowed on ${ctx.path}` + (ctx.response.get('Allow') ? ` (allowed: ${ctx.response.get('Allow')})` : '');
-        send(ctx, { status: ctx.status, code: codeFor(ctx.status), detail });
-      }
+      answerUnmatched(ctx);
     } catch (err) {
-      if (ctx.headerSent || !ctx.writable) {
-        log.error({ err, requestId: stateOf(ctx).requestId }, 'request failed after its response started');
-        return;
-      }
-      const described = describe(err);
-      if (described) return send(ctx, described);
-      log.error({ err, requestId: stateOf(ctx).requestId, method: ctx.method, path: ctx.path }, 'unhandled error');
-      send(ctx, { status: 500, code: 'INTERNAL', detail: 'internal error' });
+      answerFailure(ctx, err, log);
     }
   };
 }

@@ -27,17 +27,27 @@ export function isValidTraceparent(value: string): boolean {
 }
 
 /**
- * Gives each request an id (the client's `x-request-id` when it is safe to reuse, else a new uuid),
- * echoes it in the response, and keeps a valid `traceparent` for the bus calls of the request.
+ * Gives the request an id (the client's `x-request-id` when it is safe to reuse, else a new uuid), echoes it
+ * in the response, and keeps a valid `traceparent` for the bus calls of the request.
  */
+export function startRequest(ctx: Context): HttpState {
+  const headers = ctx.req.headers;
+  const given = headers['x-request-id'];
+  const state = stateOf(ctx);
+  state.requestId = typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+  ctx.set('x-request-id', state.requestId);
+  const traceparent = headers.traceparent;
+  if (typeof traceparent === 'string') {
+    const normal = traceparent.trim().toLowerCase();
+    if (isValidTraceparent(normal)) state.traceparent = normal;
+  }
+  return state;
+}
+
+/** `startRequest` as a middleware of its own. */
 export function requestContext(): Middleware {
   return async (ctx, next) => {
-    const given = ctx.get('x-request-id');
-    const state = stateOf(ctx);
-    state.requestId = requestIdPattern.test(given) ? given : randomUUID();
-    ctx.set('x-request-id', state.requestId);
-    const traceparent = ctx.get('traceparent').trim().toLowerCase();
-    if (isValidTraceparent(traceparent)) state.traceparent = traceparent;
+    startRequest(ctx);
     await next();
   };
 }

@@ -2,10 +2,11 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { Value } from '@sinclair/typebox/value';
 import type { Bus } from '../bus/bus.js';
+import type { Principal } from '../bus/envelope.js';
 import { grantsAtLeast, type Contract } from '../contract/contract.js';
 import type { Route, RouteRequest } from '../kernel/module.js';
 import { authorize, type VerifyToken } from './auth.js';
-import { readJsonBody } from './body.js';
+import { methodsWithBody, readJsonBody } from './body.js';
 import type { TrustedProxies } from './forwarded.js';
 import { stateOf } from './request-context.js';
 
@@ -41,29 +42,51 @@ function defaultInput(contract: Contract, route: Route, request: RouteRequest): 
   return { ...convert({ ...request.query }), ...(request.body as Record<string, unknown>), ...convert({ ...request.params }) };
 }
 
+/**
+ * The request a route maps to its input. Query and caller address are worked out only when the route reads
+ * them; each is read at most once.
+ */
+class LazyRouteRequest implements RouteRequest {
+  private queryCopy: RouteRequest['query'] | undefined;
+  private clientAddress: string | undefined;
+
+  constructor(
+    private readonly ctx: Context & { params?: Record<string, string> },
+    private readonly proxies: TrustedProxies,
+    readonly params: Record<string, string>,
+    readonly body: unknown,
+    readonly principal: Principal | undefined,
+  ) {}
+
+  get query(): RouteRequest['query'] {
+    return (this.queryCopy ??= { ...this.ctx.query });
+  }
+
+  get address(): string {
+    return (this.clientAddress ??= this.proxies.clientAddress(this.ctx.req));
+  }
+}
+
 function handler(contract: Contract, route: Route, deps: RouteDeps) {
+  const access = route.access ?? 'viewer';
+  const takesBody = methodsWithBody.has(route.method);
+  const status = route.status ?? 200;
   return async (ctx: Context & { params?: Record<string, string> }) => {
     const state = stateOf(ctx);
-    const principal = await authorize(ctx, route.access ?? 'viewer', deps.verifyToken);
+    const principal = await authorize(ctx, access, deps.verifyToken);
     state.principal = principal;
-    const request: RouteRequest = {
-      params: { ...ctx.params },
-      query: { ...ctx.query },
-      body: await readJsonBody(ctx, deps.bodyLimit),
-      principal,
-      address: deps.trustedProxies.clientAddress(ctx.req),
-    };
+    const body = takesBody ? await readJsonBody(ctx, deps.bodyLimit) : {};
+    const request = new LazyRouteRequest(ctx, deps.trustedProxies, { ...ctx.params }, body, principal);
     const input = route.input ? route.input(request) : defaultInput(contract, route, request);
     const output = await deps.bus.call(contract.name, route.operation, input, {
       principal,
       correlationid: state.requestId,
       traceparent: state.traceparent,
     });
-    const status = route.status ?? 200;
     ctx.status = status;
     if (status === 204) return;
-    ctx.body = JSON.stringify(output ?? null);
     ctx.type = 'application/json';
+    ctx.body = JSON.stringify(output ?? null);
   };
 }
 

@@ -102,7 +102,8 @@ export function createTokenVerifier(
     const principal = principalOf(payload);
     if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
     verified.set(token, { principal, expiresAt: payload.exp! * 1000, keys });
-    return principal;
+    // The caller gets its own copy, so nothing it does to it reaches the remembered one.
+    return { ...principal };
   };
   const remembered = (token: string): Principal | undefined => {
     const hit = verified.get(token);

@@ -1,4 +1,4 @@
-import type { Knex } from '../../../src/index.js';
+import { preparedRead, type Knex } from '../../../src/index.js';
 import type { Role, User } from '../contract.js';
 
 interface UserRow {
@@ -17,6 +17,7 @@ const toUser = (row: UserRow): User => ({ id: row.id, email: row.email, role: ro
 
 /** Queries on identity's `users` table. */
 export function makeUsers(db: Knex) {
+  const rowById = preparedRead(db, (q, p: { id: string }) => q<UserRow>('users').where({ id: p.id }).first());
   return {
     async insert(user: NewUser): Promise<void> {
       const row: UserRow = {
@@ -34,7 +35,7 @@ export function makeUsers(db: Knex) {
     },
 
     async byId(id: string): Promise<User | undefined> {
-      const row = await db<UserRow>('users').where({ id }).first();
+      const row = await rowById({ id });
       return row && toUser(row);
     },
 
