@@ -32,7 +32,7 @@ test('when two processes migrate the same stores at once, then both succeed and 
   t.is(b.code, 0, b.stderr);
   type Applied = Array<{ module: string; applied: string[] }>;
   const applied = [...(JSON.parse(a.stdout) as Applied), ...(JSON.parse(b.stdout) as Applied)].filter((r) => r.module === 'identity').flatMap((r) => r.applied);
-  t.deepEqual(applied.sort(), ['0001_outbox_inbox_dead_letters', '0001_users', '0002_signing_keys', '0003_signing_key_retirement']);
+  t.deepEqual(applied.sort(), ['0001_outbox_inbox_dead_letters', '0001_users', '0002_expiring_ids', '0002_signing_keys', '0003_signing_key_retirement']);
   const identity = (JSON.parse(status.stdout) as Array<{ module: string; applied: string[]; pending: string[] }>).find((r) => r.module === 'identity')!;
   t.deepEqual(identity.pending, []);
   t.is(identity.applied.filter((name) => name === 'kernel:0001_outbox_inbox_dead_letters').length, 1);
