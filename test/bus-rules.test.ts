@@ -43,6 +43,13 @@ function scenario(title: string, run: (t: ExecutionContext, host: TestHost) => P
 const entriesOf = async (t: TestHost, contract = auditContract) =>
   (await t.host.bus.client(contract).entries({})).entries;
 
+/** The audit entries once there are two or more. */
+const bothEntries = (t: TestHost) =>
+  eventually(async () => {
+    const all = await entriesOf(t);
+    return all.length >= 2 ? all : undefined;
+  }, 5000, 'both entries');
+
 scenario('when a handler mutates its input, then the caller\'s object is unchanged and cannot reach the handler\'s copy', async (t, h) => {
   const value = { items: [1, 2] };
   const reply = await h.host.bus.client(ledgerContract).echo({ value });
@@ -97,10 +104,7 @@ scenario('when an event is delivered twice, then its effect happens once', async
   await h.host.bus.transport.publish('ledger', 'recorded', [message]);
   await h.host.bus.transport.publish('ledger', 'recorded', [message]);
   await h.host.bus.client(ledgerContract).record({ amount: 4 });
-  const entries = await eventually(async () => {
-    const all = await entriesOf(h);
-    return all.length >= 2 ? all : undefined;
-  }, 5000, 'both entries');
+  const entries = await bothEntries(h);
   t.deepEqual(entries.map((e) => e.amount), [3, 4]);
 });
 
@@ -125,10 +129,7 @@ scenario('when an event is delivered again within the dedupe window, after the w
   await h.host.bus.transport.publish('ledger', 'recorded', [message]);
   await h.host.bus.client(ledgerContract).record({ amount: 4 });
 
-  const entries = await eventually(async () => {
-    const all = await entriesOf(h);
-    return all.length >= 2 ? all : undefined;
-  }, 5000, 'both entries');
+  const entries = await bothEntries(h);
   t.deepEqual(entries.map((e) => e.amount), [3, 4]);
   t.deepEqual(await store('cleave_inbox').select('id'), [], 'handled events leave the inbox');
 }, { 'bus.inbox.dedupeWindowMs': 2000 });
