@@ -47,7 +47,7 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
  * At most this many databases of one test file exist at once: the tests of a file run side by side, and each
  * host holds a pool per module, so without a bound they exhaust the server's 100 connections.
  */
-const maxDatabases = 4;
+const maxDatabases = 3;
 let open = 0;
 const waiting: Array<() => void> = [];
 
