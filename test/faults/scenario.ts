@@ -163,9 +163,12 @@ export async function runFault(site: FaultSite, fault: Fault, options: RunOption
 
   const breachValues = messages.filter((m) => m.temp > threshold).map((m) => m.temp);
   const last = breachValues[breachValues.length - 1];
+  // Until every process is back on the bus the gateway answers 503 for the modules it cannot reach yet.
   await eventually(async () => {
-    const { alerts } = await expect(api, 200, 'GET', `/api/alerts?deviceId=${id}`);
-    return alerts.some((a: { value: number; state: string }) => a.value === last && a.state === 'resolved') ? true : undefined;
+    const res = await api('GET', `/api/alerts?deviceId=${id}`);
+    if (res.status === 503) return undefined;
+    if (res.status !== 200) throw new Error(`GET /api/alerts: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.alerts.some((a: { value: number; state: string }) => a.value === last && a.state === 'resolved') ? true : undefined;
   }, 60_000, 'the last breach episode to be raised and resolved');
   const { alerts } = (await expect(api, 200, 'GET', `/api/alerts?deviceId=${id}`)) as { alerts: Array<{ value: number }> };
 
