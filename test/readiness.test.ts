@@ -6,6 +6,8 @@ import { dynsec, externalConfig } from './support/external-broker.js';
 import { startMosquitto } from './support/mosquitto.js';
 import { createDatabase, postgresAvailable } from './support/postgres.js';
 import { tcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import warmup from './fixtures/modules/warmup/index.js';
+import { warmupContract } from './fixtures/modules/warmup/contract.js';
 
 const pg = await postgresAvailable();
 
@@ -98,6 +100,19 @@ if (broker.available) {
     } finally {
       await host.stop();
       await proxy.close();
+    }
+  });
+
+  test.serial('when a host is still running a start hook, then no gateway counts its module as hosted: the first call it routes finds the hook done', async (t) => {
+    const bus = { 'bus.transport': 'mqtt', 'bus.mqtt.url': broker.url, 'bus.namespace': namespace() };
+    const gateway = await startTestHost({ modules: [warmup], config: { ...bus, modules: 'none', 'http.gateway': true } });
+    const starting = startTestHost({ modules: [warmup], config: { ...bus, modules: 'warmup' } });
+    try {
+      await eventually(async () => ((await readyz(gateway)).body.checks['hosts:warmup'] === 'ok' ? true : undefined), 20_000, 'warmup to be seen as hosted');
+      t.deepEqual(await gateway.host.bus.client(warmupContract).warmedUp({}), { warmedUp: true });
+    } finally {
+      await (await starting).stop();
+      await gateway.stop();
     }
   });
 

@@ -175,6 +175,9 @@ export class Host {
     const hookFailure = (await started).find((result) => result.status === 'rejected');
     if (listenerFailure) throw listenerFailure.err;
     if (hookFailure) throw hookFailure.reason;
+    // Only now may other processes route calls here: a module serves once its start hook is done (the first admin
+    // exists, say), and the gateway's readiness counts what presence lists.
+    await this.bus.transport.advertise?.(this.url);
     const edge = this.edge;
     if (edge) this.readiness.add('edge', () => edge.health());
     for (const name of routed.map((m) => m.contract.name).filter((n) => !this.hosted.includes(n))) {
@@ -188,11 +191,10 @@ export class Host {
     this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, ...listening }, 'cleave is ready');
   }
 
-  /** Starts HTTP, advertises it on the bus, then starts the device listener. */
+  /** Starts HTTP, then the device listener; the host advertises itself on the bus once its modules have started. */
   private async startListeners(routed: ModuleDefinition[], credentials: CredentialSync | undefined): Promise<void> {
     const { config, modules } = this.options;
     await this.startHttp(routed);
-    await this.bus.transport.advertise?.(this.url);
     this.edge = await startEdge({
       config,
       modules,
