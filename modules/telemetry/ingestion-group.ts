@@ -1,6 +1,6 @@
 import type { devicePorts } from '../../src/index.js';
 import { messageKey } from './data/seen-messages.js';
-import type { Values } from './data/sql.js';
+import type { FlatValues as Values } from '../../src/index.js';
 import type { ReportedEvent } from './protocol/event-payload.js';
 import { readMessage } from './protocol/message.js';
 import type { ReadingSet } from './protocol/telemetry-payload.js';

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { CleaveError } from '../errors.js';
 import { expiringIds } from '../db/expiring-ids.js';
 import { inboxIds } from '../db/kernel-migrations.js';
+import { insertRows, type FlatValues } from '../db/insert-rows.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Envelope } from './envelope.js';
 import { Pump } from './pump.js';
@@ -38,7 +39,7 @@ interface InboxRow {
 }
 
 const batchSize = 100;
-const intakeChunk = 200;
+const intakeColumns = ['id', 'type', 'envelope', 'status', 'attempts', 'next_at', 'received_at'];
 const maxDelayMs = 60_000;
 const rotateEveryMs = 60_000;
 /** Thrown inside the fast path's transaction to roll it back: earlier events wait in the inbox. */
@@ -68,25 +69,16 @@ export class Inbox {
   readonly intake = async (messages: Envelope[]): Promise<void> => {
     const now = Date.now();
     this.warnIfLate(messages, now);
+    // As received: a handler of the fast path may change its payload and then fail, and the event is stored after.
     const texts = messages.map((message) => JSON.stringify(message));
     if (await this.handleOnArrival(messages)) return;
     await this.options.db.transaction(async (trx) => {
       const fresh = await this.claim(trx, messages);
-      const rows = messages
-        .map((message, i) => ({ message, envelope: texts[i] }))
-        .filter(({ message }) => fresh.delete(message.id))
-        .map(({ message, envelope }) => ({
-          id: message.id,
-          type: message.type,
-          envelope,
-          status: 'pending',
-          attempts: 0,
-          next_at: now,
-          received_at: now,
-        }));
-      for (let i = 0; i < rows.length; i += intakeChunk) {
-        await trx('cleave_inbox').insert(rows.slice(i, i + intakeChunk)).onConflict('id').ignore();
-      }
+      const values: FlatValues = [];
+      messages.forEach((message, i) => {
+        if (fresh.delete(message.id)) values.push(message.id, message.type, texts[i], 'pending', 0, now, now);
+      });
+      await insertRows(trx, 'cleave_inbox', intakeColumns, values, ' on conflict (id) do nothing');
     });
     this.pump.nudge();
   };

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { insertRows, type FlatValues } from '../db/insert-rows.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Envelope } from './envelope.js';
 import type { Transport } from './transport.js';
@@ -7,13 +8,14 @@ import { Pump } from './pump.js';
 
 const batchSize = 1000;
 
-const insertChunk = 200;
+const outboxColumns = ['id', 'type', 'envelope', 'created_at'];
 
 /** Writes events into the outbox of a transaction: they are dispatched only if that transaction commits. */
 export async function writeOutbox(trx: Knex.Transaction | Knex, messages: Envelope[]): Promise<void> {
   const now = Date.now();
-  const rows = messages.map((m) => ({ id: m.id, type: m.type, envelope: JSON.stringify(m), created_at: now }));
-  for (let i = 0; i < rows.length; i += insertChunk) await trx('cleave_outbox').insert(rows.slice(i, i + insertChunk));
+  const values: FlatValues = [];
+  for (const m of messages) values.push(m.id, m.type, JSON.stringify(m), now);
+  await insertRows(trx, 'cleave_outbox', outboxColumns, values);
 }
 
 /** Splits rows into runs of consecutive rows of one type, keeping their order. */

@@ -1,7 +1,7 @@
-import type { Knex, Static } from '../../../src/index.js';
+import { insertRows, type FlatValues as Values, type Knex, type Static } from '../../../src/index.js';
 import type { DeviceEvent } from '../contract.js';
 import { toIso, type Range } from '../time.js';
-import { inRange, insertMany, type Values } from './sql.js';
+import { inRange } from './sql.js';
 
 interface EventRow {
   device_id: string;
@@ -27,7 +27,7 @@ export function makeDeviceEvents(db: Knex) {
   return {
     /** Stores events given as a flat list of values in `eventColumns` order. */
     async insert(values: Values): Promise<void> {
-      await insertMany(db, 'device_events', eventColumns, values);
+      await insertRows(db, 'device_events', eventColumns, values);
     },
 
     async list(deviceId: string, filter: { type?: string; range: Range; limit: number }): Promise<Array<Static<typeof DeviceEvent>>> {

@@ -1,7 +1,7 @@
-import type { Knex } from '../../../src/index.js';
+import { insertRows, type FlatValues as Values, type Knex } from '../../../src/index.js';
 import type { Reading } from '../contract.js';
 import { toIso, type Range } from '../time.js';
-import { inRange, insertMany, type Values } from './sql.js';
+import { inRange } from './sql.js';
 
 /** A row of `readings` or `latest_readings`; PostgreSQL returns the bigints as strings. */
 export interface ReadingRow {
@@ -49,12 +49,12 @@ export function makeReadings(db: Knex) {
   return {
     /** Stores readings (flat, in `readingColumns` order) and returns those not stored before. */
     insertNew(values: Values): Promise<ReadingRow[]> {
-      return insertMany(db, 'readings', readingColumns, values, ` on conflict do nothing returning ${readingColumns.join(', ')}`);
+      return insertRows(db, 'readings', readingColumns, values, ` on conflict do nothing returning ${readingColumns.join(', ')}`);
     },
 
     /** Brings `latest_readings` up to date with readings just stored; an older one arriving late changes nothing. */
     async recordLatest(added: ReadingRow[]): Promise<void> {
-      await insertMany(db, 'latest_readings', readingColumns, newestPerMetric(added), newestWins);
+      await insertRows(db, 'latest_readings', readingColumns, newestPerMetric(added), newestWins);
     },
 
     async list(deviceId: string, filter: { metric?: string; range: Range; limit: number }): Promise<Reading[]> {

@@ -1,7 +1,7 @@
 import type { devicePorts, Knex, Static } from '../../../src/index.js';
 import type { Rejection } from '../contract.js';
 import { toIso } from '../time.js';
-import { insertMany } from './sql.js';
+import { insertRows } from '../../../src/index.js';
 
 interface RejectionRow {
   device_id: string;
@@ -40,7 +40,7 @@ export function makeRejections(db: Knex) {
         payloadExcerpt(payload),
         receivedAt,
       ]);
-      await insertMany(db, 'rejections', rejectionColumns, values);
+      await insertRows(db, 'rejections', rejectionColumns, values);
     },
 
     /** Deletes the rejections received before `cutoff` (epoch ms). */

@@ -1,5 +1,4 @@
-import { expiringIds, type Knex } from '../../../src/index.js';
-import type { Values } from './sql.js';
+import { expiringIds, type FlatValues as Values, type Knex } from '../../../src/index.js';
 
 /** The key of a message id: device ids hold no spaces, so the pair is unambiguous. */
 export const messageKey = (deviceId: string, id: string) => `${deviceId} ${id}`;
