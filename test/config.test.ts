@@ -43,7 +43,7 @@ test('when nothing is configured, then every key has its default', (t) => {
   t.is(config.bus.retry.maxAttempts, 5);
   t.true(config.bus.outbox.relay);
   t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: 1_048_576, gateway: false, trustProxy: '' });
-  t.deepEqual(config.db, { dataDir: './data', url: '' });
+  t.deepEqual(config.db, { dataDir: './data', url: '', poolMax: 10 });
   t.deepEqual(config.edge, {
     broker: 'embedded',
     port: 1883,
@@ -257,8 +257,8 @@ test('when keys are described, then each has its env variable, default and doc',
   t.like(keys.find((key) => key.key === 'hashing.maxWaiting'), { env: 'CLEAVE_HASH_MAX_WAITING', default: 64 });
   t.like(keys.find((key) => key.key === 'http.trustProxy'), { env: 'CLEAVE_HTTP_TRUST_PROXY', default: '' });
   t.like(keys.find((key) => key.key === 'devices.db.url'), { env: 'CLEAVE_DEVICES_DB_URL', default: '' });
-  t.is(keys.length, 53);
-  t.is(describeKeys().length, 40, 'the kernel\'s own keys');
+  t.is(keys.length, 54);
+  t.is(describeKeys().length, 41, 'the kernel\'s own keys');
 });
 
 test('when a module declares a config slice, then its keys are listed under its name with their variables', (t) => {

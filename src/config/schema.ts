@@ -16,7 +16,7 @@ export interface CleaveConfig {
     inbox: { dedupeWindowMs: number };
   };
   http: { port: number; host: string; bodyLimit: number; gateway: boolean; trustProxy: string };
-  db: { dataDir: string; url: string };
+  db: { dataDir: string; url: string; poolMax: number };
   edge: {
     broker: 'embedded' | 'external' | 'off';
     port: number;
@@ -227,6 +227,11 @@ export const schema = {
     url: {
       doc: 'PostgreSQL URL, each module in its own schema; empty uses SQLite files in db.dataDir. A module\'s <module>.db.url, when set, takes its place for that module.',
       format: 'cleave-url', allowEmpty: true, default: '', env: 'CLEAVE_DB_URL', sensitive: true,
+    },
+    poolMax: {
+      doc: 'Most PostgreSQL connections each hosted module holds (one pool per module); a host holds up to this many times its modules. SQLite uses one connection per file.',
+      format: 'cleave-int', min: 1, max: 1000, default: 10,
+      env: 'CLEAVE_DB_POOL_MAX',
     },
   },
   edge: {

@@ -18,6 +18,8 @@ export interface DatabaseOptions {
   url?: string;
   /** The config key `url` came from, named in errors: `db.url` or `<module>.db.url`. */
   key?: string;
+  /** Most connections of a PostgreSQL pool (config `db.poolMax`); SQLite always uses one. Default 10. */
+  poolMax?: number;
   /** Where the database's own warnings go (a lost connection, a slow acquire), as JSON log lines; else to stderr as knex writes them. */
   log?: Logger;
 }
@@ -28,8 +30,9 @@ export const schemaOf = (module: string) => module.replace(/-/g, '_');
 /** Where `module` keeps its data by `config`: its own `<module>.db.url` when set, else `db.url`, else `db.dataDir`. */
 export function databaseOf(config: CleaveConfig, module: string, log?: Logger): DatabaseOptions {
   const own = databaseUrlOf(config, module);
-  if (own) return { dataDir: config.db.dataDir, url: own, key: databaseKeyOf(module), log };
-  return { dataDir: config.db.dataDir, url: config.db.url, key: 'db.url', log };
+  const poolMax = config.db.poolMax;
+  if (own) return { dataDir: config.db.dataDir, url: own, key: databaseKeyOf(module), poolMax, log };
+  return { dataDir: config.db.dataDir, url: config.db.url, key: 'db.url', poolMax, log };
 }
 
 const isPostgres = (url: string) => /^postgres(ql)?:\/\//i.test(url);
@@ -42,7 +45,7 @@ const sqliteFile = (url: string) => url.replace(/^sqlite:/, '');
  */
 export async function openDatabase(module: string, options: DatabaseOptions): Promise<Knex> {
   try {
-    if (options.url && isPostgres(options.url)) return await openPostgres(module, options.url, options.log);
+    if (options.url && isPostgres(options.url)) return await openPostgres(module, options.url, options.poolMax ?? 10, options.log);
     if (options.url) return openSqlite(sqliteFile(options.url));
     return openSqlite(options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, `${module}.sqlite`));
   } catch (err) {
@@ -161,7 +164,7 @@ function cacheStatements(conn: SqliteConnection): void {
   };
 }
 
-async function openPostgres(module: string, url: string, log?: Logger): Promise<Knex> {
+async function openPostgres(module: string, url: string, poolMax: number, log?: Logger): Promise<Knex> {
   const schema = schemaOf(module);
   const db = knexFactory({
     client: 'pg',
@@ -170,7 +173,7 @@ async function openPostgres(module: string, url: string, log?: Logger): Promise<
     connection: { connectionString: url, connectionTimeoutMillis: 2000 },
     acquireConnectionTimeout: 4000,
     searchPath: [schema],
-    pool: { min: 0, max: 10 },
+    pool: { min: 0, max: poolMax },
     log: knexLog(log),
   });
   await db.raw('create schema if not exists ??', [schema]);
