@@ -119,6 +119,7 @@ test('when a breaking change comes with a new major version, then it passes; und
   const minor = verdictOf(snapshotOf(quotesV1), snapshotOf(quotesV2AsMinor));
   t.false(minor.accepted);
   t.deepEqual(minor.breaking.map(describeChange), ['quotes: operation quote input, field "currency": new required field']);
+  t.deepEqual(minor.notes, []);
 });
 
 test('when a compatible change was not snapshotted, then the check passes and says to snapshot', (t) => {

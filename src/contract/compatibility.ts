@@ -85,8 +85,8 @@ export function verdictOf(recorded: ContractSnapshot | undefined, current: Contr
   const majorUp = majorOf(current.version) > majorOf(recorded.version);
   verdict.accepted = verdict.breaking.length === 0 || majorUp;
   const changed = !sameJson({ ...recorded, version: '' }, { ...current, version: '' });
-  if (verdict.breaking.length && majorUp) {
-    verdict.notes.push(`${module}: ${verdict.breaking.length} breaking change(s) accepted by the major version ${recorded.version} → ${current.version}: run cleave contracts snapshot`);
+  if (verdict.breaking.length) {
+    if (majorUp) verdict.notes.push(`${module}: ${verdict.breaking.length} breaking change(s) accepted by the major version ${recorded.version} → ${current.version}: run cleave contracts snapshot`);
   } else if (changed && current.version === recorded.version) {
     verdict.notes.push(`${module}: compatible changes without a new version: raise the minor version (${recorded.version}), then run cleave contracts snapshot`);
   } else if (changed || current.version !== recorded.version) {
