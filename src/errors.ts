@@ -8,6 +8,7 @@ export const errorCodes = [
   'RESOURCE_EXHAUSTED',
   'UNAVAILABLE',
   'DEADLINE_EXCEEDED',
+  'VERSION_MISMATCH',
   'INTERNAL',
 ] as const;
 
@@ -37,6 +38,9 @@ export const httpStatus: Record<ErrorCode, number> = {
   RESOURCE_EXHAUSTED: 429,
   UNAVAILABLE: 503,
   DEADLINE_EXCEEDED: 504,
+  // The caller's and the host's builds of a contract differ in major version: a deployment fault upstream of
+  // the HTTP client, so a bad gateway rather than a client error.
+  VERSION_MISMATCH: 502,
   INTERNAL: 500,
 };
 

@@ -76,7 +76,7 @@ test('when the build\'s operations are checked, then each states who may call it
 
 test('when an operation states no access, then the check names it and defineContract refuses it', (t) => {
   const silent = { kind: 'command', input: Type.Object({}), output: Type.Object({}) };
-  const planted = { name: 'planted', operations: { open: { ...silent, access: 'public' }, silent }, events: {} } as unknown as Contract;
+  const planted = { name: 'planted', version: '1.0.0', operations: { open: { ...silent, access: 'public' }, silent }, events: {} } as unknown as Contract;
 
   t.deepEqual(checkAccess([planted]).map((v) => v.operation), ['planted.silent']);
   t.throws(() => defineContract(planted as never), { message: /planted\.silent" must state who may call it/ });

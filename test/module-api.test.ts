@@ -12,6 +12,7 @@ import { createDatabase, postgresAvailable } from './support/postgres.js';
  */
 const tallyContract = defineContract({
   name: 'tally',
+  version: '1.0.0',
   operations: {
     add: command(
       Type.Object({ id: Type.String(), amount: Type.Number(), failAfterWrite: Type.Optional(Type.Boolean()), peekOutside: Type.Optional(Type.Boolean()) }),
@@ -43,7 +44,7 @@ const onRecordedWithTallyStores = (): EventHandler<typeof tallyContract, typeof 
   void (await ctx.stores.entries.amounts());
 export const subscribesWithAnotherModulesStores = () =>
   defineModule({
-    contract: defineContract({ name: 'other', operations: {}, events: {} }),
+    contract: defineContract({ name: 'other', version: '1.0.0', operations: {}, events: {} }),
     stores: { notes: (db: Knex) => ({ count: () => db('notes').count() }) },
     handlers: {},
     // @ts-expect-error module "other" has no store "entries"

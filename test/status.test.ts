@@ -6,7 +6,7 @@ import { mosquittoForFile } from './support/broker-per-file.js';
 const broker = mosquittoForFile('cleave status tests');
 if (broker.available) {
 
-  test('when hosts run on the MQTT bus, then status lists each with its modules and HTTP address, and drops one that stopped', async (t) => {
+  test('when hosts run on the MQTT bus, then status lists each with its modules, their contract versions and HTTP address, and drops one that stopped', async (t) => {
     const bus = { 'bus.transport': 'mqtt', 'bus.mqtt.url': broker.url, 'bus.namespace': 'status-a' };
     const identity = await startTestHost({ config: { ...bus, modules: 'identity', 'bus.instance': 'one' } });
     const telemetry = await startTestHost({ config: { ...bus, modules: 'telemetry,alerts', 'bus.instance': 'two' } });
@@ -14,10 +14,10 @@ if (broker.available) {
     try {
       const listed = await cleave(box, 'status', '--mqtt-url', broker.url, '--json');
       t.is(listed.code, 0, listed.stderr);
-      const instances = JSON.parse(listed.stdout) as Array<{ instanceId: string; modules: string[]; http: string }>;
-      t.deepEqual(instances.map((i) => [i.instanceId, i.modules, i.http]), [
-        ['one', ['identity'], identity.url],
-        ['two', ['telemetry', 'alerts'], telemetry.url],
+      const instances = JSON.parse(listed.stdout) as Array<{ instanceId: string; modules: string[]; contracts: Record<string, string>; http: string }>;
+      t.deepEqual(instances.map((i) => [i.instanceId, i.modules, i.contracts, i.http]), [
+        ['one', ['identity'], { identity: '1.0.0' }, identity.url],
+        ['two', ['telemetry', 'alerts'], { telemetry: '1.0.0', alerts: '1.0.0' }, telemetry.url],
       ]);
 
       await telemetry.stop();
@@ -27,7 +27,7 @@ if (broker.available) {
       const lines = table.stdout.trim().split('\n');
       t.regex(lines[0], /^INSTANCE\s+MODULES\s+HTTP\s+VERSION\s+STARTED$/);
       t.is(lines.length, 2);
-      t.regex(lines[1], /^one\s+identity\s+http:\/\/127\.0\.0\.1:\d+\s+\d+\.\d+\.\d+\s+\d{4}-/);
+      t.regex(lines[1], /^one\s+identity@1\.0\.0\s+http:\/\/127\.0\.0\.1:\d+\s+\d+\.\d+\.\d+\s+\d{4}-/);
     } finally {
       await identity.stop();
       await telemetry.stop();

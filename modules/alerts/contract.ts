@@ -34,6 +34,7 @@ export const Alert = Type.Object({
 
 export const alertsContract = defineContract({
   name: 'alerts',
+  version: '1.0.0',
   operations: {
     createRule: command(
       Type.Object(

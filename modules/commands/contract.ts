@@ -36,6 +36,7 @@ const About = { id: Id, deviceId: DeviceId, name: Name };
 /** Commands for devices: queued by operators, sent by the device listener, finished by the device's reply or its TTL. */
 export const commandsContract = defineContract({
   name: 'commands',
+  version: '1.0.0',
   operations: {
     sendCommand: command(
       Type.Object(

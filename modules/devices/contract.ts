@@ -25,6 +25,7 @@ export const ById = Type.Object({ id: DeviceId }, strict);
 
 export const devicesContract = defineContract({
   name: 'devices',
+  version: '1.0.0',
   operations: {
     registerDevice: command(RegisterDeviceInput, RegisteredDevice, { access: 'operator', summary: 'Registers a device; its secret is returned once.' }),
     listDevices: query(Type.Object({}, strict), Type.Object({ devices: Type.Array(Device) }), { access: 'viewer', summary: 'Every registered device.' }),

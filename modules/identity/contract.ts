@@ -54,6 +54,7 @@ export const SigningKeyRotated = Type.Object({
 
 export const identityContract = defineContract({
   name: 'identity',
+  version: '1.0.0',
   operations: {
     createUser: command(CreateUserInput, User, { access: 'admin', summary: 'Creates a user; the email must be unused.' }),
     login: command(LoginInput, LoginOutput, { access: 'public', summary: 'Exchanges an email and password for an access token.' }),

@@ -14,6 +14,7 @@ const Range = { from: Type.Optional(Iso), to: Type.Optional(Iso) };
 
 export const telemetryContract = defineContract({
   name: 'telemetry',
+  version: '1.0.0',
   operations: {
     ingestTelemetry: command(devicePorts.DeviceMessagesInput, devicePorts.DeviceMessagesOutput, {
       access: 'system',

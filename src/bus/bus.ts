@@ -5,6 +5,7 @@ import { CleaveError } from '../errors.js';
 import type { CounterChild } from '../observability/hot-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import { authorizeCall } from './access.js';
+import { assertSameMajor } from './contract-version.js';
 import { envelope, type Envelope, type MessageContext } from './envelope.js';
 import type { Reply, Transport } from './transport.js';
 
@@ -13,6 +14,8 @@ interface Target {
   spec: Operation;
   name: string;
   inputWhat: string;
+  /** The version of the module's contract this build knows, carried with each request. */
+  version: string;
   ok?: CounterChild;
 }
 
@@ -77,6 +80,7 @@ export class Bus {
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     const request = envelope(this.options.instanceId, name, input, context);
     request.deadline = Date.now() + timeoutMs;
+    request.contractversion = target.version;
     const reply = await this.transport.request(module, operation, request, timeoutMs);
     if (reply.ok) (target.ok ??= this.counter(name, 'OK'))?.inc();
     else this.counter(name, reply.error.code)?.inc();
@@ -91,7 +95,7 @@ export class Bus {
     if (!target) {
       const spec = this.operation(module, operation);
       const name = `${module}.${operation}`;
-      target = { spec, name, inputWhat: `${name} input` };
+      target = { spec, name, inputWhat: `${name} input`, version: this.contract(module).version };
       let ofModule = this.targets.get(module);
       if (!ofModule) this.targets.set(module, (ofModule = new Map()));
       ofModule.set(operation, target);
@@ -113,6 +117,7 @@ export class Bus {
       const started = performance.now();
       try {
         authorizeCall(spec.access, request.principal, name);
+        assertSameMajor(contract, request);
         if (remote) assertValid(spec.input, request.data, `${name} input`);
         const output = await fn(request.data, request);
         try {

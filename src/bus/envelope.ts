@@ -28,6 +28,8 @@ export interface Envelope<T = unknown> {
   replyto?: string;
   /** Epoch milliseconds after which nobody waits for the reply. */
   deadline?: number;
+  /** The version of the target module's contract the caller was built with (requests). */
+  contractversion?: string;
   principal?: Principal;
 }
 

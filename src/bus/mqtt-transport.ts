@@ -25,6 +25,8 @@ export interface MqttTransportOptions {
   key: string;
   log: Logger;
   version?: string;
+  /** The contract version of each module of the build; presence lists those of the modules served here. */
+  contractVersions?: Record<string, string>;
   /** This host's HTTP address, published in presence (also settable later with `advertise`). */
   http?: string;
   /**
@@ -332,7 +334,8 @@ export class MqttTransport implements Transport {
   private announce(): Promise<unknown> {
     const { instanceId, version } = this.options;
     const modules = this.serving ? this.modules() : [];
-    const payload = this.seal.seal(JSON.stringify({ instanceId, modules, http: this.http, version, startedAt: this.startedAt }));
+    const contracts = Object.fromEntries(modules.flatMap((m) => (this.options.contractVersions?.[m] ? [[m, this.options.contractVersions[m]]] : [])));
+    const payload = this.seal.seal(JSON.stringify({ instanceId, modules, contracts, http: this.http, version, startedAt: this.startedAt }));
     return this.client!.publishAsync(this.presenceTopic, payload, { qos: 1, retain: true });
   }
 

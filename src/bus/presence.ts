@@ -7,6 +7,8 @@ import { brokerName } from '../mqtt/client.js';
 export interface InstanceInfo {
   instanceId: string;
   modules: string[];
+  /** The contract version of each module it serves, e.g. `{ telemetry: '1.2.0' }`. */
+  contracts?: Record<string, string>;
   http?: string;
   version?: string;
   startedAt?: string;
@@ -22,8 +24,9 @@ export function parsePresence(instanceId: string, payload: Buffer): InstanceInfo
     return undefined;
   }
   if (!Array.isArray(info?.modules) || !info.modules.every((m) => typeof m === 'string')) return undefined;
-  const { sig: _sig, ...rest } = info as Partial<InstanceInfo> & { sig?: unknown };
-  return { ...rest, instanceId, modules: info.modules };
+  const { sig: _sig, contracts, ...rest } = info as Partial<InstanceInfo> & { sig?: unknown };
+  const versions = Object.entries(contracts ?? {}).filter(([, version]) => typeof version === 'string');
+  return { ...rest, instanceId, modules: info.modules, ...(versions.length ? { contracts: Object.fromEntries(versions) } : {}) };
 }
 
 /**
@@ -88,7 +91,7 @@ export class PresenceBook {
   }
 
   list(): InstanceInfo[] {
-    return [...this.known.values()].map((info) => ({ ...info, modules: [...info.modules] }));
+    return [...this.known.values()].map((info) => ({ ...info, modules: [...info.modules], ...(info.contracts ? { contracts: { ...info.contracts } } : {}) }));
   }
 
   clear(): void {

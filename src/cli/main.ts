@@ -47,6 +47,11 @@ const commands: CommandEntry[] = [
     describe: 'Simulated edge devices: cleave device simulate --devices N --rate R --duration S',
     load: async () => (await import('./commands/device.js')).deviceCommand,
   },
+  {
+    command: 'contracts <action>',
+    describe: 'Snapshot the contracts (contracts/<module>.json), or check them for breaking changes',
+    load: async () => (await import('./commands/contracts.js')).contractsCommand,
+  },
 ];
 const names = commands.map((entry) => entry.command.split(' ')[0]);
 

@@ -30,13 +30,18 @@ export interface OperationSpec {
   summary?: string;
 }
 
-/** A module's whole public surface: its name, operations and events. */
+/** A module's whole public surface: its name, version, operations and events. */
 export interface Contract<
   N extends string = string,
   O extends Record<string, Operation> = Record<string, Operation>,
   E extends Record<string, TSchema> = Record<string, TSchema>,
 > {
   readonly name: N;
+  /**
+   * Semantic version `MAJOR.MINOR.PATCH`: a breaking change (see `cleave contracts check`) raises the major.
+   * Callers carry it with every request; a host whose major differs refuses with VERSION_MISMATCH.
+   */
+  readonly version: string;
   readonly operations: O;
   readonly events: E;
 }
@@ -61,6 +66,12 @@ export type Client<C extends Contract> = {
 
 const namePattern = /^[a-z][A-Za-z0-9]*$/;
 const moduleNamePattern = /^[a-z][a-z0-9-]*$/;
+const versionPattern = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+
+/** The major number of a contract version (`2` for `2.1.0`). */
+export function majorOf(version: string): number {
+  return Number(version.split('.')[0]);
+}
 
 /** Declares a command: an operation that changes state, e.g. `command(In, Out, { access: 'operator', summary })`. */
 export function command<I extends TSchema, O extends TSchema>(input: I, output: O, spec: OperationSpec) {
@@ -84,15 +95,18 @@ export function grantsAtLeast(level: Access, required: Access): boolean {
 }
 
 /**
- * Declares a module's contract. Names are checked here so a typo fails at import time:
- * module names are kebab-case, operation and event names camelCase.
+ * Declares a module's contract. Names and version are checked here so a typo fails at import time:
+ * module names are kebab-case, operation and event names camelCase, the version `MAJOR.MINOR.PATCH`.
  */
 export function defineContract<
   const N extends string,
   const O extends Record<string, Operation>,
   const E extends Record<string, TSchema>,
->(spec: { name: N; operations: O; events: E }): Contract<N, O, E> {
+>(spec: { name: N; version: string; operations: O; events: E }): Contract<N, O, E> {
   if (!moduleNamePattern.test(spec.name)) throw new Error(`contract name "${spec.name}" must match ${moduleNamePattern}`);
+  if (typeof spec.version !== 'string' || !versionPattern.test(spec.version)) {
+    throw new Error(`contract "${spec.name}" needs a version MAJOR.MINOR.PATCH such as "1.0.0", not ${JSON.stringify(spec.version)}`);
+  }
   for (const key of [...Object.keys(spec.operations), ...Object.keys(spec.events)]) {
     if (!namePattern.test(key)) throw new Error(`"${spec.name}.${key}" must be camelCase (${namePattern})`);
   }
@@ -101,5 +115,5 @@ export function defineContract<
       throw new Error(`"${spec.name}.${key}" must state who may call it: access is one of ${accessLevels.join(', ')}`);
     }
   }
-  return Object.freeze({ name: spec.name, operations: spec.operations, events: spec.events });
+  return Object.freeze({ name: spec.name, version: spec.version, operations: spec.operations, events: spec.events });
 }

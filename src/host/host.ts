@@ -321,6 +321,7 @@ async function createTransport(options: HostOptions, identity: { instanceId: str
     instanceId: identity.instanceId,
     log: identity.log.child({ component: 'bus' }),
     version: cleaveVersion,
+    contractVersions: Object.fromEntries(modules.map((m) => [m.contract.name, m.contract.version])),
     consumed: (module, event) => consumed.has(`${module}.${event}`),
   });
 }

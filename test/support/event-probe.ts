@@ -15,7 +15,7 @@ export function eventProbe<C extends Contract, D = unknown>(contract: C): { modu
   const received: Array<Received<C, D>> = [];
   const record = (event: Name) => on(contract, event, () => async (data) => void received.push({ event, data: data as D }));
   const module = defineModule({
-    contract: defineContract({ name: `${contract.name}-probe`, operations: {}, events: {} }),
+    contract: defineContract({ name: `${contract.name}-probe`, version: '1.0.0', operations: {}, events: {} }),
     handlers: {},
     subscriptions: (Object.keys(contract.events) as Name[]).map(record),
   });

@@ -11,7 +11,7 @@ type Seen =
 function probe() {
   const seen: Seen[] = [];
   const module = defineModule({
-    contract: defineContract({ name: 'alerts-probe', operations: {}, events: {} }),
+    contract: defineContract({ name: 'alerts-probe', version: '1.0.0', operations: {}, events: {} }),
     handlers: {},
     subscriptions: [
       on(alertsContract, 'alertRaised', () => async (data) => void seen.push({ event: 'alertRaised', ...data })),

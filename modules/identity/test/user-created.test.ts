@@ -10,7 +10,7 @@ type UserCreated = EventOf<typeof identityContract, 'userCreated'>;
 function probe() {
   const received: UserCreated[] = [];
   const module = defineModule({
-    contract: defineContract({ name: 'identity-probe', operations: {}, events: {} }),
+    contract: defineContract({ name: 'identity-probe', version: '1.0.0', operations: {}, events: {} }),
     handlers: {},
     subscriptions: [on(identityContract, 'userCreated', () => async (data) => void received.push(data))],
   });

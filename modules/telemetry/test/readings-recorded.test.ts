@@ -8,7 +8,7 @@ type DeviceReadings = ReadingsRecorded['devices'][number];
 
 const events: ReadingsRecorded[] = [];
 const probe = defineModule({
-  contract: defineContract({ name: 'telemetry-probe', operations: {}, events: {} }),
+  contract: defineContract({ name: 'telemetry-probe', version: '1.0.0', operations: {}, events: {} }),
   handlers: {},
   subscriptions: [on(telemetryContract, 'readingsRecorded', () => async (data) => void events.push(data))],
 });

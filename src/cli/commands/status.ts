@@ -16,7 +16,8 @@ export const statusCommand: Command = {
       print(`no live instances in namespace "${config.bus.namespace}" on ${redact(config).bus.mqtt.url}`);
       return;
     }
-    const rows = instances.map((i) => [i.instanceId, list(i.modules), i.http ?? '-', i.version ?? '-', i.startedAt ?? '-']);
+    const modules = (i: (typeof instances)[number]) => i.modules.map((m) => (i.contracts?.[m] ? `${m}@${i.contracts[m]}` : m));
+    const rows = instances.map((i) => [i.instanceId, list(modules(i)), i.http ?? '-', i.version ?? '-', i.startedAt ?? '-']);
     print(...table(rows, ['INSTANCE', 'MODULES', 'HTTP', 'VERSION', 'STARTED']));
   },
 };
