@@ -257,8 +257,8 @@ test('when keys are described, then each has its env variable, default and doc',
   t.like(keys.find((key) => key.key === 'hashing.maxWaiting'), { env: 'CLEAVE_HASH_MAX_WAITING', default: 64 });
   t.like(keys.find((key) => key.key === 'http.trustProxy'), { env: 'CLEAVE_HTTP_TRUST_PROXY', default: '' });
   t.like(keys.find((key) => key.key === 'devices.db.url'), { env: 'CLEAVE_DEVICES_DB_URL', default: '' });
-  t.is(keys.length, 53);
-  t.is(describeKeys().length, 40, 'the kernel\'s own keys');
+  t.is(keys.length, 55);
+  t.is(describeKeys().length, 42, 'the kernel\'s own keys');
 });
 
 test('when a module declares a config slice, then its keys are listed under its name with their variables', (t) => {

@@ -5,6 +5,7 @@ import { CleaveError } from '../errors.js';
 import type { CounterChild } from '../observability/hot-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import { authorizeCall } from './access.js';
+import { Circuits, type BreakerSettings } from './circuits.js';
 import { envelope, type Envelope, type MessageContext } from './envelope.js';
 import type { Reply, Transport } from './transport.js';
 
@@ -28,6 +29,8 @@ export interface BusOptions {
   requestTimeoutMs: number;
   log: Logger;
   metrics?: Metrics;
+  /** Circuit breaking of calls to modules hosted elsewhere; absent or `failures: 0` turns it off. */
+  breaker?: BreakerSettings;
 }
 
 /**
@@ -40,10 +43,16 @@ export class Bus {
   private readonly clients = new Map<Contract, (context: MessageContext) => Client<Contract>>();
   private readonly counters = new Map<string, CounterChild>();
   private readonly targets = new Map<string, Map<string, Target>>();
+  private readonly served = new Set<string>();
+  private readonly circuits?: Circuits;
 
   constructor(private readonly options: BusOptions) {
     this.transport = options.transport;
     for (const contract of options.contracts) this.contracts.set(contract.name, contract);
+    const { breaker, log, metrics } = options;
+    if (breaker?.failures && this.transport.remote) {
+      this.circuits = new Circuits(breaker, { log, metrics, onChange: (open) => this.transport.reportCircuits?.(open) });
+    }
   }
 
   /** The contract of a module, or NOT_FOUND. */
@@ -77,12 +86,22 @@ export class Bus {
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     const request = envelope(this.options.instanceId, name, input, context);
     request.deadline = Date.now() + timeoutMs;
-    const reply = await this.transport.request(module, operation, request, timeoutMs);
+    const send = () => this.transport.request(module, operation, request, timeoutMs);
+    const reply = await (this.circuits && this.leavesProcess(module) ? this.circuits.call(module, send) : send());
     if (reply.ok) (target.ok ??= this.counter(name, 'OK'))?.inc();
     else this.counter(name, reply.error.code)?.inc();
     if (!reply.ok) throw CleaveError.fromData(reply.error);
     if (this.transport.remote) assertValid(spec.output, reply.data, `${name} output`);
     return reply.data;
+  }
+
+  /**
+   * True when a call to `module` goes to another process that presence says is up: only such calls pass its
+   * circuit. A module hosted here shares the caller's process, so it cannot hang while the caller runs, and its
+   * failures are its own answers, already quick; a module no process hosts is refused at once anyway.
+   */
+  private leavesProcess(module: string): boolean {
+    return !this.served.has(module) && this.transport.hosts?.(module) !== false;
   }
 
   /** What a call to `module.operation` needs again and again, worked out on its first call. */
@@ -108,6 +127,7 @@ export class Bus {
     const name = `${contract.name}.${operation}`;
     const remote = this.transport.remote;
     const { log, metrics } = this.options;
+    this.served.add(contract.name);
     const histogram = metrics?.busHandlerSeconds.labels(name);
     this.transport.serve(contract.name, operation, async (request): Promise<Reply> => {
       const started = performance.now();
