@@ -41,6 +41,7 @@ test('when nothing is configured, then every key has its default', (t) => {
   t.deepEqual(config.bus.mqtt, { url: 'mqtt://127.0.0.1:1883', ca: '' });
   t.is(config.bus.instance, '');
   t.is(config.bus.retry.maxAttempts, 5);
+  t.deepEqual(config.bus.breaker, { failures: 5, halfOpenAfterMs: 5000 });
   t.true(config.bus.outbox.relay);
   t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: 1_048_576, gateway: false, trustProxy: '' });
   t.deepEqual(config.db, { dataDir: './data', url: '', poolMax: 10 });
@@ -136,6 +137,14 @@ test('when an env number has trailing text, then it is rejected rather than trun
 
   t.regex(message, /"bus\.retry\.maxAttempts" has the bad value "12abc" from CLEAVE_BUS_MAX_ATTEMPTS/);
   t.regex(message, /must be an integer from 1 to 100$/);
+});
+
+test('when a circuit breaker setting is out of range, then the error names the key, the variable and the range', (t) => {
+  const failures = configError(t, () => loadConfig({ env: { CLEAVE_BUS_BREAKER_FAILURES: '-1' }, cwd: tempCwd(t) }));
+  const halfOpen = configError(t, () => loadConfig({ env: { CLEAVE_BUS_BREAKER_HALF_OPEN_AFTER_MS: '0' }, cwd: tempCwd(t) }));
+
+  t.regex(failures, /"bus\.breaker\.failures" has the bad value "-1" from CLEAVE_BUS_BREAKER_FAILURES: must be an integer from 0 to 1000$/);
+  t.regex(halfOpen, /"bus\.breaker\.halfOpenAfterMs" has the bad value "0" from CLEAVE_BUS_BREAKER_HALF_OPEN_AFTER_MS: must be an integer from 1 to/);
 });
 
 test('when an env boolean is not true or false, then the error says so', (t) => {
@@ -257,8 +266,8 @@ test('when keys are described, then each has its env variable, default and doc',
   t.like(keys.find((key) => key.key === 'hashing.maxWaiting'), { env: 'CLEAVE_HASH_MAX_WAITING', default: 64 });
   t.like(keys.find((key) => key.key === 'http.trustProxy'), { env: 'CLEAVE_HTTP_TRUST_PROXY', default: '' });
   t.like(keys.find((key) => key.key === 'devices.db.url'), { env: 'CLEAVE_DEVICES_DB_URL', default: '' });
-  t.is(keys.length, 54);
-  t.is(describeKeys().length, 41, 'the kernel\'s own keys');
+  t.is(keys.length, 56);
+  t.is(describeKeys().length, 43, 'the kernel\'s own keys');
 });
 
 test('when a module declares a config slice, then its keys are listed under its name with their variables', (t) => {

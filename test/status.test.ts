@@ -25,7 +25,7 @@ if (broker.available) {
       const table = await cleave(box, 'status', '--mqtt-url', broker.url);
       t.is(table.code, 0, table.stderr);
       const lines = table.stdout.trim().split('\n');
-      t.regex(lines[0], /^INSTANCE\s+MODULES\s+HTTP\s+VERSION\s+STARTED$/);
+      t.regex(lines[0], /^INSTANCE\s+MODULES\s+HTTP\s+VERSION\s+STARTED\s+CIRCUITS$/);
       t.is(lines.length, 2);
       t.regex(lines[1], /^one\s+identity@1\.0\.0\s+http:\/\/127\.0\.0\.1:\d+\s+\d+\.\d+\.\d+\s+\d{4}-/);
     } finally {

@@ -6,6 +6,7 @@ import type { CounterChild } from '../observability/hot-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import { authorizeCall } from './access.js';
 import { assertSameMajor } from './contract-version.js';
+import { Circuits, type BreakerSettings } from './circuits.js';
 import { envelope, type Envelope, type MessageContext } from './envelope.js';
 import type { Reply, Transport } from './transport.js';
 
@@ -31,6 +32,8 @@ export interface BusOptions {
   requestTimeoutMs: number;
   log: Logger;
   metrics?: Metrics;
+  /** Circuit breaking of calls to modules hosted elsewhere; absent or `failures: 0` turns it off. */
+  breaker?: BreakerSettings;
 }
 
 /**
@@ -43,10 +46,16 @@ export class Bus {
   private readonly clients = new Map<Contract, (context: MessageContext) => Client<Contract>>();
   private readonly counters = new Map<string, CounterChild>();
   private readonly targets = new Map<string, Map<string, Target>>();
+  private readonly served = new Set<string>();
+  private readonly circuits?: Circuits;
 
   constructor(private readonly options: BusOptions) {
     this.transport = options.transport;
     for (const contract of options.contracts) this.contracts.set(contract.name, contract);
+    const { breaker, log, metrics } = options;
+    if (breaker?.failures && this.transport.remote) {
+      this.circuits = new Circuits(breaker, { log, metrics, onChange: (open) => this.transport.reportCircuits?.(open) });
+    }
   }
 
   /** The contract of a module, or NOT_FOUND. */
@@ -81,12 +90,22 @@ export class Bus {
     const request = envelope(this.options.instanceId, name, input, context);
     request.deadline = Date.now() + timeoutMs;
     request.contractversion = target.version;
-    const reply = await this.transport.request(module, operation, request, timeoutMs);
+    const send = () => this.transport.request(module, operation, request, timeoutMs);
+    const reply = await (this.circuits && this.leavesProcess(module) ? this.circuits.call(module, send) : send());
     if (reply.ok) (target.ok ??= this.counter(name, 'OK'))?.inc();
     else this.counter(name, reply.error.code)?.inc();
     if (!reply.ok) throw CleaveError.fromData(reply.error);
     if (this.transport.remote) assertValid(spec.output, reply.data, `${name} output`);
     return reply.data;
+  }
+
+  /**
+   * True when a call to `module` goes to another process that presence says is up: only such calls pass its
+   * circuit. A module hosted here shares the caller's process, so it cannot hang while the caller runs, and its
+   * failures are its own answers, already quick; a module no process hosts is refused at once anyway.
+   */
+  private leavesProcess(module: string): boolean {
+    return !this.served.has(module) && this.transport.hosts?.(module) !== false;
   }
 
   /** What a call to `module.operation` needs again and again, worked out on its first call. */
@@ -112,6 +131,7 @@ export class Bus {
     const name = `${contract.name}.${operation}`;
     const remote = this.transport.remote;
     const { log, metrics } = this.options;
+    this.served.add(contract.name);
     const histogram = metrics?.busHandlerSeconds.labels(name);
     this.transport.serve(contract.name, operation, async (request): Promise<Reply> => {
       const started = performance.now();

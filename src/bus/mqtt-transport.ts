@@ -5,6 +5,7 @@ import { ackLater, OrderedAcks, type PendingAck } from '../mqtt/acks.js';
 import { brokerName, ConnectRefused, corked, manageConnection, untilConnected } from '../mqtt/client.js';
 import { deadlines } from './deadlines.js';
 import { IntakeQueue, shareAck } from './intake-queue.js';
+import type { OpenCircuits } from './circuits.js';
 import { PresenceBook, type InstanceInfo } from './presence.js';
 import { copyJson, type Envelope } from './envelope.js';
 import { BusSeal, DropLog, ReplayGuard } from './seal.js';
@@ -76,6 +77,7 @@ export class MqttTransport implements Transport {
   private readonly startedAt = new Date().toISOString();
   private client?: MqttClient;
   private http?: string;
+  private circuits: OpenCircuits = {};
   private serving = false;
   private withdrawn = false;
   private v5 = true;
@@ -168,6 +170,12 @@ export class MqttTransport implements Transport {
     this.http = http;
     this.serving = true;
     if (this.client?.connected) await this.announce();
+  }
+
+  reportCircuits(circuits: OpenCircuits): void {
+    this.circuits = circuits;
+    if (!this.client?.connected || this.withdrawn) return;
+    this.announce().catch((err: unknown) => this.options.log.warn({ err }, 'presence publish failed'));
   }
 
   health(): string | undefined {
@@ -335,7 +343,8 @@ export class MqttTransport implements Transport {
     const { instanceId, version } = this.options;
     const modules = this.serving ? this.modules() : [];
     const contracts = Object.fromEntries(modules.flatMap((m) => (this.options.contractVersions?.[m] ? [[m, this.options.contractVersions[m]]] : [])));
-    const payload = this.seal.seal(JSON.stringify({ instanceId, modules, contracts, http: this.http, version, startedAt: this.startedAt }));
+    const circuits = Object.keys(this.circuits).length ? this.circuits : undefined;
+    const payload = this.seal.seal(JSON.stringify({ instanceId, modules, contracts, http: this.http, version, startedAt: this.startedAt, circuits }));
     return this.client!.publishAsync(this.presenceTopic, payload, { qos: 1, retain: true });
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { CleaveError } from '../errors.js';
 import { brokerName } from '../mqtt/client.js';
+import type { OpenCircuits } from './circuits.js';
 
 /** One live instance as seen through presence. */
 export interface InstanceInfo {
@@ -12,6 +13,8 @@ export interface InstanceInfo {
   http?: string;
   version?: string;
   startedAt?: string;
+  /** Modules this instance refuses to call for now (their circuits are open or probing); absent when none. */
+  circuits?: OpenCircuits;
 }
 
 /** The presence message of `instanceId`, or undefined when it is not one (malformed, or a cleared presence). */

@@ -1,4 +1,5 @@
 import type { ErrorData } from '../errors.js';
+import type { OpenCircuits } from './circuits.js';
 import type { Envelope } from './envelope.js';
 
 /** The answer to a request: data, or an error that keeps its code. */
@@ -33,6 +34,8 @@ export interface Transport {
   withdraw?(): Promise<void>;
   /** Tells other processes where this one serves HTTP (MQTT: in its presence). */
   advertise?(http: string): Promise<void>;
+  /** Tells other processes which modules this one refuses to call for now (MQTT: in its presence). */
+  reportCircuits?(circuits: OpenCircuits): void;
   /** Why the transport cannot carry messages right now (MQTT: not connected to its broker); undefined when it can. */
   health?(): string | undefined;
   /** True when some live process (this one included) hosts `module`, as far as this one knows. */

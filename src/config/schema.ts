@@ -12,6 +12,7 @@ export interface CleaveConfig {
     instance: string;
     requestTimeoutMs: number;
     retry: { maxAttempts: number; baseDelayMs: number };
+    breaker: { failures: number; halfOpenAfterMs: number };
     outbox: { relay: boolean };
     inbox: { dedupeWindowMs: number };
   };
@@ -179,6 +180,16 @@ export const schema = {
       baseDelayMs: {
         doc: 'First retry delay in milliseconds; later retries back off exponentially.',
         format: 'cleave-int', min: 0, max: MAX_TIMER_MS, default: 200, env: 'CLEAVE_BUS_RETRY_DELAY_MS',
+      },
+    },
+    breaker: {
+      failures: {
+        doc: 'Consecutive timeouts or UNAVAILABLE answers from a module hosted elsewhere that open its circuit: calls to it then fail at once with UNAVAILABLE and a retry-after. 0 turns circuit breaking off.',
+        format: 'cleave-int', min: 0, max: 1000, default: 5, env: 'CLEAVE_BUS_BREAKER_FAILURES',
+      },
+      halfOpenAfterMs: {
+        doc: 'Milliseconds an open circuit refuses calls before it lets one probe call through: success closes it, failure opens it again.',
+        format: 'cleave-int', min: 1, max: MAX_TIMER_MS, default: 5000, env: 'CLEAVE_BUS_BREAKER_HALF_OPEN_AFTER_MS',
       },
     },
     outbox: {

@@ -83,6 +83,7 @@ export class Host {
       requestTimeoutMs: config.bus.requestTimeoutMs,
       log: this.log,
       metrics: this.metrics,
+      breaker: config.bus.breaker,
     });
     this.readiness.add('host', () => (this.phase === 'ready' ? undefined : this.phase));
   }

@@ -17,6 +17,18 @@ export class Metrics {
     [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     this.registry,
   );
+  readonly busCircuitState = new Gauge({
+    name: 'cleave_bus_circuit_state',
+    help: 'Circuit of calls to a module hosted elsewhere, by target module: 0 closed, 1 open, 2 half-open (one probe call in flight).',
+    labelNames: ['module'] as const,
+    registers: [this.registry],
+  });
+  readonly busCircuitRefused = new Counter({
+    name: 'cleave_bus_circuit_refused_total',
+    help: 'Calls refused at once because the target module\'s circuit was open, by target module.',
+    labelNames: ['module'] as const,
+    registers: [this.registry],
+  });
   readonly eventsPublished = new Counter({
     name: 'cleave_bus_events_dispatched_total',
     help: 'Outbox events dispatched to the transport, by event type.',

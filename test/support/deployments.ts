@@ -54,13 +54,18 @@ export interface SplitDeployment extends Deployment {
   kill(module: string): Promise<void>;
   /** Starts the process hosting `module` (or `gateway`) again, with the same configuration and ports. */
   restart(module: string): Promise<void>;
+  /** The process id of the process hosting `module` (or `gateway`), e.g. to SIGSTOP it. */
+  pid(module: string): number;
+  /** The bus namespace of the deployment; each process's instance is `<namespace>-<its modules joined by _>`. */
+  readonly namespace: string;
 }
 
 /**
  * One `cleave start` process per group of modules plus a gateway (all routes, the edge listener), over the
- * MQTT bus. Ready once the gateway answers and every module is present.
+ * MQTT bus, each with `settings` (`CLEAVE_*` variables) added to its environment. Ready once the gateway answers
+ * and every module is present.
  */
-export async function processGroups({ mqttUrl, dbUrl }: Placement & { mqttUrl: string }, groups: string[][]): Promise<SplitDeployment> {
+export async function processGroups({ mqttUrl, dbUrl }: Placement & { mqttUrl: string }, groups: string[][], settings: NodeJS.ProcessEnv = {}): Promise<SplitDeployment> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cleave-topology-'));
   const [httpPort, edgePort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
@@ -78,6 +83,7 @@ export async function processGroups({ mqttUrl, dbUrl }: Placement & { mqttUrl: s
     CLEAVE_IDENTITY_ADMIN_PASSWORD: adminPassword,
     // Scenarios stream from one device faster than the default per-device limit, which is not what they test.
     CLEAVE_EDGE_MAX_MESSAGES_PER_SECOND: '1000000',
+    ...settings,
   };
   // A stable instance name per process, as `--split` gives: a restarted process resumes its own bus session.
   const instance = (name: string) => ['--instance', `${env.CLEAVE_BUS_NAMESPACE}-${name}`];
@@ -109,7 +115,15 @@ export async function processGroups({ mqttUrl, dbUrl }: Placement & { mqttUrl: s
     await stop();
     throw err;
   }
-  return { url, edgePort, stop, kill: (module) => hosting(module).kill(), restart: async (module) => hosting(module).start() };
+  return {
+    url,
+    edgePort,
+    stop,
+    kill: (module) => hosting(module).kill(),
+    restart: async (module) => hosting(module).start(),
+    pid: (module) => hosting(module).process.pid!,
+    namespace: env.CLEAVE_BUS_NAMESPACE!,
+  };
 }
 
 interface Running {

@@ -1,7 +1,14 @@
+import type { InstanceInfo } from '../../bus/presence.js';
 import { redact } from '../../config/load.js';
 import { trustedCas } from '../../tls/certificates.js';
 import { list, print, printJson, table } from '../output.js';
 import { resolveConfig, withConfigFlags, type Command } from '../options.js';
+
+/** The modules an instance refuses to call for now, e.g. `telemetry open`; `-` when every circuit is closed. */
+function circuitsOf(instance: InstanceInfo): string {
+  const open = Object.entries(instance.circuits ?? {}).filter(([, state]) => typeof state === 'string');
+  return open.length ? open.map(([module, state]) => `${module} ${state}`).join(', ') : '-';
+}
 
 /** `cleave status`: the live instances of a deployment, read from their presence on the MQTT bus. */
 export const statusCommand: Command = {
@@ -17,7 +24,7 @@ export const statusCommand: Command = {
       return;
     }
     const modules = (i: (typeof instances)[number]) => i.modules.map((m) => (i.contracts?.[m] ? `${m}@${i.contracts[m]}` : m));
-    const rows = instances.map((i) => [i.instanceId, list(modules(i)), i.http ?? '-', i.version ?? '-', i.startedAt ?? '-']);
-    print(...table(rows, ['INSTANCE', 'MODULES', 'HTTP', 'VERSION', 'STARTED']));
+    const rows = instances.map((i) => [i.instanceId, list(modules(i)), i.http ?? '-', i.version ?? '-', i.startedAt ?? '-', circuitsOf(i)]);
+    print(...table(rows, ['INSTANCE', 'MODULES', 'HTTP', 'VERSION', 'STARTED', 'CIRCUITS']));
   },
 };
