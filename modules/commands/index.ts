@@ -1,4 +1,4 @@
-import { defineModule, on } from '../../src/index.js';
+import { defineModule, on, uses } from '../../src/index.js';
 import { devicesContract } from '../devices/contract.js';
 import { commandsContract } from './contract.js';
 import { makeExpiry, type Expiry } from './expiry.js';
@@ -25,6 +25,7 @@ export default defineModule({
     on(devicesContract, 'deviceRegistered', onDeviceRegistered),
     on(devicesContract, 'deviceDecommissioned', onDeviceDecommissioned),
   ],
+  calls: [uses(devicesContract, 'getDevice')],
   routes,
   start:
     ({ expiry }: { expiry: Expiry }) =>

@@ -180,6 +180,11 @@ export interface ModuleDefinition<
   register?: R;
   /** The events this module handles, built with `on()`; their handlers use the stores declared here. */
   subscriptions?: Subscription<NoInfer<St>>[];
+  /**
+   * The operations of other modules this module calls, built with `uses()`: `ctx.client` refuses any other
+   * module's operation, and `cleave graph` draws these calls. A module calls its own contract freely.
+   */
+  calls?: Uses[];
   routes?: Route<C>[];
   /** Runs once the module's database is migrated and the bus is up (e.g. seeding). */
   start?: Factory<(ctx: CallContext<C, St>) => Promise<void>, D>;
@@ -283,6 +288,9 @@ export function defineModule<
   for (const [name, store] of Object.entries(definition.stores ?? {})) {
     if (typeof store !== 'function') throw new Error(`module "${module}" declares store "${name}" as something else than a (db) => queries function`);
   }
+  for (const { contract } of definition.calls ?? []) {
+    if (contract.name === module) throw new Error(`module "${module}" lists its own contract in calls: a module calls its own contract freely`);
+  }
   for (const [name, factory] of Object.entries(definition.register ?? {})) {
     if (typeof factory !== 'function') {
       const lifetime = (factory as { lifetime?: unknown } | null)?.lifetime;
@@ -303,6 +311,21 @@ export function on<P extends Contract, E extends keyof P['events'] & string, C e
 ): Subscription<S> {
   if (!(event in contract.events)) throw new Error(`module "${contract.name}" has no event "${event}"`);
   return { contract, event, handler: handler as Subscription<S>['handler'] };
+}
+
+/** Operations of another module's contract that a module calls, built with `uses()`. */
+export interface Uses {
+  contract: Contract;
+  operations: string[];
+}
+
+/** Declares that a module calls these operations of another module's contract: `uses(devicesContract, 'getDevice')`. */
+export function uses<P extends Contract>(contract: P, ...operations: Array<keyof P['operations'] & string>): Uses {
+  if (!operations.length) throw new Error(`uses(${contract.name}): name the operations this module calls`);
+  for (const operation of operations) {
+    if (!(operation in contract.operations)) throw new Error(`module "${contract.name}" has no operation "${operation}"`);
+  }
+  return { contract, operations };
 }
 
 /** The kernel's untyped view of a module's `ports`: operation and event names as plain strings. */
