@@ -33,6 +33,11 @@ const commands: CommandEntry[] = [
     load: async () => (await import('./commands/modules.js')).modulesCommand,
   },
   {
+    command: 'graph',
+    describe: 'Draw who calls whom and who consumes which events (--format mermaid or dot)',
+    load: async () => (await import('./commands/graph.js')).graphCommand,
+  },
+  {
     command: 'config',
     describe: 'Print the resolved configuration (secrets redacted), or every key with --keys',
     load: async () => (await import('./commands/config.js')).configCommand,
