@@ -1,6 +1,7 @@
 import { defineModule, on, uses } from '../../src/index.js';
 import { devicesContract } from '../devices/contract.js';
 import { commandsContract } from './contract.js';
+import { CommandPayload, ReplyPayload } from './device-payloads.js';
 import { makeExpiry, type Expiry } from './expiry.js';
 import { cancelCommand } from './handlers/cancel-command.js';
 import { getCommand } from './handlers/get-command.js';
@@ -35,4 +36,5 @@ export default defineModule({
     deviceOutbox: { kind: 'commands/+', pending: 'listPendingCommands', delivered: 'markCommandDelivered', ready: 'commandQueued' },
   },
   deviceTopics: { replies: 'recordReplies' },
+  devicePayloads: { 'commands/+': CommandPayload, replies: ReplyPayload },
 });

@@ -38,6 +38,11 @@ const commands: CommandEntry[] = [
     load: async () => (await import('./commands/graph.js')).graphCommand,
   },
   {
+    command: 'asyncapi',
+    describe: 'Print the AsyncAPI 3.0 document of the bus and the device API',
+    load: async () => (await import('./commands/asyncapi.js')).asyncapiCommand,
+  },
+  {
     command: 'config',
     describe: 'Print the resolved configuration (secrets redacted), or every key with --keys',
     load: async () => (await import('./commands/config.js')).configCommand,

@@ -6,7 +6,7 @@ import type { HashQueue } from './slow-hash.js';
 import type { ModuleMetrics } from './module-metrics.js';
 import type { DeviceSecretIssued, portSchemas, PortName } from './device-ports.js';
 import type { SealSecret } from './secret-seal.js';
-import type { Static } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { ConfigOf, Settings } from './settings.js';
 
 export { roles, type Role };
@@ -199,6 +199,12 @@ export interface ModuleDefinition<
    */
   deviceTopics?: Record<string, ServingPort<C, 'deviceMessages'>>;
   /**
+   * The JSON Schema of the payload on each device topic kind this module owns (those of `deviceTopics` and
+   * `ports.deviceOutbox.kind`), shown in the AsyncAPI document of the device API. It documents the protocol; the
+   * module's own reader still judges every payload (and may refuse one the schema would let through).
+   */
+  devicePayloads?: Record<string, TSchema>;
+  /**
    * The kernel ports this module serves, each an operation with the port's schemas (see `device-ports.ts`) and
    * access `system`. The host checks every declaration at start-up and refuses to start on a mismatch.
    */
@@ -287,6 +293,10 @@ export function defineModule<
   }
   for (const [name, store] of Object.entries(definition.stores ?? {})) {
     if (typeof store !== 'function') throw new Error(`module "${module}" declares store "${name}" as something else than a (db) => queries function`);
+  }
+  const kinds = [...Object.keys(definition.deviceTopics ?? {}), ...(definition.ports?.deviceOutbox ? [definition.ports.deviceOutbox.kind] : [])];
+  for (const kind of Object.keys(definition.devicePayloads ?? {})) {
+    if (!kinds.includes(kind)) throw new Error(`module "${module}" describes the payload of device topic kind "${kind}", which it does not own (its kinds: ${kinds.join(', ') || 'none'})`);
   }
   for (const { contract } of definition.calls ?? []) {
     if (contract.name === module) throw new Error(`module "${module}" lists its own contract in calls: a module calls its own contract freely`);
