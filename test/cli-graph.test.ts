@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
-import { assertOneErrorLine, cleave, sandbox } from './fixtures/cli-run.js';
+import { assertOneErrorLine, cleave, root, sandbox } from './fixtures/cli-run.js';
 
 /** `cleave graph` draws the build's calls and event subscriptions; the DOT output renders with Graphviz. */
 const graphviz = spawnSync('dot', ['-V']).status === 0;
@@ -18,6 +20,14 @@ test('when the graph is drawn, then it is a Mermaid flowchart with calls solid a
   t.regex(result.stdout, /^ {2}kernel_device_listener -->\|"ingestTelemetry, recordRejections"\| telemetry$/m);
   t.regex(result.stdout, /^ {2}commands -\.->\|"commandQueued"\| kernel_device_listener$/m);
   t.regex(result.stdout, /^ {2}kernel_http -->\|"[^"]*getJwks[^"]*"\| identity$/m);
+});
+
+test('when the README shows the graph, then it is what cleave graph prints for this build', async (t) => {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+
+  const result = await cleave(sandbox(t), 'graph');
+
+  t.is(/```mermaid\n([\s\S]*?)```/.exec(readme)?.[1], result.stdout);
 });
 
 (graphviz || ci ? test : test.skip)('when the graph is drawn as DOT, then Graphviz renders it and the SVG names every module', async (t) => {
