@@ -124,5 +124,6 @@ export type PortName = keyof typeof portSchemas;
 export type DeviceMessage = Static<typeof DeviceMessage>;
 export type DeviceResult = Static<typeof DeviceResult>;
 export type DeviceRejection = Static<typeof DeviceRejection>;
+export type DeviceErrorReport = Static<typeof DeviceErrorReport>;
 export type PendingMessage = Static<typeof PendingMessage>;
 export type DeviceSecretIssued = Static<typeof DeviceSecretIssued>;

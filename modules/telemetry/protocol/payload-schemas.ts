@@ -11,7 +11,7 @@ const MessageId = Type.String({ minLength: 1, maxLength: 256, description: 'Stor
 const ReadingSet = Type.Object({
   ts: Type.Optional(Ts),
   id: Type.Optional(MessageId),
-  metrics: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' }), Type.Number(), { minProperties: 1, maxProperties: 1000 }),
+  metrics: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' }), Type.Number(), { minProperties: 1, maxProperties: 1000, additionalProperties: false }),
 }, { additionalProperties: false });
 
 /** `v1/devices/<id>/telemetry`: one reading set, or a batch of them (`telemetry.maxItems`, 500 by default). */
