@@ -35,6 +35,7 @@ test('when /asyncapi.json is asked without a token, then it is a valid AsyncAPI 
   t.is(readings.address, 'cleave/default/evt/telemetry/readingsRecorded');
   t.deepEqual(readings.messages.event.payload.properties.data, JSON.parse(JSON.stringify(telemetryContract.events.readingsRecorded)));
   t.deepEqual(doc.operations['alerts.on.telemetry.readingsRecorded'].channel, { $ref: '#/channels/telemetry.readingsRecorded' });
+  t.deepEqual(doc.operations['kernel.on.commands.commandQueued'].channel, { $ref: '#/channels/commands.commandQueued' });
   const getDevice = doc.operations['devices.getDevice'];
   t.is(doc.channels['devices.getDevice.request'].address, 'cleave/default/req/devices/getDevice');
   t.deepEqual(getDevice.reply.channel, { $ref: '#/channels/replies' });

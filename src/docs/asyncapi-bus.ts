@@ -1,6 +1,6 @@
 import { plainSchema, type Json } from '../contract/json-schema.js';
 import { errorCodes } from '../errors.js';
-import type { ModuleDefinition } from '../kernel/module.js';
+import { declaredPorts, type ModuleDefinition } from '../kernel/module.js';
 import { summarize } from './summary.js';
 
 /**
@@ -107,7 +107,18 @@ export function busPart(definitions: ModuleDefinition[], namespace: string): Asy
       for (const consumer of event.consumedBy) {
         operations[`${consumer}.on.${id}`] = { action: 'receive', channel: ref(`#/channels/${id}`), messages: message, summary: `${consumer} consumes ${id} in its inbox`, tags: [{ name: consumer }] };
       }
+      const kernel = kernelUse(definitions.find((d) => d.contract.name === summary.name)!, event.name);
+      if (kernel) operations[`kernel.on.${id}`] = { action: 'receive', channel: ref(`#/channels/${id}`), messages: message, summary: kernel };
     }
   }
   return { channels, operations, schemas };
+}
+
+/** What the kernel does with an event a module's ports name: the device listener consumes those, unshared. */
+function kernelUse(definition: ModuleDefinition, event: string): string | undefined {
+  const ports = declaredPorts(definition);
+  if (ports.deviceCredentials?.issued === event) return 'The device listener gives the device this secret in the device broker';
+  if (ports.deviceCredentials?.revoked.includes(event)) return 'The device listener removes the device from the device broker';
+  if (ports.deviceOutbox?.ready === event) return "The device listener sends the device's pending messages";
+  return undefined;
 }
