@@ -1,6 +1,7 @@
 import { Parser } from '@asyncapi/parser';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import test, { type ExecutionContext } from 'ava';
+import { Type, defineContract, defineModule } from '../src/index.js';
 import { telemetryContract } from '../modules/telemetry/contract.js';
 import { cleave, sandbox } from './fixtures/cli-run.js';
 import { startTestHost } from './support/host.js';
@@ -70,4 +71,12 @@ test('when /openapi.json is asked of a started host, then an OpenAPI validator f
   t.true(result.valid, JSON.stringify(result.errors, null, 2));
   t.is(validator.version, '3.1');
   t.truthy(doc.paths['/api/devices/{id}'].get);
+});
+
+test('when a module describes the payload of a device topic kind it does not own, then defineModule refuses it', (t) => {
+  const contract = defineContract({ name: 'gauges', operations: {}, events: {} });
+
+  const error = t.throws(() => defineModule({ contract, handlers: {}, devicePayloads: { telemetry: Type.Object({}) } }));
+
+  t.regex(error!.message, /module "gauges" describes the payload of device topic kind "telemetry", which it does not own \(its kinds: none\)/);
 });

@@ -29,7 +29,7 @@ const commands: CommandEntry[] = [
   },
   {
     command: 'modules',
-    describe: 'List the modules of this build: commands, queries, events and their consumers',
+    describe: 'List the modules of this build: commands, queries, events, their consumers and calls',
     load: async () => (await import('./commands/modules.js')).modulesCommand,
   },
   {

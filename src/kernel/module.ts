@@ -273,8 +273,9 @@ export interface Ports<C extends Contract> {
  * Declares a module: the kernel imports a module only through the value its `index.ts` exports.
  * Handlers are typed against the module's own contract here, their contexts against its `stores`, and their
  * deps against the kernel's, the module's registrations and its configuration slice (`config`); the result is the
- * kernel's untyped view. Throws when a handler is missing, a store is not a function, or a registration is not a
- * plain factory (an awilix resolver with its own lifetime, e.g. `asFunction(make).singleton()`).
+ * kernel's untyped view. Throws when a handler is missing, a store is not a function, a registration is not a
+ * plain factory (an awilix resolver with its own lifetime, e.g. `asFunction(make).singleton()`), `calls` names the
+ * module's own contract, or `devicePayloads` describes a device topic kind the module does not own.
  */
 export function defineModule<
   C extends Contract,
