@@ -22,6 +22,8 @@ export {
 export {
   defineModule,
   on,
+  uses,
+  type Uses,
   roles,
   type Role,
   type ModuleDefinition,

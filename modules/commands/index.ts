@@ -1,6 +1,7 @@
-import { defineModule, on } from '../../src/index.js';
+import { defineModule, on, uses } from '../../src/index.js';
 import { devicesContract } from '../devices/contract.js';
 import { commandsContract } from './contract.js';
+import { CommandPayload, ReplyPayload } from './device-payloads.js';
 import { makeExpiry, type Expiry } from './expiry.js';
 import { cancelCommand } from './handlers/cancel-command.js';
 import { getCommand } from './handlers/get-command.js';
@@ -25,6 +26,7 @@ export default defineModule({
     on(devicesContract, 'deviceRegistered', onDeviceRegistered),
     on(devicesContract, 'deviceDecommissioned', onDeviceDecommissioned),
   ],
+  calls: [uses(devicesContract, 'getDevice')],
   routes,
   start:
     ({ expiry }: { expiry: Expiry }) =>
@@ -34,4 +36,5 @@ export default defineModule({
     deviceOutbox: { kind: 'commands/+', pending: 'listPendingCommands', delivered: 'markCommandDelivered', ready: 'commandQueued' },
   },
   deviceTopics: { replies: 'recordReplies' },
+  devicePayloads: { 'commands/+': CommandPayload, replies: ReplyPayload },
 });

@@ -8,6 +8,7 @@ import { recordPresence } from './handlers/record-presence.js';
 import { recordStatus } from './handlers/record-status.js';
 import { registerDevice } from './handlers/register-device.js';
 import { rotateSecret } from './handlers/rotate-secret.js';
+import { StatusPayload } from './status-payload.js';
 import { devicesStores } from './stores.js';
 
 export default defineModule({
@@ -22,6 +23,7 @@ export default defineModule({
     { method: 'DELETE', path: '/:id', access: 'operator', status: 204, operation: 'decommissionDevice' },
   ],
   deviceTopics: { status: 'recordStatus' },
+  devicePayloads: { status: StatusPayload },
   ports: {
     deviceAuth: 'authenticateDevice',
     devicePresence: 'recordPresence',

@@ -1,9 +1,12 @@
-import type { devicePorts } from '../../src/index.js';
+import { Type, type devicePorts } from '../../src/index.js';
 
 type Result = devicePorts.DeviceResult;
 
 const shape = 'a status message is {"online": true} or {"online": false}';
 const refused = (reason: string): Result => ({ accepted: false, code: 'INVALID_PAYLOAD', reason: `${reason}; ${shape}` });
+
+/** `v1/devices/<id>/status`, as JSON Schema for the AsyncAPI document: `{"online": true}` on connect, `false` as the last will. */
+export const StatusPayload = Type.Object({ online: Type.Boolean() }, { additionalProperties: false });
 
 /** Reads the payload of a device's `status` topic: whether it is online, or why the message is refused. */
 export function readStatus(payload: string): { online: boolean } | Result {

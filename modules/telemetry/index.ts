@@ -12,6 +12,7 @@ import { onDeviceDecommissioned } from './handlers/on-device-decommissioned.js';
 import { onDeviceRegistered } from './handlers/on-device-registered.js';
 import { recordRejections } from './handlers/record-rejections.js';
 import { eventsKind, telemetryKind } from './protocol/message.js';
+import { EventPayload, TelemetryPayload } from './protocol/payload-schemas.js';
 import { telemetryStores } from './stores.js';
 
 export default defineModule({
@@ -39,5 +40,6 @@ export default defineModule({
     { method: 'GET', path: '/rejections', access: 'viewer', operation: 'listRejections' },
   ],
   deviceTopics: { [telemetryKind]: 'ingestTelemetry', [eventsKind]: 'ingestTelemetry' },
+  devicePayloads: { [telemetryKind]: TelemetryPayload, [eventsKind]: EventPayload },
   ports: { deviceRejections: 'recordRejections' },
 });

@@ -29,8 +29,18 @@ const commands: CommandEntry[] = [
   },
   {
     command: 'modules',
-    describe: 'List the modules of this build: commands, queries, events and their consumers',
+    describe: 'List the modules of this build: commands, queries, events, their consumers and calls',
     load: async () => (await import('./commands/modules.js')).modulesCommand,
+  },
+  {
+    command: 'graph',
+    describe: 'Draw who calls whom and who consumes which events (--format mermaid or dot)',
+    load: async () => (await import('./commands/graph.js')).graphCommand,
+  },
+  {
+    command: 'asyncapi',
+    describe: 'Print the AsyncAPI 3.0 document of the bus and the device API',
+    load: async () => (await import('./commands/asyncapi.js')).asyncapiCommand,
   },
   {
     command: 'config',

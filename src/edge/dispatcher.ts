@@ -3,7 +3,7 @@ import { kernelPrincipal } from '../bus/access.js';
 import type { Bus } from '../bus/bus.js';
 import type { Principal } from '../bus/envelope.js';
 import { CleaveError } from '../errors.js';
-import { maxTopicLength, type DeviceMessage, type DeviceRejection, type DeviceResult } from '../kernel/device-ports.js';
+import { maxTopicLength, type DeviceErrorReport, type DeviceMessage, type DeviceRejection, type DeviceResult } from '../kernel/device-ports.js';
 import type { Metrics } from '../observability/metrics.js';
 import { Batcher } from './batcher.js';
 import type { ListenerPorts, Target, TopicRoute } from './ports.js';
@@ -168,8 +168,8 @@ export class DeviceDispatcher {
     if (text !== undefined) rejection.payload = text.slice(0, excerptLength);
     await this.rejections.add(rejection);
     this.options.metrics.edgeMessages.inc({ outcome: 'rejected' });
-    const report = JSON.stringify({ id: refusal.id ?? null, code: refusal.code, reason: refusal.reason });
-    this.options.sendToDevice(errorsTopic(deviceId), report);
+    const report: DeviceErrorReport = { id: refusal.id ?? null, code: refusal.code, reason: refusal.reason };
+    this.options.sendToDevice(errorsTopic(deviceId), JSON.stringify(report));
   }
 
   /** Every `seenEveryMs` a message marks its device online, before the message is handed over. */

@@ -14,6 +14,8 @@ export interface ContextHost {
   bus: Bus;
   log: Logger;
   instanceId: string;
+  /** The operations of other modules the module declares it calls (`calls` in `defineModule`), by module. */
+  calls: ReadonlyMap<string, ReadonlySet<string>>;
   /** Called after a commit that wrote events to the outbox. */
   onPublished(): void;
   /** The module's stores on `db` (its database or one transaction), bound once per connection. */
@@ -67,8 +69,21 @@ export class MessageCallContext implements CallContext<Contract> {
     return this.host.storesOn(this.host.db);
   }
 
+  /**
+   * A client of `contract`: of the module's own, or of another module whose operations it declares in `calls`.
+   * @throws when the module did not declare that it calls the other module; an undeclared operation rejects.
+   */
   client<D extends Contract>(contract: D): Client<D> {
-    return this.host.bus.client(contract, this.caused);
+    const client = this.host.bus.client(contract, this.caused);
+    const caller = this.host.contract.name;
+    if (contract.name === caller) return client;
+    const declared = this.host.calls.get(contract.name);
+    if (!declared) throw undeclaredCall(caller, contract.name);
+    const methods = client as Record<string, unknown>;
+    for (const operation of Object.keys(contract.operations)) {
+      if (!declared.has(operation)) methods[operation] = () => Promise.reject(undeclaredCall(caller, contract.name, operation));
+    }
+    return client;
   }
 
   async transaction<T>(fn: (tx: Tx<Contract>) => Promise<T>): Promise<T> {
@@ -104,6 +119,12 @@ export class MessageCallContext implements CallContext<Contract> {
       },
     };
   }
+}
+
+function undeclaredCall(caller: string, callee: string, operation?: string): Error {
+  const what = operation ? `${callee}.${operation}` : `module "${callee}"`;
+  const fix = `uses(<the ${callee} contract>, ${operation ? `'${operation}'` : '...'})`;
+  return new Error(`module "${caller}" calls ${what} without declaring it: add ${fix} to the calls in its defineModule`);
 }
 
 /**

@@ -13,6 +13,7 @@ import { migrateUp } from '../db/migrate.js';
 import { databaseOf, openDatabase } from '../db/database.js';
 import { CleaveError } from '../errors.js';
 import { createHttpApp } from '../http/app.js';
+import { asyncApiDocument, asyncApiOptions } from '../docs/asyncapi.js';
 import { listen, type HttpServer } from '../http/server.js';
 import { createTokenVerifier } from '../http/token-verifier.js';
 import { credentialSync, plannedEdgePorts, startEdge, type EdgeListener } from '../edge/listener.js';
@@ -248,6 +249,7 @@ export class Host {
       verifyToken: createTokenVerifier(fetchJwks, { issuer: config.identity.issuer, audience: config.identity.audience }),
       readiness: () => this.readiness.report(),
       jwks: provider && routed.includes(provider) ? fetchJwks : undefined,
+      asyncapi: () => asyncApiDocument(modules, asyncApiOptions(config, cleaveVersion)),
     });
     this.http = await listen(app, config.http.port, config.http.host, this.certificates);
   }

@@ -46,6 +46,7 @@ export class ModuleRuntime implements ContextHost {
   readonly bus: Bus;
   readonly log: Logger;
   readonly instanceId: string;
+  readonly calls: ReadonlyMap<string, ReadonlySet<string>>;
   private readonly relay: OutboxRelay;
   private readonly inbox: Inbox;
   private readonly stores: StoreBinder;
@@ -57,6 +58,7 @@ export class ModuleRuntime implements ContextHost {
     this.contract = definition.contract;
     ({ db: this.db, bus: this.bus, log: this.log, instanceId: this.instanceId } = options);
     this.stores = new StoreBinder(definition.stores ?? {}, this.db);
+    this.calls = declaredCalls(definition);
     this.register();
     this.relay = new OutboxRelay({
       module: this.contract.name,
@@ -167,3 +169,14 @@ export class ModuleRuntime implements ContextHost {
 
 /** A registration is disposed with its module when its value has a `dispose()` (e.g. a timer to stop). */
 const disposeOf = (value: unknown) => (value as { dispose?: () => unknown } | undefined)?.dispose?.();
+
+/** The operations a module declares it calls, by module (a module named twice in `calls` gets the union). */
+function declaredCalls(definition: ModuleDefinition): Map<string, Set<string>> {
+  const calls = new Map<string, Set<string>>();
+  for (const { contract, operations } of definition.calls ?? []) {
+    const declared = calls.get(contract.name) ?? new Set<string>();
+    for (const operation of operations) declared.add(operation);
+    calls.set(contract.name, declared);
+  }
+  return calls;
+}

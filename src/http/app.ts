@@ -32,25 +32,30 @@ export interface HttpOptions {
   verifyToken: (token: string) => Promise<Principal>;
   /** Answers `GET /readyz`. */
   readiness: () => ReadinessReport | Promise<ReadinessReport>;
+  /** Builds the AsyncAPI document answering `GET /asyncapi.json` (once, on the first request). */
+  asyncapi: () => Record<string, unknown>;
   /** Answers `GET /.well-known/jwks.json`; without it the route is not mounted. */
   jwks?: () => Promise<{ keys: unknown[] }>;
 }
 
 /**
  * The koa application of a host: request id and trace context, access log and latency metric, problem+json
- * errors, the kernel endpoints (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/.well-known/jwks.json`) and
+ * errors, the kernel endpoints (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/asyncapi.json`,
+ * `/.well-known/jwks.json`) and
  * the modules' routes.
  */
 export function createHttpApp(options: HttpOptions): Koa {
   const app = new Koa();
   app.on('error', (err: unknown) => options.log.error({ err }, 'http error outside the error middleware'));
   let openapi: Record<string, unknown> | undefined;
+  let asyncapi: Record<string, unknown> | undefined;
   const router = new Router();
   mountKernelEndpoints(router, {
     metrics: options.metrics,
     readiness: options.readiness,
     jwks: options.jwks,
     openapi: () => (openapi ??= openApiDocument(options.modules)),
+    asyncapi: () => (asyncapi ??= options.asyncapi()),
   });
   const deps = { ...options, trustedProxies: new TrustedProxies(options.trustProxy ?? '') };
   mountRoutes(router, options.modules, deps);

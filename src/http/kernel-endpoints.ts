@@ -7,6 +7,8 @@ export interface KernelEndpointDeps {
   metrics: Metrics;
   readiness: () => ReadinessReport | Promise<ReadinessReport>;
   openapi: () => Record<string, unknown>;
+  /** The AsyncAPI document of the bus and the device API. */
+  asyncapi: () => Record<string, unknown>;
   /**
    * The public key set that verifies access tokens, when this host serves the routes of the module that
    * issues them; `GET /.well-known/jwks.json` is mounted only then.
@@ -36,7 +38,7 @@ function shared<T>(fetch: () => Promise<T>): () => Promise<T> {
 }
 
 /**
- * Mounts `GET /healthz`, `/readyz`, `/metrics`, `/openapi.json` and, with `deps.jwks`,
+ * Mounts `GET /healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/asyncapi.json` and, with `deps.jwks`,
  * `/.well-known/jwks.json` (RFC 7517); none needs a token.
  */
 export function mountKernelEndpoints(router: Router, deps: KernelEndpointDeps): void {
@@ -56,6 +58,7 @@ export function mountKernelEndpoints(router: Router, deps: KernelEndpointDeps): 
     ctx.type = deps.metrics.registry.contentType;
   });
   router.get('/openapi.json', (ctx) => json(ctx, 200, deps.openapi()));
+  router.get('/asyncapi.json', (ctx) => json(ctx, 200, deps.asyncapi()));
   if (deps.jwks) {
     const jwks = shared(deps.jwks);
     router.get('/.well-known/jwks.json', async (ctx) => {

@@ -1,7 +1,5 @@
-import type { TSchema } from '@sinclair/typebox';
+import { plainSchema as plain, type Json } from '../contract/json-schema.js';
 import { fullPath, type HttpModule } from './routes.js';
-
-type Json = Record<string, unknown>;
 
 const problemSchema = {
   type: 'object',
@@ -25,11 +23,6 @@ const problemResponse = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
-
-/** A TypeBox schema as plain JSON Schema (TypeBox's symbol keys dropped). */
-function plain(schema: TSchema | undefined): Json {
-  return schema === undefined ? {} : (JSON.parse(JSON.stringify(schema)) as Json);
-}
 
 /** `/api/devices/:id` as OpenAPI spells it, `/api/devices/{id}`, and the names of its path parameters. */
 export function openApiPath(path: string): { path: string; params: string[] } {

@@ -19,6 +19,16 @@ export const RefusalCode = Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,63}$' });
 /** The codes the listener gives itself, before any module sees the message. */
 export const listenerRefusals = ['UNSUPPORTED_TOPIC', 'RETAIN_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'MALFORMED_JSON', 'RATE_LIMITED'] as const;
 
+/**
+ * What the listener sends a device on its `errors` topic for a refused message: the message's `id` when it could be
+ * read, a code (the listener's own or the module's that refused it) and the reason.
+ */
+export const DeviceErrorReport = Type.Object({
+  id: Type.Union([Type.String(), Type.Null()]),
+  code: RefusalCode,
+  reason: Type.String(),
+}, { additionalProperties: false });
+
 /** The longest device topic the listener takes; a longer one is refused and recorded cut to this length. */
 export const maxTopicLength = 1024;
 
@@ -114,5 +124,6 @@ export type PortName = keyof typeof portSchemas;
 export type DeviceMessage = Static<typeof DeviceMessage>;
 export type DeviceResult = Static<typeof DeviceResult>;
 export type DeviceRejection = Static<typeof DeviceRejection>;
+export type DeviceErrorReport = Static<typeof DeviceErrorReport>;
 export type PendingMessage = Static<typeof PendingMessage>;
 export type DeviceSecretIssued = Static<typeof DeviceSecretIssued>;

@@ -6,7 +6,7 @@ import type { HashQueue } from './slow-hash.js';
 import type { ModuleMetrics } from './module-metrics.js';
 import type { DeviceSecretIssued, portSchemas, PortName } from './device-ports.js';
 import type { SealSecret } from './secret-seal.js';
-import type { Static } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { ConfigOf, Settings } from './settings.js';
 
 export { roles, type Role };
@@ -180,6 +180,11 @@ export interface ModuleDefinition<
   register?: R;
   /** The events this module handles, built with `on()`; their handlers use the stores declared here. */
   subscriptions?: Subscription<NoInfer<St>>[];
+  /**
+   * The operations of other modules this module calls, built with `uses()`: `ctx.client` refuses any other
+   * module's operation, and `cleave graph` draws these calls. A module calls its own contract freely.
+   */
+  calls?: Uses[];
   routes?: Route<C>[];
   /** Runs once the module's database is migrated and the bus is up (e.g. seeding). */
   start?: Factory<(ctx: CallContext<C, St>) => Promise<void>, D>;
@@ -193,6 +198,12 @@ export interface ModuleDefinition<
    * the operation replied. No two modules take the same kind, and kinds never overlap.
    */
   deviceTopics?: Record<string, ServingPort<C, 'deviceMessages'>>;
+  /**
+   * The JSON Schema of the payload on each device topic kind this module owns (those of `deviceTopics` and
+   * `ports.deviceOutbox.kind`), shown in the AsyncAPI document of the device API. It documents the protocol; the
+   * module's own reader still judges every payload (and may refuse one the schema would let through).
+   */
+  devicePayloads?: Record<string, TSchema>;
   /**
    * The kernel ports this module serves, each an operation with the port's schemas (see `device-ports.ts`) and
    * access `system`. The host checks every declaration at start-up and refuses to start on a mismatch.
@@ -262,8 +273,9 @@ export interface Ports<C extends Contract> {
  * Declares a module: the kernel imports a module only through the value its `index.ts` exports.
  * Handlers are typed against the module's own contract here, their contexts against its `stores`, and their
  * deps against the kernel's, the module's registrations and its configuration slice (`config`); the result is the
- * kernel's untyped view. Throws when a handler is missing, a store is not a function, or a registration is not a
- * plain factory (an awilix resolver with its own lifetime, e.g. `asFunction(make).singleton()`).
+ * kernel's untyped view. Throws when a handler is missing, a store is not a function, a registration is not a
+ * plain factory (an awilix resolver with its own lifetime, e.g. `asFunction(make).singleton()`), `calls` names the
+ * module's own contract, or `devicePayloads` describes a device topic kind the module does not own.
  */
 export function defineModule<
   C extends Contract,
@@ -282,6 +294,13 @@ export function defineModule<
   }
   for (const [name, store] of Object.entries(definition.stores ?? {})) {
     if (typeof store !== 'function') throw new Error(`module "${module}" declares store "${name}" as something else than a (db) => queries function`);
+  }
+  const kinds = [...Object.keys(definition.deviceTopics ?? {}), ...(definition.ports?.deviceOutbox ? [definition.ports.deviceOutbox.kind] : [])];
+  for (const kind of Object.keys(definition.devicePayloads ?? {})) {
+    if (!kinds.includes(kind)) throw new Error(`module "${module}" describes the payload of device topic kind "${kind}", which it does not own (its kinds: ${kinds.join(', ') || 'none'})`);
+  }
+  for (const { contract } of definition.calls ?? []) {
+    if (contract.name === module) throw new Error(`module "${module}" lists its own contract in calls: a module calls its own contract freely`);
   }
   for (const [name, factory] of Object.entries(definition.register ?? {})) {
     if (typeof factory !== 'function') {
@@ -303,6 +322,21 @@ export function on<P extends Contract, E extends keyof P['events'] & string, C e
 ): Subscription<S> {
   if (!(event in contract.events)) throw new Error(`module "${contract.name}" has no event "${event}"`);
   return { contract, event, handler: handler as Subscription<S>['handler'] };
+}
+
+/** Operations of another module's contract that a module calls, built with `uses()`. */
+export interface Uses {
+  contract: Contract;
+  operations: string[];
+}
+
+/** Declares that a module calls these operations of another module's contract: `uses(devicesContract, 'getDevice')`. */
+export function uses<P extends Contract>(contract: P, ...operations: Array<keyof P['operations'] & string>): Uses {
+  if (!operations.length) throw new Error(`uses(${contract.name}): name the operations this module calls`);
+  for (const operation of operations) {
+    if (!(operation in contract.operations)) throw new Error(`module "${contract.name}" has no operation "${operation}"`);
+  }
+  return { contract, operations };
 }
 
 /** The kernel's untyped view of a module's `ports`: operation and event names as plain strings. */
