@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
@@ -50,4 +50,17 @@ test('when the graph is asked in an unknown format, then it exits 2 with one lin
   t.is(result.code, 2);
   t.is(result.stdout, '');
   assertOneErrorLine(t, result.stderr, '"svg"', 'mermaid or dot');
+});
+
+test('when a reader closes the pipe early, then cleave asyncapi stops quietly with exit 0', async (t) => {
+  const child = spawn(process.execPath, [path.join(root, 'bin/cleave'), 'asyncapi'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const first = await new Promise<Buffer>((resolve) => child.stdout.once('data', resolve));
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+  t.true(first.toString().startsWith('{'));
+  t.is(code, 0);
+  t.is(stderr, '');
 });
