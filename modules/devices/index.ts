@@ -9,6 +9,7 @@ import { recordStatus } from './handlers/record-status.js';
 import { registerDevice } from './handlers/register-device.js';
 import { rotateSecret } from './handlers/rotate-secret.js';
 import { devicesStores } from './stores.js';
+import { devicesPanel } from './dashboard.js';
 
 export default defineModule({
   contract: devicesContract,
@@ -27,4 +28,5 @@ export default defineModule({
     devicePresence: 'recordPresence',
     deviceCredentials: { issued: 'deviceSecretIssued', revoked: ['deviceDecommissioned'] },
   },
+  dashboard: { panels: [devicesPanel] },
 });

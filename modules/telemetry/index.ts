@@ -13,6 +13,7 @@ import { onDeviceRegistered } from './handlers/on-device-registered.js';
 import { recordRejections } from './handlers/record-rejections.js';
 import { eventsKind, telemetryKind } from './protocol/message.js';
 import { telemetryStores } from './stores.js';
+import { latestReadingsPanel } from './dashboard.js';
 
 export default defineModule({
   contract: telemetryContract,
@@ -40,4 +41,5 @@ export default defineModule({
   ],
   deviceTopics: { [telemetryKind]: 'ingestTelemetry', [eventsKind]: 'ingestTelemetry' },
   ports: { deviceRejections: 'recordRejections' },
+  dashboard: { panels: [latestReadingsPanel] },
 });

@@ -9,6 +9,7 @@ import { PresenceBook, type InstanceInfo } from './presence.js';
 import { copyJson, type Envelope } from './envelope.js';
 import { BusSeal, DropLog, ReplayGuard } from './seal.js';
 import { withTimeout } from './inproc.js';
+import type { Activity } from '../observability/activity.js';
 import type { EventIntake, Reply, RequestHandler, Transport } from './transport.js';
 
 /** Options of the MQTT transport. */
@@ -74,6 +75,8 @@ export class MqttTransport implements Transport {
   private readonly startedAt = new Date().toISOString();
   private client?: MqttClient;
   private http?: string;
+  private activity?: Activity;
+  private readonly twinsWarned = new Set<string>();
   private serving = false;
   private withdrawn = false;
   private v5 = true;
@@ -166,6 +169,11 @@ export class MqttTransport implements Transport {
     this.http = http;
     this.serving = true;
     if (this.client?.connected) await this.announce();
+  }
+
+  async reportActivity(activity: Activity): Promise<void> {
+    this.activity = activity;
+    if (this.serving && this.client?.connected) await this.announce();
   }
 
   health(): string | undefined {
@@ -332,7 +340,7 @@ export class MqttTransport implements Transport {
   private announce(): Promise<unknown> {
     const { instanceId, version } = this.options;
     const modules = this.serving ? this.modules() : [];
-    const payload = this.seal.seal(JSON.stringify({ instanceId, modules, http: this.http, version, startedAt: this.startedAt }));
+    const payload = this.seal.seal(JSON.stringify({ instanceId, modules, http: this.http, version, startedAt: this.startedAt, activity: this.activity }));
     return this.client!.publishAsync(this.presenceTopic, payload, { qos: 1, retain: true });
   }
 
@@ -395,7 +403,10 @@ export class MqttTransport implements Transport {
       return;
     }
     const twins = this.v5 || instanceId === this.options.instanceId ? [] : info.modules.filter((m) => this.modules().includes(m));
-    if (twins.length) {
+    // Presence comes again with every activity summary: say it once per instance and module set.
+    const twinKey = `${instanceId} ${twins.join(',')}`;
+    if (twins.length && !this.twinsWarned.has(twinKey)) {
+      this.twinsWarned.add(twinKey);
       this.options.log.warn({ instance: instanceId, modules: twins }, 'another instance hosts the same modules, but an MQTT 3.1.1 broker cannot share their messages: both will handle them; use an MQTT 5 broker for replicas');
     }
   }

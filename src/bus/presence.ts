@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { CleaveError } from '../errors.js';
 import { brokerName } from '../mqtt/client.js';
+import type { Activity } from '../observability/activity.js';
 
 /** One live instance as seen through presence. */
 export interface InstanceInfo {
@@ -10,6 +11,8 @@ export interface InstanceInfo {
   http?: string;
   version?: string;
   startedAt?: string;
+  /** The instance's latest activity summary (sent again every few seconds), for the dashboard's rates. */
+  activity?: Activity;
 }
 
 /** The presence message of `instanceId`, or undefined when it is not one (malformed, or a cleared presence). */

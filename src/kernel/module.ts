@@ -8,6 +8,7 @@ import type { DeviceSecretIssued, portSchemas, PortName } from './device-ports.j
 import type { SealSecret } from './secret-seal.js';
 import type { Static } from '@sinclair/typebox';
 import type { ConfigOf, Settings } from './settings.js';
+import { checkDashboard, type DashboardDeclaration } from './panels.js';
 
 export { roles, type Role };
 
@@ -198,6 +199,11 @@ export interface ModuleDefinition<
    * access `system`. The host checks every declaration at start-up and refuses to start on a mismatch.
    */
   ports?: Ports<C>;
+  /**
+   * The module's part of the dashboard: panels it renders with its own queries, and (one module of a build) the
+   * operation the dashboard's sign-in form calls. Every host with HTTP renders the panels of the modules it routes.
+   */
+  dashboard?: DashboardDeclaration<C>;
 }
 
 /** The operations of `C` whose input and output are exactly those of the port `P`. */
@@ -263,7 +269,8 @@ export interface Ports<C extends Contract> {
  * Handlers are typed against the module's own contract here, their contexts against its `stores`, and their
  * deps against the kernel's, the module's registrations and its configuration slice (`config`); the result is the
  * kernel's untyped view. Throws when a handler is missing, a store is not a function, or a registration is not a
- * plain factory (an awilix resolver with its own lifetime, e.g. `asFunction(make).singleton()`).
+ * plain factory (an awilix resolver with its own lifetime, e.g. `asFunction(make).singleton()`), or the dashboard
+ * declaration names an unknown operation or repeats a panel id.
  */
 export function defineModule<
   C extends Contract,
@@ -292,6 +299,7 @@ export function defineModule<
       );
     }
   }
+  checkDashboard(definition.contract, definition.dashboard as DashboardDeclaration | undefined);
   return definition as unknown as ModuleDefinition;
 }
 
