@@ -116,7 +116,7 @@ test.serial('when a viewer looks at an open alert, then no Acknowledge button sh
 
       const done = await acknowledge(host, admin, alert.alertId, { 'hx-request': 'true', origin: host.url });
       t.is(done.status, 200);
-      t.regex(await done.text(), /acknowledged by/);
+      t.regex(await done.text(), /<span class="badge acknowledged">acknowledged<\/span><br><small>by admin@example.test<\/small>/);
     } finally {
       alert.close();
     }

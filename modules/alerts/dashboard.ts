@@ -1,4 +1,4 @@
-import { html, type Panel, type PanelView } from '../../src/index.js';
+import { html, timestamp, type Panel, type PanelView } from '../../src/index.js';
 import { alertsContract, type Alert } from './contract.js';
 
 const recentlyAcknowledged = 10;
@@ -9,10 +9,10 @@ function row(alert: Alert, view: PanelView) {
       ? html`<form class="inline" hx-post="${view.actionUrl('acknowledge')}" hx-target="closest section" hx-swap="outerHTML">
 <input type="hidden" name="id" value="${alert.id}"><button type="submit" aria-label="Acknowledge ${alert.ruleName} on ${alert.deviceId}">Acknowledge</button></form>`
       : '';
-  const state = alert.state === 'acknowledged' ? html`acknowledged by ${alert.acknowledgedBy ?? '?'}` : alert.state;
+  const by = alert.state === 'acknowledged' ? html`<br><small>by ${alert.acknowledgedBy ?? '?'}</small>` : '';
   return html`<tr data-alert="${alert.id}"><td>${alert.ruleName}</td><td><code>${alert.deviceId}</code></td>
-<td>${alert.metric} = ${alert.value} (threshold ${alert.threshold})</td><td>${alert.raisedAt}</td>
-<td><span class="badge ${alert.state}">${state}</span> ${action}</td></tr>`;
+<td>${alert.metric} = ${alert.value} (threshold ${alert.threshold})</td><td>${timestamp(alert.raisedAt)}</td>
+<td><span class="badge ${alert.state}">${alert.state}</span>${by} ${action}</td></tr>`;
 }
 
 export const alertsPanel: Panel = {

@@ -1,4 +1,4 @@
-import { html, type Panel } from '../../src/index.js';
+import { html, timestamp, type Panel } from '../../src/index.js';
 import { devicesContract, type Device } from './contract.js';
 
 const shown = 200;
@@ -20,7 +20,7 @@ ${devices.length === 0 ? html`<p class="note">No device is registered yet.</p>` 
 <td><a href="${view.link({ device: d.id })}" title="Latest readings of ${d.name}">${d.name}</a><br><code>${d.id}</code></td>
 <td>${Object.entries(d.labels).map(([k, v]) => html`<span class="tag">${k}=${v}</span>`)}</td>
 <td><span class="badge ${d.online ? 'online' : 'offline'}">${d.online ? 'online' : 'offline'}</span></td>
-<td>${d.lastSeenAt ?? 'never'}</td></tr>`,
+<td>${timestamp(d.lastSeenAt)}</td></tr>`,
       )}</tbody>
 </table>`}`;
   },

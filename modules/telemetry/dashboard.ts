@@ -1,4 +1,4 @@
-import { html, type Panel } from '../../src/index.js';
+import { html, timestamp, type Panel } from '../../src/index.js';
 import { telemetryContract } from './contract.js';
 
 export const latestReadingsPanel: Panel = {
@@ -12,7 +12,7 @@ export const latestReadingsPanel: Panel = {
     return html`<table>
 <caption class="note">Device <code>${id}</code></caption>
 <thead><tr><th scope="col">Metric</th><th scope="col" class="num">Value</th><th scope="col">Measured at</th></tr></thead>
-<tbody>${readings.map((r) => html`<tr data-metric="${r.metric}"><td>${r.metric}</td><td class="num">${r.value}</td><td>${r.ts}</td></tr>`)}</tbody>
+<tbody>${readings.map((r) => html`<tr data-metric="${r.metric}"><td>${r.metric}</td><td class="num">${r.value}</td><td>${timestamp(r.ts)}</td></tr>`)}</tbody>
 </table>`;
   },
 };

@@ -39,3 +39,14 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 
 /** Marks a string as HTML already safe to send (markup the caller wrote itself, never user input). */
 export const trustedHtml = (text: string): Html => new Html(text);
+
+/**
+ * An ISO-8601 instant as people read it, `2026-12-02 21:37:01 UTC` to the second, in a `<time>` element that keeps
+ * the exact value; `none` (escaped) when there is no instant.
+ */
+export function timestamp(iso: string | null | undefined, none = 'never'): Html {
+  if (!iso) return html`${none}`;
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return html`${iso}`;
+  return html`<time datetime="${iso}">${date.toISOString().slice(0, 19).replace('T', ' ')}</time>`;
+}
