@@ -6,7 +6,7 @@ import { registerDevice, connectDevice } from './devices.js';
 export const withDeviceBroker = { 'edge.broker': 'embedded', 'edge.port': 0, 'edge.host': '127.0.0.1' };
 
 /** POSTs the dashboard's sign-in form; answers the response (redirects are not followed). */
-export function postSignIn(t: TestHost, email: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+export function postSignIn(t: { url: string }, email: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${t.url}/dashboard/login`, {
     method: 'POST',
     redirect: 'manual',
@@ -16,7 +16,7 @@ export function postSignIn(t: TestHost, email: string, password: string, headers
 }
 
 /** Signs in through the dashboard's form and returns the `Cookie` header value of the session. */
-export async function signIn(t: TestHost, email = adminEmail, password = adminPassword): Promise<string> {
+export async function signIn(t: { url: string }, email = adminEmail, password = adminPassword): Promise<string> {
   const res = await postSignIn(t, email, password);
   if (res.status !== 303) throw new Error(`dashboard sign-in failed: ${res.status} ${await res.text()}`);
   return res.headers.getSetCookie()[0].split(';')[0];
