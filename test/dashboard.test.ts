@@ -1,7 +1,7 @@
 import test from 'ava';
 import { registerDevice } from './support/devices.js';
 import { asAdmin, createUser, postSignIn, raiseHotAlert, signIn, withDeviceBroker } from './support/dashboard.js';
-import { adminEmail, startTestHost, type TestHost } from './support/host.js';
+import { adminEmail, eventually, startTestHost, type TestHost } from './support/host.js';
 
 async function withHost(run: (t: TestHost) => Promise<void>, config: Record<string, unknown> = {}) {
   const host = await startTestHost({ config });
@@ -73,7 +73,7 @@ test.serial('when the admin signs in, then an HttpOnly strict cookie opens the d
   });
 });
 
-test.serial('when the session token is not a valid one, then the page sends the user to sign in again', async (t) => {
+test.serial('when the session token is not a valid one or expires, then the page sends the user to sign in again', async (t) => {
   await withHost(async (host) => {
     const page = await get(host, '/dashboard', 'cleave_session=not-a-token');
     t.is(page.status, 302);
@@ -81,7 +81,17 @@ test.serial('when the session token is not a valid one, then the page sends the 
     const fragment = await get(host, '/dashboard/panels/devices/devices', 'cleave_session=not-a-token', { 'hx-request': 'true' });
     t.is(fragment.status, 401);
     t.is(fragment.headers.get('hx-redirect'), '/dashboard/login');
-  });
+
+    const cookie = await signIn(host);
+    t.is((await get(host, '/dashboard', cookie)).status, 200, 'a fresh session opens the page');
+    const expired = await eventually(async () => {
+      const res = await get(host, '/dashboard/panels/kernel/instances', cookie, { 'hx-request': 'true' });
+      return res.status === 200 ? undefined : res;
+    }, 10_000, 'the three-second token to expire');
+    t.is(expired.status, 401);
+    t.is(expired.headers.get('hx-redirect'), '/dashboard/login');
+    t.is((await get(host, '/dashboard', cookie)).headers.get('location'), '/dashboard/login');
+  }, { 'identity.tokenTtl': 3 });
 });
 
 test.serial('when the user signs out, then the cookie is cleared; a sign-out without the HX-Request header is refused', async (t) => {

@@ -6,7 +6,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Principal } from '../bus/envelope.js';
 import type { InstanceInfo } from '../bus/presence.js';
 import { hasRole, type Contract } from '../contract/contract.js';
-import { CleaveError } from '../errors.js';
+import { CleaveError, httpStatus } from '../errors.js';
 import type { VerifyToken } from '../http/auth.js';
 import { readFormBody } from '../http/body.js';
 import type { TrustedProxies } from '../http/forwarded.js';
@@ -169,10 +169,11 @@ export function mountDashboard(router: Router, options: DashboardOptions, deps: 
       ctx.status = 303;
       ctx.redirect(dashboardPath);
     } catch (err) {
+      // A malformed e-mail is as wrong as an unknown one: the form says the same of both.
       const code = err instanceof CleaveError ? err.code : 'INTERNAL';
       if (code === 'UNAUTHENTICATED' || code === 'INVALID_ARGUMENT') return send(ctx, loginPage('Invalid e-mail or password.', email), 401);
       if (code === 'INTERNAL') deps.log.error({ err }, 'dashboard sign-in failed');
-      send(ctx, loginPage(`Signing in failed: ${code === 'INTERNAL' ? 'internal error' : (err as Error).message}`, email), 503);
+      send(ctx, loginPage(`Signing in failed: ${code === 'INTERNAL' ? 'internal error' : (err as Error).message}`, email), httpStatus[code]);
     }
   });
 
