@@ -15,6 +15,10 @@ test('when the admin signs in to the dashboard, then they see the modules, a dev
   const browser = await launchChromium();
   t.teardown(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  const problems: string[] = [];
+  page.on('console', (message) => void (message.type() === 'error' && problems.push(`${message.text()} (${message.location().url})`)));
+  page.on('pageerror', (err) => problems.push(err.message));
+  page.on('request', (request) => void (request.url().startsWith(host.url) || problems.push(`a request elsewhere: ${request.url()}`)));
 
   await page.goto(`${host.url}/dashboard`);
   await page.getByLabel('E-mail').fill(adminEmail);
@@ -52,4 +56,8 @@ test('when the admin signs in to the dashboard, then they see the modules, a dev
   await page.locator('#panel-kernel-modules td.num', { hasText: /\d/ }).first().waitFor(wait);
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: new URL('dashboard.png', artifacts).pathname, fullPage: true });
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${host.url}/dashboard/login`, wait);
+  t.deepEqual(problems, [], 'no script error, no blocked style or script, nothing loaded from elsewhere');
 });

@@ -17,6 +17,7 @@ export function page(title: string, body: Html): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}'>
 <title>${title}</title>
+<link rel="icon" href="${assetsPath}/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${assetsPath}/dashboard.css">
 <script src="${assetsPath}/htmx.min.js" defer></script>
 </head>

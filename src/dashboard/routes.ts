@@ -16,7 +16,7 @@ import type { DashboardDeclaration, Panel, PanelView } from '../kernel/panels.js
 import type { Logger } from '../observability/log.js';
 import { instancesPanel, modulesPanel } from './overview.js';
 import { assetsPath, dashboardPage, loginPage, panelFrame } from './page.js';
-import { dashboardCss } from './style.js';
+import { dashboardCss, dashboardIcon } from './style.js';
 import { assertFromDashboard, assertSameOrigin, dashboardPath, endSession, loginPath, startSession, userOf } from './session.js';
 
 /** What a host's dashboard shows. */
@@ -145,11 +145,14 @@ export function mountDashboard(router: Router, options: DashboardOptions, deps: 
     ctx.type = 'text/javascript; charset=utf-8';
     ctx.body = (htmx ??= readFileSync(htmxFile));
   });
-  router.get(`${assetsPath}/dashboard.css`, (ctx) => {
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.type = 'text/css; charset=utf-8';
-    ctx.body = dashboardCss;
-  });
+  const asset = (name: string, type: string, body: string) =>
+    router.get(`${assetsPath}/${name}`, (ctx) => {
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.type = type;
+      ctx.body = body;
+    });
+  asset('dashboard.css', 'text/css; charset=utf-8', dashboardCss);
+  asset('icon.svg', 'image/svg+xml', dashboardIcon);
 
   router.get(loginPath, async (ctx) => {
     if (await userOf(ctx, deps.verifyToken)) return ctx.redirect(dashboardPath);

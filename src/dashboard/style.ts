@@ -1,3 +1,6 @@
+/** The dashboard's icon: two halves of a split square. */
+export const dashboardIcon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path fill="#0b5cad" d="M1 1h6v14H1zM9 1h6v14H9z"/></svg>';
+
 /** The dashboard's whole stylesheet: system fonts, no images, readable in light and dark schemes. */
 export const dashboardCss = `
 :root { color-scheme: light dark; --fg: #1d232a; --muted: #5b6672; --bg: #f5f7f9; --card: #fff; --line: #dde3e8; --accent: #0b5cad; --ok: #1a7f37; --warn: #b35900; --bad: #c62828; }
