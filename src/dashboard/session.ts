@@ -44,11 +44,20 @@ export async function userOf(ctx: Context, verify: VerifyToken): Promise<Princip
   }
 }
 
+const hostOf = (origin: string) => {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+};
+
 /** Refuses (403) a form posted from a page of another origin, when the browser says where it comes from. */
 export function assertSameOrigin(ctx: Context): void {
   const origin = ctx.get('origin');
-  // Not `ctx.origin`: koa 3 answers the request's Origin header there when there is one.
-  if (origin && origin !== `${ctx.protocol}://${ctx.host}`) throw new CleaveError('PERMISSION_DENIED', `dashboard forms are posted from this host, not ${origin}`);
+  // The host alone: behind a proxy that ends TLS the page's scheme is not the one this host sees. And not
+  // `ctx.origin`, which koa 3 takes from the request's Origin header when there is one.
+  if (origin && hostOf(origin) !== ctx.host) throw new CleaveError('PERMISSION_DENIED', `dashboard forms are posted from this host, not ${origin}`);
 }
 
 /** Refuses (403) a change that does not come from the dashboard's own page. */
