@@ -20,11 +20,14 @@ test('when the admin signs in to the dashboard, then they see the modules, a dev
   page.on('pageerror', (err) => problems.push(err.message));
   page.on('request', (request) => void (request.url().startsWith(host.url) || problems.push(`a request elsewhere: ${request.url()}`)));
 
+  const signIn = async () => {
+    await page.getByLabel('E-mail').fill(adminEmail);
+    await page.getByLabel('Password').fill(adminPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${host.url}/dashboard`, wait);
+  };
   await page.goto(`${host.url}/dashboard`);
-  await page.getByLabel('E-mail').fill(adminEmail);
-  await page.getByLabel('Password').fill(adminPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${host.url}/dashboard`, wait);
+  await signIn();
   for (const module of ['identity', 'devices', 'telemetry', 'alerts']) {
     await page.locator(`#panel-kernel-modules tr[data-module="${module}"]`).waitFor(wait);
   }
@@ -57,7 +60,12 @@ test('when the admin signs in to the dashboard, then they see the modules, a dev
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: new URL('dashboard.png', artifacts).pathname, fullPage: true });
 
+  t.deepEqual(problems, [], 'no script error, no blocked style or script, nothing loaded from elsewhere');
+
+  // A session that ends (its cookie gone, as when the token expires) sends the page back to sign-in at the next refresh.
+  await page.context().clearCookies();
+  await page.waitForURL(`${host.url}/dashboard/login`, wait);
+  await signIn();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(`${host.url}/dashboard/login`, wait);
-  t.deepEqual(problems, [], 'no script error, no blocked style or script, nothing loaded from elsewhere');
 });

@@ -50,7 +50,10 @@ test('when a panel fails, then it shows its error alone; a panel for admins is h
   t.true(page.includes(`<p role="alert">Internal error; see the host's log.</p>`), 'anything else is an internal error');
   t.true(page.includes('<p>for admins</p>'));
   t.true(page.includes('<p>&lt;hi&gt;</p>'), 'page parameters reach panels, escaped');
-  t.true(page.includes('hx-get="/dashboard/panels/gauges/working?note=%3Chi%3E"'), 'and stay in the refresh URL');
+  t.true(page.includes('<main hx-get="/dashboard/panels?note=%3Chi%3E" hx-trigger="every 2s" hx-swap="innerHTML">'), 'and stay in the refresh URL');
+  const refreshed = await (await fetch(`${host.url}/dashboard/panels?note=%3Chi%3E`, { headers: { cookie: admin, 'hx-request': 'true' } })).text();
+  t.true(refreshed.startsWith('<section class="panel" id="panel-kernel-instances"'), 'the refresh answers the panels alone');
+  t.true(refreshed.includes('<p>&lt;hi&gt;</p>'));
 
   const viewer = await signIn(host, 'viewer@example.test', await createUser(host, 'viewer@example.test', 'viewer'));
   const seen = await (await fetch(`${host.url}/dashboard`, { headers: { cookie: viewer } })).text();

@@ -33,7 +33,7 @@ test.serial('when /dashboard is asked for without a session, then it redirects t
     t.is(login.status, 200);
     t.regex(login.headers.get('content-type') ?? '', /^text\/html/);
     t.regex(await login.text(), /<form class="login" method="post" action="\/dashboard\/login">/);
-    const fragment = await get(host, '/dashboard/panels/kernel/instances', undefined, { 'hx-request': 'true' });
+    const fragment = await get(host, '/dashboard/panels', undefined, { 'hx-request': 'true' });
     t.is(fragment.status, 401, 'a panel refresh without a session');
     t.is(fragment.headers.get('hx-redirect'), '/dashboard/login');
   });

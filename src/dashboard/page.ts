@@ -43,8 +43,12 @@ ${error ? html`<p role="alert" id="login-error">${error}</p>` : ''}
   );
 }
 
-/** The dashboard page around its panels, with who is signed in and a sign-out button. */
-export function dashboardPage(user: Principal, panels: Html[]): Html {
+/**
+ * The dashboard page around its panels, with who is signed in and a sign-out button. The page asks for all its
+ * panels again every `refreshSeconds` from `refreshUrl`, in one request: when the session has ended, that one
+ * answer sends the page to the sign-in form.
+ */
+export function dashboardPage(user: Principal, refreshUrl: string, panels: Html[]): Html {
   return page(
     'Cleave dashboard',
     html`<header>
@@ -52,18 +56,15 @@ export function dashboardPage(user: Principal, panels: Html[]): Html {
 <span class="who">Signed in as <strong>${user.email ?? user.sub}</strong> (${user.role})</span>
 <button class="quiet" type="button" hx-post="${dashboardPath}/logout">Sign out</button>
 </header>
-<main>
+<main hx-get="${refreshUrl}" hx-trigger="every ${refreshSeconds}s" hx-swap="innerHTML">
 ${panels}
 </main>`,
   );
 }
 
-/**
- * A panel's frame: a section that fetches itself again every `refreshSeconds` from `url` and replaces itself with
- * the answer (its own frame), so a panel keeps refreshing without the page reloading.
- */
-export function panelFrame(id: string, title: string, url: string, content: Html): Html {
-  return html`<section class="panel" id="${id}" aria-labelledby="${id}-title" hx-get="${url}" hx-trigger="every ${refreshSeconds}s" hx-swap="outerHTML">
+/** A panel's frame: the section an action's answer replaces (`hx-target="closest section"`). */
+export function panelFrame(id: string, title: string, content: Html): Html {
+  return html`<section class="panel" id="${id}" aria-labelledby="${id}-title">
 <h2 id="${id}-title">${title}</h2>
 ${content}
 </section>`;

@@ -79,7 +79,8 @@ const queryOf = (params: Record<string, string>) => {
 };
 
 /**
- * Mounts the dashboard under `/dashboard`: sign-in and sign-out, the page, each panel's refresh and its actions,
+ * Mounts the dashboard under `/dashboard`: sign-in and sign-out, the page, the refresh of all its panels or of one,
+ * each panel's actions,
  * and the page's two assets (stylesheet, htmx). Guarantee: every panel and action needs a valid session of a role
  * the panel or action allows (else 401 with `HX-Redirect` to the sign-in page, or 403); every action also needs the
  * `HX-Request` header and, when sent, this host's `Origin` (403 otherwise); a panel that fails shows its error alone.
@@ -116,11 +117,11 @@ export function mountDashboard(router: Router, options: DashboardOptions, deps: 
     } catch (err) {
       content = failure(err, deps.log, `could not render dashboard panel ${owner}/${panel.id}`);
     }
-    const url = `${dashboardPath}/panels/${owner}/${panel.id}${queryOf(paramsOf(ctx))}`;
-    return panelFrame(`panel-${owner}-${panel.id}`, panel.title, url, html`${notice ?? ''}${content}`);
+    return panelFrame(`panel-${owner}-${panel.id}`, panel.title, html`${notice ?? ''}${content}`);
   };
 
   const visible = (user: Principal) => [...panels.values()].filter(({ panel }) => hasRole(user.role, panel.access ?? 'viewer'));
+  const framesFor = (ctx: Context, user: Principal) => Promise.all(visible(user).map((mounted) => frame(ctx, user, mounted)));
 
   /** The signed-in user of a panel request; a request without one is told to go to the sign-in page. */
   const userOrRedirect = async (ctx: Context): Promise<Principal | undefined> => {
@@ -190,7 +191,13 @@ export function mountDashboard(router: Router, options: DashboardOptions, deps: 
   router.get(dashboardPath, async (ctx) => {
     const user = await userOf(ctx, deps.verifyToken);
     if (!user) return ctx.redirect(loginPath);
-    send(ctx, dashboardPage(user, await Promise.all(visible(user).map((mounted) => frame(ctx, user, mounted)))));
+    send(ctx, dashboardPage(user, `${dashboardPath}/panels${queryOf(paramsOf(ctx))}`, await framesFor(ctx, user)));
+  });
+
+  router.get(`${dashboardPath}/panels`, async (ctx) => {
+    const user = await userOrRedirect(ctx);
+    if (!user) return;
+    send(ctx, html`${await framesFor(ctx, user)}`);
   });
 
   router.get(`${dashboardPath}/panels/:owner/:panel`, async (ctx) => {
