@@ -141,19 +141,15 @@ export function mountDashboard(router: Router, options: DashboardOptions, deps: 
     return mounted;
   };
 
-  router.get(`${assetsPath}/htmx.min.js`, (ctx) => {
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.type = 'text/javascript; charset=utf-8';
-    ctx.body = (htmx ??= readFileSync(htmxFile));
-  });
-  const asset = (name: string, type: string, body: string) =>
+  const asset = (name: string, type: string, body: () => string | Buffer) =>
     router.get(`${assetsPath}/${name}`, (ctx) => {
       ctx.set('Cache-Control', 'public, max-age=3600');
       ctx.type = type;
-      ctx.body = body;
+      ctx.body = body();
     });
-  asset('dashboard.css', 'text/css; charset=utf-8', dashboardCss);
-  asset('icon.svg', 'image/svg+xml', dashboardIcon);
+  asset('htmx.min.js', 'text/javascript; charset=utf-8', () => (htmx ??= readFileSync(htmxFile)));
+  asset('dashboard.css', 'text/css; charset=utf-8', () => dashboardCss);
+  asset('icon.svg', 'image/svg+xml', () => dashboardIcon);
 
   router.get(loginPath, async (ctx) => {
     if (await userOf(ctx, deps.verifyToken)) return ctx.redirect(dashboardPath);
