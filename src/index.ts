@@ -42,6 +42,9 @@ export {
   type ServingPort,
   type ModuleDeps,
 } from './kernel/module.js';
+/** The dashboard: panels a module renders, as HTML escaped by default. */
+export type { Panel, PanelView, PanelAction, DashboardDeclaration } from './kernel/panels.js';
+export { html, trustedHtml, timestamp, Html } from './kernel/html.js';
 export type { ModuleMetrics, ModuleCounter } from './kernel/module-metrics.js';
 export { setting, type Setting, type Settings, type ConfigOf } from './kernel/settings.js';
 export type { Principal, Envelope } from './bus/envelope.js';

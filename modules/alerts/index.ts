@@ -12,6 +12,7 @@ import { onReadingsRecorded } from './handlers/on-readings-recorded.js';
 import { routes } from './http.js';
 import { makeLifecycle } from './lifecycle.js';
 import { alertsStores } from './stores.js';
+import { alertsPanel } from './dashboard.js';
 
 export default defineModule({
   contract: alertsContract,
@@ -23,4 +24,5 @@ export default defineModule({
     on(devicesContract, 'deviceDecommissioned', onDeviceDecommissioned),
   ],
   routes,
+  dashboard: { panels: [alertsPanel] },
 });

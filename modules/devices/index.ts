@@ -10,6 +10,7 @@ import { registerDevice } from './handlers/register-device.js';
 import { rotateSecret } from './handlers/rotate-secret.js';
 import { StatusPayload } from './status-payload.js';
 import { devicesStores } from './stores.js';
+import { devicesPanel } from './dashboard.js';
 
 export default defineModule({
   contract: devicesContract,
@@ -29,4 +30,5 @@ export default defineModule({
     devicePresence: 'recordPresence',
     deviceCredentials: { issued: 'deviceSecretIssued', revoked: ['deviceDecommissioned'] },
   },
+  dashboard: { panels: [devicesPanel] },
 });

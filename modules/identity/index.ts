@@ -29,4 +29,5 @@ export default defineModule({
   ],
   start: bootstrapAdmin,
   ports: { jwks: 'getJwks' },
+  dashboard: { login: 'login' },
 });

@@ -14,6 +14,7 @@ import { recordRejections } from './handlers/record-rejections.js';
 import { eventsKind, telemetryKind } from './protocol/message.js';
 import { EventPayload, TelemetryPayload } from './protocol/payload-schemas.js';
 import { telemetryStores } from './stores.js';
+import { latestReadingsPanel } from './dashboard.js';
 
 export default defineModule({
   contract: telemetryContract,
@@ -42,4 +43,5 @@ export default defineModule({
   deviceTopics: { [telemetryKind]: 'ingestTelemetry', [eventsKind]: 'ingestTelemetry' },
   devicePayloads: { [telemetryKind]: TelemetryPayload, [eventsKind]: EventPayload },
   ports: { deviceRejections: 'recordRejections' },
+  dashboard: { panels: [latestReadingsPanel] },
 });

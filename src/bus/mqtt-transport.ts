@@ -10,6 +10,7 @@ import { PresenceBook, type InstanceInfo } from './presence.js';
 import { copyJson, type Envelope } from './envelope.js';
 import { BusSeal, DropLog, ReplayGuard } from './seal.js';
 import { withTimeout } from './inproc.js';
+import type { Activity } from '../observability/activity.js';
 import type { EventIntake, Reply, RequestHandler, Transport } from './transport.js';
 
 /** Options of the MQTT transport. */
@@ -78,6 +79,8 @@ export class MqttTransport implements Transport {
   private client?: MqttClient;
   private http?: string;
   private circuits: OpenCircuits = {};
+  private activity?: Activity;
+  private readonly twinsWarned = new Set<string>();
   private serving = false;
   private withdrawn = false;
   private v5 = true;
@@ -176,6 +179,11 @@ export class MqttTransport implements Transport {
     this.circuits = circuits;
     if (!this.client?.connected || this.withdrawn) return;
     this.announce().catch((err: unknown) => this.options.log.warn({ err }, 'presence publish failed'));
+  }
+
+  async reportActivity(activity: Activity): Promise<void> {
+    this.activity = activity;
+    if (this.serving && this.client?.connected) await this.announce();
   }
 
   health(): string | undefined {
@@ -344,7 +352,9 @@ export class MqttTransport implements Transport {
     const modules = this.serving ? this.modules() : [];
     const contracts = Object.fromEntries(modules.flatMap((m) => (this.options.contractVersions?.[m] ? [[m, this.options.contractVersions[m]]] : [])));
     const circuits = Object.keys(this.circuits).length ? this.circuits : undefined;
-    const payload = this.seal.seal(JSON.stringify({ instanceId, modules, contracts, http: this.http, version, startedAt: this.startedAt, circuits }));
+    const payload = this.seal.seal(
+      JSON.stringify({ instanceId, modules, contracts, http: this.http, version, startedAt: this.startedAt, circuits, activity: this.activity }),
+    );
     return this.client!.publishAsync(this.presenceTopic, payload, { qos: 1, retain: true });
   }
 
@@ -407,7 +417,10 @@ export class MqttTransport implements Transport {
       return;
     }
     const twins = this.v5 || instanceId === this.options.instanceId ? [] : info.modules.filter((m) => this.modules().includes(m));
-    if (twins.length) {
+    // Presence comes again with every activity summary: say it once per instance and module set.
+    const twinKey = `${instanceId} ${twins.join(',')}`;
+    if (twins.length && !this.twinsWarned.has(twinKey)) {
+      this.twinsWarned.add(twinKey);
       this.options.log.warn({ instance: instanceId, modules: twins }, 'another instance hosts the same modules, but an MQTT 3.1.1 broker cannot share their messages: both will handle them; use an MQTT 5 broker for replicas');
     }
   }

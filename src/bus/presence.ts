@@ -3,6 +3,7 @@ import mqtt from 'mqtt';
 import { CleaveError } from '../errors.js';
 import { brokerName } from '../mqtt/client.js';
 import type { OpenCircuits } from './circuits.js';
+import type { Activity } from '../observability/activity.js';
 
 /** One live instance as seen through presence. */
 export interface InstanceInfo {
@@ -15,6 +16,8 @@ export interface InstanceInfo {
   startedAt?: string;
   /** Modules this instance refuses to call for now (their circuits are open or probing); absent when none. */
   circuits?: OpenCircuits;
+  /** The instance's latest activity summary (sent again every few seconds), for the dashboard's rates. */
+  activity?: Activity;
 }
 
 /** The presence message of `instanceId`, or undefined when it is not one (malformed, or a cleared presence). */

@@ -1,6 +1,8 @@
 import type { ErrorData } from '../errors.js';
 import type { OpenCircuits } from './circuits.js';
+import type { Activity } from '../observability/activity.js';
 import type { Envelope } from './envelope.js';
+import type { InstanceInfo } from './presence.js';
 
 /** The answer to a request: data, or an error that keeps its code. */
 export type Reply = { ok: true; data: unknown } | { ok: false; error: ErrorData };
@@ -40,6 +42,10 @@ export interface Transport {
   health?(): string | undefined;
   /** True when some live process (this one included) hosts `module`, as far as this one knows. */
   hosts?(module: string): boolean;
+  /** The live processes this one knows of, itself included (MQTT: from presence). */
+  instances?(): InstanceInfo[];
+  /** Tells other processes this one's latest activity (MQTT: in its presence, once it advertised itself). */
+  reportActivity?(activity: Activity): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -31,6 +31,12 @@ import { selectModules } from './select.js';
 import { HashQueue } from '../kernel/slow-hash.js';
 import { SecretSeal } from '../kernel/secret-seal.js';
 import { cleaveVersion } from '../version.js';
+import type { InstanceInfo } from '../bus/presence.js';
+import { activityOf, type Activity } from '../observability/activity.js';
+import type { DashboardDeclaration } from '../kernel/panels.js';
+
+/** How often a host sums up its activity for the dashboard's rates (and, on the MQTT bus, puts it in its presence). */
+const activityEveryMs = 5_000;
 
 export interface HostOptions {
   config: CleaveConfig;
@@ -67,6 +73,9 @@ export class Host {
   /** One per process would do as well: libuv's thread pool is per process; one per host keeps hosts apart in tests. */
   private readonly hashQueue: HashQueue;
   private phase: Phase = 'starting';
+  private readonly startedAt = new Date().toISOString();
+  private activity: Activity | undefined;
+  private activityTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly options: HostOptions,
@@ -180,6 +189,8 @@ export class Host {
     // Only now may other processes route calls here: a module serves once its start hook is done (the first admin
     // exists, say), and the gateway's readiness counts what presence lists.
     await this.bus.transport.advertise?.(this.url);
+    await this.sumUpActivity();
+    this.activityTimer = setInterval(() => void this.sumUpActivity(), activityEveryMs).unref();
     const edge = this.edge;
     if (edge) this.readiness.add('edge', () => edge.health());
     for (const name of routed.map((m) => m.contract.name).filter((n) => !this.hosted.includes(n))) {
@@ -210,6 +221,24 @@ export class Host {
       instanceId: this.instanceId,
       credentials,
     });
+  }
+
+  /** Sums up this host's activity; on the MQTT bus, other processes get it in this host's presence. */
+  private async sumUpActivity(): Promise<void> {
+    try {
+      this.activity = await activityOf(this.metrics);
+      await this.bus.transport.reportActivity?.(this.activity);
+    } catch (err) {
+      this.log.warn({ err }, 'could not report this host\'s activity');
+    }
+  }
+
+  /** The deployment's live instances as presence lists them; on the in-process bus, this host alone. */
+  instances(): InstanceInfo[] {
+    const known = this.bus.transport.instances?.();
+    if (known) return known;
+    const self = { instanceId: this.instanceId, modules: this.phase === 'ready' ? this.hosted : [], version: cleaveVersion, startedAt: this.startedAt };
+    return [{ ...self, ...(this.url ? { http: this.url } : {}), ...(this.activity ? { activity: this.activity } : {}) }];
   }
 
   /**
@@ -250,6 +279,12 @@ export class Host {
       readiness: () => this.readiness.report(),
       jwks: provider && routed.includes(provider) ? fetchJwks : undefined,
       asyncapi: () => asyncApiDocument(modules, asyncApiOptions(config, cleaveVersion)),
+      dashboard: {
+        modules: routed.map((m) => ({ contract: m.contract, dashboard: m.dashboard as DashboardDeclaration | undefined })),
+        moduleNames: modules.map((m) => m.contract.name),
+        login: loginOf(modules),
+        instances: () => this.instances(),
+      },
     });
     this.http = await listen(app, config.http.port, config.http.host, this.certificates);
   }
@@ -270,6 +305,7 @@ export class Host {
     this.phase = 'stopping';
     this.log.info('cleave is stopping');
     const timeoutMs = this.options.config.shutdown.timeoutMs;
+    clearInterval(this.activityTimer);
     await this.bus.transport.withdraw?.().catch((err) => this.log.warn({ err }, 'could not withdraw from the bus'));
     await this.edge?.close().catch((err) => this.log.error({ err }, 'edge broker did not stop cleanly'));
     await this.http?.close(timeoutMs);
@@ -282,6 +318,12 @@ export class Host {
     this.phase = 'stopped';
     this.log.info('cleave stopped');
   }
+}
+
+/** The operation the dashboard's sign-in form calls: the one a module of the build declares as `dashboard.login`. */
+function loginOf(modules: ModuleDefinition[]): { module: string; operation: string } | undefined {
+  const declaring = modules.find((m) => m.dashboard?.login !== undefined);
+  return declaring && { module: declaring.contract.name, operation: declaring.dashboard!.login as unknown as string };
 }
 
 /** A configuration loaded without a module's keys would hand it no settings: refuse to host it. */

@@ -8,6 +8,7 @@ import type { ReadinessReport } from '../host/readiness.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Middleware } from 'koa';
+import { mountDashboard, type DashboardOptions } from '../dashboard/routes.js';
 import { LatencyChildren, recordRequest } from './access-log.js';
 import { TrustedProxies } from './forwarded.js';
 import { mountKernelEndpoints } from './kernel-endpoints.js';
@@ -36,13 +37,14 @@ export interface HttpOptions {
   asyncapi: () => Record<string, unknown>;
   /** Answers `GET /.well-known/jwks.json`; without it the route is not mounted. */
   jwks?: () => Promise<{ keys: unknown[] }>;
+  /** What `/dashboard` shows; without it the dashboard is not mounted. */
+  dashboard?: DashboardOptions;
 }
 
 /**
  * The koa application of a host: request id and trace context, access log and latency metric, problem+json
  * errors, the kernel endpoints (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/asyncapi.json`,
- * `/.well-known/jwks.json`) and
- * the modules' routes.
+ * `/.well-known/jwks.json`), the modules' routes and the dashboard (`/dashboard`).
  */
 export function createHttpApp(options: HttpOptions): Koa {
   const app = new Koa();
@@ -59,6 +61,7 @@ export function createHttpApp(options: HttpOptions): Koa {
   });
   const deps = { ...options, trustedProxies: new TrustedProxies(options.trustProxy ?? '') };
   mountRoutes(router, options.modules, deps);
+  if (options.dashboard) mountDashboard(router, options.dashboard, deps);
   app.use(kernelMiddleware(options.log, options.metrics));
   app.use(byModule(routersOf(options.modules, deps), routesOf(router)));
   return app;

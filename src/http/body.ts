@@ -83,3 +83,17 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<Record<
   }
   return body as Record<string, unknown>;
 }
+
+/**
+ * The fields of an HTML form POSTed as `application/x-www-form-urlencoded` (the last value of a repeated field);
+ * `{}` when there is no body. Fails with 415 for another type and 413 past `limit` bytes.
+ */
+export async function readFormBody(ctx: Context, limit: number): Promise<Record<string, string>> {
+  if (!methodsWithBody.has(ctx.method) || !hasBody(ctx)) return {};
+  if (!ctx.is('application/x-www-form-urlencoded')) {
+    const type = ctx.get('content-type') || 'none';
+    throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', `request body must be application/x-www-form-urlencoded, not ${type}`);
+  }
+  const raw = await readRaw(ctx, limit);
+  return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+}

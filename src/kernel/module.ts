@@ -8,6 +8,7 @@ import type { DeviceSecretIssued, portSchemas, PortName } from './device-ports.j
 import type { SealSecret } from './secret-seal.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { ConfigOf, Settings } from './settings.js';
+import { checkDashboard, type DashboardDeclaration } from './panels.js';
 
 export { roles, type Role };
 
@@ -209,6 +210,11 @@ export interface ModuleDefinition<
    * access `system`. The host checks every declaration at start-up and refuses to start on a mismatch.
    */
   ports?: Ports<C>;
+  /**
+   * The module's part of the dashboard: panels it renders with its own queries, and (one module of a build) the
+   * operation the dashboard's sign-in form calls. Every host with HTTP renders the panels of the modules it routes.
+   */
+  dashboard?: DashboardDeclaration<C>;
 }
 
 /** The operations of `C` whose input and output are exactly those of the port `P`. */
@@ -275,7 +281,8 @@ export interface Ports<C extends Contract> {
  * deps against the kernel's, the module's registrations and its configuration slice (`config`); the result is the
  * kernel's untyped view. Throws when a handler is missing, a store is not a function, a registration is not a
  * plain factory (an awilix resolver with its own lifetime, e.g. `asFunction(make).singleton()`), `calls` names the
- * module's own contract, or `devicePayloads` describes a device topic kind the module does not own.
+ * module's own contract, `devicePayloads` describes a device topic kind the module does not own, or the dashboard
+ * declaration names an unknown operation or repeats a panel id.
  */
 export function defineModule<
   C extends Contract,
@@ -311,6 +318,7 @@ export function defineModule<
       );
     }
   }
+  checkDashboard(definition.contract, definition.dashboard as DashboardDeclaration | undefined);
   return definition as unknown as ModuleDefinition;
 }
 

@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { TestHost } from './host.js';
 
 /** Registers a device through HTTP as the admin; returns its id and secret. */
-export async function registerDevice(t: TestHost, body: { id?: string; name?: string } = {}): Promise<{ id: string; secret: string }> {
+export async function registerDevice(t: TestHost, body: { id?: string; name?: string; labels?: Record<string, string> } = {}): Promise<{ id: string; secret: string }> {
   const token = await t.login();
   const res = await fetch(`${t.url}/api/devices`, {
     method: 'POST',
