@@ -6,6 +6,7 @@ import type { CounterChild } from '../observability/hot-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import { authorizeCall } from './access.js';
 import { envelope, type Envelope, type MessageContext } from './envelope.js';
+import { sendTraced, servedTraced } from './traced.js';
 import type { Reply, Transport } from './transport.js';
 
 /** An operation as its callers need it: contract, name, and its counter of successful calls once there is one. */
@@ -77,7 +78,7 @@ export class Bus {
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     const request = envelope(this.options.instanceId, name, input, context);
     request.deadline = Date.now() + timeoutMs;
-    const reply = await this.transport.request(module, operation, request, timeoutMs);
+    const reply = await sendTraced(request, () => this.transport.request(module, operation, request, timeoutMs));
     if (reply.ok) (target.ok ??= this.counter(name, 'OK'))?.inc();
     else this.counter(name, reply.error.code)?.inc();
     if (!reply.ok) throw CleaveError.fromData(reply.error);
@@ -109,7 +110,7 @@ export class Bus {
     const remote = this.transport.remote;
     const { log, metrics } = this.options;
     const histogram = metrics?.busHandlerSeconds.labels(name);
-    this.transport.serve(contract.name, operation, async (request): Promise<Reply> => {
+    this.transport.serve(contract.name, operation, servedTraced(name, async (request): Promise<Reply> => {
       const started = performance.now();
       try {
         authorizeCall(spec.access, request.principal, name);
@@ -128,7 +129,7 @@ export class Bus {
       } finally {
         histogram?.observe((performance.now() - started) / 1000);
       }
-    });
+    }));
   }
 
   private counter(operation: string, code: string): CounterChild | undefined {
