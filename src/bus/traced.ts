@@ -1,4 +1,4 @@
-import { codeOf, endFailed, parentFrom, SpanKind, startSpan, traceparentOf, tracingOn, within, type Context } from '../observability/tracing.js';
+import { codeOf, endFailed, parentFrom, startSpan, traceparentOf, tracingOn, within, type Context } from '../observability/tracing.js';
 import type { Envelope } from './envelope.js';
 import type { Reply, RequestHandler } from './transport.js';
 
@@ -14,17 +14,17 @@ const rpcSystem = 'cleave';
 /** Sends `request` inside a CLIENT span of the active span, which the request's `traceparent` then names. */
 export function sendTraced(request: Envelope, send: () => Promise<Reply>): Promise<Reply> {
   if (!tracingOn()) return send();
-  const span = startSpan(request.type, SpanKind.CLIENT);
+  const span = startSpan(request.type, 'CLIENT');
   request.traceparent = traceparentOf(span);
   if (span.isRecording()) span.setAttributes({ 'rpc.system': rpcSystem, 'rpc.method': request.type, 'messaging.message.id': request.id });
   return send().then(
     (reply) => {
       if (reply.ok) span.end();
-      else endFailed(span, reply.error.code, reply.error.message);
+      else endFailed(span, reply.error.code);
       return reply;
     },
     (err: unknown) => {
-      endFailed(span, codeOf(err), (err as Error)?.message);
+      endFailed(span, codeOf(err));
       throw err;
     },
   );
@@ -35,11 +35,11 @@ export function servedTraced(name: string, handler: RequestHandler): RequestHand
   return (request) => {
     if (!tracingOn()) return handler(request);
     const parent = parentFrom(request.traceparent);
-    const span = startSpan(name, SpanKind.SERVER, parent);
+    const span = startSpan(name, 'SERVER', parent);
     if (span.isRecording()) span.setAttributes({ 'rpc.system': rpcSystem, 'rpc.method': name, 'messaging.message.id': request.id, 'cleave.caller': request.source });
     return within(span, () => handler(request), parent).then((reply) => {
       if (reply.ok) span.end();
-      else endFailed(span, reply.error.code, reply.error.message);
+      else endFailed(span, reply.error.code);
       return reply;
     });
   };
@@ -52,7 +52,7 @@ export function servedTraced(name: string, handler: RequestHandler): RequestHand
  */
 export function publishedTraced(event: Envelope, parent: Context | undefined): void {
   if (!tracingOn() || !parent) return;
-  const span = startSpan(`publish ${event.type}`, SpanKind.PRODUCER, parent);
+  const span = startSpan(`publish ${event.type}`, 'PRODUCER', parent);
   event.traceparent = traceparentOf(span);
   if (span.isRecording()) span.setAttributes({ 'messaging.system': rpcSystem, 'messaging.operation.type': 'publish', 'messaging.destination.name': event.type, 'messaging.message.id': event.id });
   span.end();
@@ -65,7 +65,7 @@ export function publishedTraced(event: Envelope, parent: Context | undefined): v
 export function handledTraced<T>(consumer: string, event: Envelope, handle: () => Promise<T>): Promise<T> {
   if (!tracingOn()) return handle();
   const parent = parentFrom(event.traceparent);
-  const span = startSpan(`process ${event.type}`, SpanKind.CONSUMER, parent);
+  const span = startSpan(`process ${event.type}`, 'CONSUMER', parent);
   if (span.isRecording()) span.setAttributes({ 'messaging.system': rpcSystem, 'messaging.operation.type': 'process', 'messaging.destination.name': event.type, 'messaging.consumer.group.name': consumer, 'messaging.message.id': event.id });
   return within(span, handle, parent).then(
     (value) => {
@@ -73,7 +73,7 @@ export function handledTraced<T>(consumer: string, event: Envelope, handle: () =
       return value;
     },
     (err: unknown) => {
-      endFailed(span, codeOf(err), (err as Error)?.message);
+      endFailed(span, codeOf(err));
       throw err;
     },
   );

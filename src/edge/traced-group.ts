@@ -1,5 +1,4 @@
-import { ROOT_CONTEXT } from '@opentelemetry/api';
-import { inSpan, SpanKind, tracingOn } from '../observability/tracing.js';
+import { inSpan, rootContext, tracingOn } from '../observability/tracing.js';
 
 /**
  * A group of device messages handed to one module operation, as the root span of a trace (CONSUMER,
@@ -10,11 +9,11 @@ export function groupTraced<T>(target: string, size: number, hand: () => Promise
   if (!tracingOn()) return hand();
   return inSpan(
     `receive ${target}`,
-    SpanKind.CONSUMER,
+    'CONSUMER',
     (span) => {
       if (span.isRecording()) span.setAttributes({ 'messaging.system': 'mqtt', 'messaging.operation.type': 'receive', 'messaging.batch.message_count': size, 'cleave.target': target });
       return hand();
     },
-    ROOT_CONTEXT,
+    rootContext(),
   );
 }

@@ -7,7 +7,7 @@ import { publishedTraced } from '../bus/traced.js';
 import { assertValid } from '../contract/validate.js';
 import type { Client, Contract } from '../contract/contract.js';
 import type { BoundStores, CallContext, Stores, Tx } from '../kernel/module.js';
-import { activeContext, transactionTraced, type Context } from './traced-transaction.js';
+import { handlerContext, transactionTraced, type Context } from './traced-transaction.js';
 
 /** What a call context needs from the module runtime that hosts it. */
 export interface ContextHost {
@@ -42,7 +42,7 @@ export class MessageCallContext implements CallContext<Contract> {
   /** Transactions this context has open: its own stores are off limits meanwhile. */
   private open = 0;
   /** The span handling this message (with tracing on), taken when the handler starts. */
-  protected readonly traceContext: Context | undefined = activeContext();
+  protected readonly traceContext: Context | undefined = handlerContext();
 
   constructor(
     protected readonly host: ContextHost,

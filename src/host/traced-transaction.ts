@@ -1,6 +1,5 @@
-import { context, trace } from '@opentelemetry/api';
 import type { Knex } from 'knex';
-import { codeOf, endFailed, SpanKind, startSpan, tracingOn, type Context } from '../observability/tracing.js';
+import { activeContext, codeOf, endFailed, runIn, startSpan, tracingOn, withSpan, type Context } from '../observability/tracing.js';
 
 export type { Context };
 
@@ -19,8 +18,8 @@ export interface TracedTransaction {
 const untraced: TracedTransaction = { context: undefined, run: (fn) => fn() };
 
 /** The active context when tracing is on, to be taken where a handler starts. */
-export function activeContext(): Context | undefined {
-  return tracingOn() ? context.active() : undefined;
+export function handlerContext(): Context | undefined {
+  return tracingOn() ? activeContext() : undefined;
 }
 
 const systemOf = (db: Knex): string => (/^(pg|postgres)/.test(String(db.client.config.client)) ? 'postgresql' : 'sqlite');
@@ -28,16 +27,16 @@ const systemOf = (db: Knex): string => (/^(pg|postgres)/.test(String(db.client.c
 /** Runs `body` (which opens the transaction) inside a transaction span of `parent`, failed when it throws. */
 export async function transactionTraced<T>(module: string, db: Knex, parent: Context | undefined, body: (traced: TracedTransaction) => Promise<T>): Promise<T> {
   if (!tracingOn()) return body(untraced);
-  const from = parent ?? context.active();
-  const span = startSpan(`${module} transaction`, SpanKind.INTERNAL, from);
+  const from = parent ?? activeContext();
+  const span = startSpan(`${module} transaction`, 'INTERNAL', from);
   if (span.isRecording()) span.setAttributes({ 'db.system.name': systemOf(db), 'db.namespace': module });
-  const inside = trace.setSpan(from, span);
+  const inside = withSpan(from, span);
   try {
-    const value = await context.with(inside, () => body({ context: inside, run: (fn) => context.with(inside, fn) }));
+    const value = await runIn(inside, () => body({ context: inside, run: (fn) => runIn(inside, fn) }));
     span.end();
     return value;
   } catch (err) {
-    endFailed(span, codeOf(err), (err as Error)?.message);
+    endFailed(span, codeOf(err));
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { codeOf, parentFrom, SpanKind, SpanStatusCode, startSpan, tracingOn, within } from '../observability/tracing.js';
+import { codeOf, markFailed, parentFrom, startSpan, tracingOn, within } from '../observability/tracing.js';
 import { routeLabel } from './access-log.js';
 import type { HttpState } from './request-context.js';
 
@@ -11,7 +11,7 @@ import type { HttpState } from './request-context.js';
 export async function requestTraced(ctx: Context, state: HttpState, run: () => Promise<void>): Promise<void> {
   if (!tracingOn()) return run();
   const parent = parentFrom(state.traceparent);
-  const span = startSpan(ctx.method, SpanKind.SERVER, parent);
+  const span = startSpan(ctx.method, 'SERVER', parent);
   try {
     await within(span, run, parent);
   } finally {
@@ -21,9 +21,9 @@ export async function requestTraced(ctx: Context, state: HttpState, run: () => P
     if (span.isRecording()) {
       span.setAttributes({ 'http.request.method': ctx.method, 'url.path': ctx.path, 'http.response.status_code': status, 'cleave.request.id': state.requestId });
       if (route !== 'unmatched') span.setAttribute('http.route', route);
-      if (state.failure) span.setAttribute('cleave.error.code', state.failure);
     }
-    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: state.failure ?? String(status) });
+    if (status >= 500) markFailed(span, state.failure ?? 'INTERNAL');
+    else if (state.failure && span.isRecording()) span.setAttribute('cleave.error.code', state.failure);
     span.end();
   }
 }

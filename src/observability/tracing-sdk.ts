@@ -1,9 +1,10 @@
+import * as api from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { setTracingOn, tracingOn } from './tracing.js';
+import { setTracing, tracingOn } from './tracing.js';
 
 /**
  * The OpenTelemetry SDK of a host, loaded (by dynamic import) only when the standard `OTEL_*` variables turn
@@ -28,10 +29,10 @@ export interface TracedProcess {
 /** Registers `provider` as the global tracer provider with W3C trace context, and turns Cleave's spans on. */
 export function registerTracerProvider(provider: NodeTracerProvider): Tracing {
   provider.register({ propagator: new W3CTraceContextPropagator() });
-  setTracingOn(true);
+  setTracing(api);
   return {
     async shutdown() {
-      setTracingOn(false);
+      setTracing(undefined);
       await provider.shutdown();
     },
   };
