@@ -70,6 +70,17 @@ if (broker.available) {
     t.not(served.instance, group.instance);
     t.not(handled.instance, served.instance);
     t.is(raised.instance, handled.instance);
-    t.log(`\n${renderTrace(trace, (instance) => instance.replace(/^t[0-9a-f]{8}-/, ''))}`);
+    const name = (instance: string) => instance.replace(/^t[0-9a-f]{8}-/, '');
+    t.log(`\n${renderTrace(trace, name)}`);
+
+    const latest = await call(deployment.url, 'GET', '/api/telemetry/devices/traced-pump/latest', undefined, login.token);
+    t.is(latest.status, 200);
+    const request = await eventually(async () => receiver.spans.find((s) => s.name === 'GET /api/telemetry/devices/:id/latest'), 10_000, 'the request\'s span');
+    const forwarded = await eventually(async () => {
+      const spans = receiver.spans.filter((s) => s.traceId === request.traceId);
+      return spans.some((s) => s.kind === 2 && s.name.startsWith('telemetry.')) ? spans : undefined;
+    }, 10_000, 'the span of the module that answered');
+    t.deepEqual([...new Set(forwarded.map((s) => name(s.instance)))].sort(), ['gateway', 'telemetry']);
+    t.log(`\n${renderTrace(forwarded, name)}`);
   });
 }
