@@ -34,6 +34,10 @@ export function registerTracerProvider(provider: NodeTracerProvider): Tracing {
     async shutdown() {
       setTracing(undefined);
       await provider.shutdown();
+      // Unregistered, so that a host started later in this process may register a provider of its own.
+      api.trace.disable();
+      api.context.disable();
+      api.propagation.disable();
     },
   };
 }
