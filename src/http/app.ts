@@ -98,8 +98,9 @@ function byModule(routers: Map<string, Middleware>, full: Middleware): Middlewar
 
 /**
  * What the kernel does around every request, in one middleware (one layer less per step on every request):
- * request id and trace context first (the request's span, with tracing on), then the routes, with every failure and unmatched route answered as a
- * problem document, then the access log line and latency metric of what was answered.
+ * request id and trace context first (with tracing on, the request's span around the rest), then the routes,
+ * with every failure and unmatched route answered as a problem document, then the access log line and latency
+ * metric of what was answered.
  */
 function kernelMiddleware(log: Logger, metrics: Metrics): Middleware {
   const latency = new LatencyChildren(metrics);
