@@ -1,12 +1,15 @@
 import { Writable } from 'node:stream';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { registerTracerProvider } from '../src/observability/tracing-sdk.js';
 import { connectDevice, registerDevice } from './support/devices.js';
 import { eventually, startTestHost, type TestHost } from './support/host.js';
+import { createDatabase, postgresAvailable } from './support/postgres.js';
 
+const stores = (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
+const edge = { 'edge.broker': 'embedded', 'edge.port': 0, 'edge.host': '127.0.0.1' };
 const exporter = new InMemorySpanExporter();
 const tracing = registerTracerProvider(new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
 const lines: Array<Record<string, unknown>> = [];
@@ -20,7 +23,7 @@ test.before(async () => {
       done();
     },
   });
-  h = await startTestHost({ logTo, config: { 'edge.broker': 'embedded', 'edge.port': 0, 'edge.host': '127.0.0.1' } });
+  h = await startTestHost({ logTo, config: edge });
   token = await h.login();
 });
 
@@ -40,10 +43,10 @@ function spanNamed(name: string, parent?: ReadableSpan): ReadableSpan | undefine
 
 const waitFor = (name: string, parent?: ReadableSpan) => eventually(async () => spanNamed(name, parent), 5000, () => `span "${name}"; finished: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${h.url}${path}`, {
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, on = { host: h, token }) {
+  const res = await fetch(`${on.host.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    headers: { authorization: `Bearer ${on.token}`, 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -90,26 +93,41 @@ test.serial('when a module publishes an event, then each consumer handles it in 
   t.truthy(device.id);
 });
 
-test.serial('when a device sends a reading over a rule\'s threshold, then one trace runs from its group through ingestion and alerting to the alert\'s publication', async (t) => {
-  const rule = await api('POST', '/api/alerts/rules', { name: 'too hot', metric: 'temp', op: 'gt', threshold: 50 });
-  t.is(rule.status, 201);
-  const device = await registerDevice(h, { name: 'hot pump' });
-  exporter.reset();
-  const client = await connectDevice(h, device);
-  t.teardown(() => client.endAsync());
-  await client.publishAsync(`v1/devices/${device.id}/telemetry`, JSON.stringify({ metrics: { temp: 80 } }), { qos: 1 });
+/** The shared host on SQLite, or a host of its own on a new PostgreSQL database (whose pool hands connections across async contexts). */
+async function hostOn(t: ExecutionContext, store: string): Promise<{ host: TestHost; token: string }> {
+  if (store === 'sqlite') return { host: h, token };
+  const database = await createDatabase();
+  const host = await startTestHost({ config: { ...edge, 'db.url': database.url } });
+  t.teardown(async () => {
+    await host.stop();
+    await database.drop();
+  });
+  return { host, token: await host.login() };
+}
 
-  const group = await waitFor('receive telemetry.ingestTelemetry');
-  t.is(group.kind, SpanKind.CONSUMER);
-  t.is(parentOf(group), undefined);
-  t.is(group.attributes['messaging.batch.message_count'], 1);
-  const ingest = await waitFor('telemetry.ingestTelemetry', await waitFor('telemetry.ingestTelemetry', group));
-  const recorded = await waitFor('publish telemetry.readingsRecorded', await waitFor('telemetry transaction', ingest));
-  const handled = await waitFor('process telemetry.readingsRecorded', recorded);
-  t.is(handled.attributes['messaging.consumer.group.name'], 'alerts');
-  const raised = await waitFor('publish alerts.alertRaised', handled);
-  t.is(traceOf(raised), traceOf(group));
-});
+for (const store of stores) {
+  test.serial(`[${store}] when a device sends a reading over a rule's threshold, then one trace runs from its group through ingestion and alerting to the alert's publication`, async (t) => {
+    const on = await hostOn(t, store);
+    const rule = await api('POST', '/api/alerts/rules', { name: 'too hot', metric: 'temp', op: 'gt', threshold: 50 }, {}, on);
+    t.is(rule.status, 201);
+    const device = await registerDevice(on.host, { name: 'hot pump' });
+    exporter.reset();
+    const client = await connectDevice(on.host, device);
+    t.teardown(() => client.endAsync());
+    await client.publishAsync(`v1/devices/${device.id}/telemetry`, JSON.stringify({ metrics: { temp: 80 } }), { qos: 1 });
+
+    const group = await waitFor('receive telemetry.ingestTelemetry');
+    t.is(group.kind, SpanKind.CONSUMER);
+    t.is(parentOf(group), undefined);
+    t.is(group.attributes['messaging.batch.message_count'], 1);
+    const ingest = await waitFor('telemetry.ingestTelemetry', await waitFor('telemetry.ingestTelemetry', group));
+    const recorded = await waitFor('publish telemetry.readingsRecorded', await waitFor('telemetry transaction', ingest));
+    const handled = await waitFor('process telemetry.readingsRecorded', recorded);
+    t.is(handled.attributes['messaging.consumer.group.name'], 'alerts');
+    const raised = await waitFor('publish alerts.alertRaised', handled);
+    t.is(traceOf(raised), traceOf(group));
+  });
+}
 
 test.serial('when a caller sends a traceparent, then the request\'s span continues its trace', async (t) => {
   exporter.reset();
