@@ -32,11 +32,12 @@ async function viewer(base: string): Promise<(path: string) => Promise<Response>
 
 if (broker.available) {
   test('when the only telemetry process hangs, then after the first timeouts the gateway answers 503 at once, and once it resumes, calls succeed within the half-open interval', async (t) => {
-    const split = await processGroups({ mqttUrl: broker.url }, [['identity', 'devices', 'alerts', 'commands'], ['telemetry']], {
+    const env = {
       CLEAVE_BUS_TIMEOUT_MS: String(requestTimeoutMs),
       CLEAVE_BUS_BREAKER_FAILURES: String(failures),
       CLEAVE_BUS_BREAKER_HALF_OPEN_AFTER_MS: String(halfOpenAfterMs),
-    });
+    };
+    const split = await processGroups({ mqttUrl: broker.url, env }, [['identity', 'devices', 'alerts', 'commands'], ['telemetry']]);
     const telemetry = split.pid('telemetry');
     t.teardown(async () => {
       try {

@@ -46,6 +46,17 @@ test('when the device broker is off, then a host starts and serves without aedes
   t.is(await host.exited, 0);
 });
 
+test('when tracing is off, then a host starts and serves without the OpenTelemetry SDK or its exporter', async (t) => {
+  const sdk = ['@opentelemetry/sdk-trace-node', '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources', '@opentelemetry/core'];
+  const host = startHost(t, without(t, sdk), '--edge', 'off');
+
+  const ready = await host.waitForLog('cleave is ready');
+
+  await assertServes(t, String(ready.http));
+  host.child.kill('SIGTERM');
+  t.is(await host.exited, 0);
+});
+
 test('when start is given plain flags, then it starts without yargs, whose help it does not need', async (t) => {
   const host = startHost(t, without(t, ['yargs']), '--edge', 'off', '--log-level=info', '--migrate');
 

@@ -8,6 +8,7 @@ import { authorizeCall } from './access.js';
 import { assertSameMajor } from './contract-version.js';
 import { Circuits, type BreakerSettings } from './circuits.js';
 import { envelope, type Envelope, type MessageContext } from './envelope.js';
+import { sendTraced, servedTraced } from './traced.js';
 import type { Reply, Transport } from './transport.js';
 
 /** An operation as its callers need it: contract, name, and its counter of successful calls once there is one. */
@@ -91,7 +92,7 @@ export class Bus {
     request.deadline = Date.now() + timeoutMs;
     request.contractversion = target.version;
     const send = () => this.transport.request(module, operation, request, timeoutMs);
-    const reply = await (this.circuits && this.leavesProcess(module) ? this.circuits.call(module, send) : send());
+    const reply = await sendTraced(request, () => (this.circuits && this.leavesProcess(module) ? this.circuits.call(module, send) : send()));
     if (reply.ok) (target.ok ??= this.counter(name, 'OK'))?.inc();
     else this.counter(name, reply.error.code)?.inc();
     if (!reply.ok) throw CleaveError.fromData(reply.error);
@@ -133,7 +134,7 @@ export class Bus {
     const { log, metrics } = this.options;
     this.served.add(contract.name);
     const histogram = metrics?.busHandlerSeconds.labels(name);
-    this.transport.serve(contract.name, operation, async (request): Promise<Reply> => {
+    this.transport.serve(contract.name, operation, servedTraced(name, async (request): Promise<Reply> => {
       const started = performance.now();
       try {
         authorizeCall(spec.access, request.principal, name);
@@ -153,7 +154,7 @@ export class Bus {
       } finally {
         histogram?.observe((performance.now() - started) / 1000);
       }
-    });
+    }));
   }
 
   private counter(operation: string, code: string): CounterChild | undefined {

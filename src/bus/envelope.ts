@@ -23,6 +23,7 @@ export interface Envelope<T = unknown> {
   data: T;
   correlationid: string;
   causationid?: string;
+  /** W3C trace context: the span that sent the message (tracing on), else the one an HTTP caller sent, if any. */
   traceparent?: string;
   /** Where a reply goes (MQTT transport). */
   replyto?: string;

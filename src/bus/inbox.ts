@@ -7,6 +7,7 @@ import { insertRows, type FlatValues } from '../db/insert-rows.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Envelope } from './envelope.js';
 import { Pump } from './pump.js';
+import { handledTraced } from './traced.js';
 
 /** Applies one event inside `trx`, the transaction that also marks it handled; true when it wrote events. */
 export type InboxHandler = (message: Envelope, trx: Knex.Transaction) => Promise<boolean>;
@@ -180,7 +181,7 @@ export class Inbox {
   private applyTo(message: Envelope, trx: Knex.Transaction): Promise<boolean> {
     const handler = this.options.handlers.get(message.type);
     if (!handler) throw new CleaveError('INVALID_ARGUMENT', `module "${this.options.module}" has no handler for ${message.type}`);
-    return handler(message, trx);
+    return handledTraced(this.options.module, message, () => handler(message, trx));
   }
 
   private async fail(row: InboxRow, attempts: number, err: unknown): Promise<void> {

@@ -8,6 +8,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { Batcher } from './batcher.js';
 import type { ListenerPorts, Target, TopicRoute } from './ports.js';
 import { DeviceRateLimit } from './rate-limit.js';
+import { groupTraced } from './traced-group.js';
 import { deviceTree, errorsKind, errorsTopic, filterWithin, matchKind } from './topics.js';
 
 export interface DispatcherOptions {
@@ -183,7 +184,7 @@ export class DeviceDispatcher {
     const { batch, metrics } = this.options;
     return new Batcher<I, R>(
       async (items) => {
-        const output = (await this.call(target, { [field]: items })) as Record<string, R[]>;
+        const output = (await groupTraced(targetKey(target), items.length, () => this.call(target, { [field]: items }))) as Record<string, R[]>;
         if (!results) return items.map(() => undefined as R);
         if (output[results]?.length !== items.length) {
           throw new CleaveError('INTERNAL', `${targetKey(target)} answered ${output[results]?.length ?? 'no'} results for ${items.length} messages`);

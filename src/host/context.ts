@@ -3,9 +3,11 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { contextOf, copyJson, envelope, type Envelope, type MessageContext, type Principal } from '../bus/envelope.js';
 import { writeOutbox } from '../bus/outbox.js';
+import { publishedTraced } from '../bus/traced.js';
 import { assertValid } from '../contract/validate.js';
 import type { Client, Contract } from '../contract/contract.js';
 import type { BoundStores, CallContext, Stores, Tx } from '../kernel/module.js';
+import { handlerContext, transactionTraced, type Context } from './traced-transaction.js';
 
 /** What a call context needs from the module runtime that hosts it. */
 export interface ContextHost {
@@ -41,6 +43,8 @@ export class MessageCallContext implements CallContext<Contract> {
   private causedBy: MessageContext | undefined;
   /** Transactions this context has open: its own stores are off limits meanwhile. */
   private open = 0;
+  /** The span handling this message (with tracing on), taken when the handler starts. */
+  protected readonly traceContext: Context | undefined = handlerContext();
 
   constructor(
     protected readonly host: ContextHost,
@@ -90,11 +94,13 @@ export class MessageCallContext implements CallContext<Contract> {
     const outgoing: Envelope[] = [];
     this.open++;
     try {
-      const result = await this.host.db.transaction(async (trx) => {
-        const value = await fn(this.tx(trx, outgoing));
-        if (outgoing.length) await writeOutbox(trx, outgoing);
-        return value;
-      });
+      const result = await transactionTraced(this.host.contract.name, this.host.db, this.traceContext, (traced) =>
+        this.host.db.transaction(async (trx) => {
+          const value = await traced.run(() => fn(this.tx(trx, outgoing, traced.context)));
+          if (outgoing.length) await writeOutbox(trx, outgoing);
+          return value;
+        }),
+      );
       if (outgoing.length) this.host.onPublished();
       return result;
     } finally {
@@ -106,8 +112,11 @@ export class MessageCallContext implements CallContext<Contract> {
     return this.transaction((tx) => tx.publish(event, data));
   }
 
-  /** A transaction view whose `publish` validates events and collects them in `outgoing` for one insert. */
-  protected tx(trx: Knex.Transaction, outgoing: Envelope[]): Tx<Contract> {
+  /**
+   * A transaction view whose `publish` validates events and collects them in `outgoing` for one insert, each
+   * published in a span of `traceContext` (the transaction's span).
+   */
+  protected tx(trx: Knex.Transaction, outgoing: Envelope[], traceContext = this.traceContext): Tx<Contract> {
     const { contract, instanceId } = this.host;
     return {
       stores: this.host.storesOn(trx),
@@ -115,7 +124,9 @@ export class MessageCallContext implements CallContext<Contract> {
         const schema = contract.events[event];
         if (!schema) throw new Error(`module "${contract.name}" has no event "${event}" in its contract`);
         assertValid(schema, data, `${contract.name}.${event} event`);
-        outgoing.push(envelope(`${contract.name}@${instanceId}`, `${contract.name}.${event}`, copyJson(data), this.caused));
+        const message = envelope(`${contract.name}@${instanceId}`, `${contract.name}.${event}`, copyJson(data), this.caused);
+        publishedTraced(message, traceContext);
+        outgoing.push(message);
       },
     };
   }

@@ -21,6 +21,8 @@ import { credentialEventsOf } from '../edge/ports.js';
 import type { CredentialSync } from '../edge/credential-sync.js';
 import { createLogger } from '../observability/log.js';
 import { Metrics } from '../observability/metrics.js';
+import { tracingWanted } from '../observability/tracing.js';
+import type { Tracing } from '../observability/tracing-sdk.js';
 import { ServerCertificates, trustedCas } from '../tls/certificates.js';
 import { declaredPorts, type ModuleDefinition } from '../kernel/module.js';
 import { assertPortsFree } from './free-ports.js';
@@ -76,6 +78,8 @@ export class Host {
   private readonly startedAt = new Date().toISOString();
   private activity: Activity | undefined;
   private activityTimer: NodeJS.Timeout | undefined;
+  /** The tracer provider this host started (`OTEL_*` variables), flushed and shut down at stop. */
+  private tracing: Tracing | undefined;
 
   private constructor(
     private readonly options: HostOptions,
@@ -144,6 +148,7 @@ export class Host {
       this.certificates = new ServerCertificates(config.tls, this.log.child({ component: 'tls' }));
     }
     const selected = selectModules(modules, config.modules);
+    await this.startTracing(selected.map((m) => m.contract.name));
     assertConfigured(config, selected);
     await this.preflight(selected.map((m) => m.contract.name));
     const root = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
@@ -202,6 +207,17 @@ export class Host {
     }
     const listening = { http: this.url, edge: this.edgePort, mqtts: this.edgeTlsPort };
     this.log.info({ modules: this.hosted, bus: this.bus.transport.kind, ...listening }, 'cleave is ready');
+  }
+
+  /**
+   * Starts tracing when the standard `OTEL_*` variables ask for it; the SDK and its exporter load only then. One
+   * tracer provider serves a process: a second host in the same process, or a provider registered before, uses it.
+   */
+  private async startTracing(modules: string[]): Promise<void> {
+    if (!tracingWanted(process.env)) return;
+    const { startTracing } = await import('../observability/tracing-sdk.js');
+    this.tracing = startTracing(process.env, { instanceId: this.instanceId, modules, version: cleaveVersion });
+    if (this.tracing) this.log.info({ modules }, 'tracing is on (OpenTelemetry)');
   }
 
   /** Starts HTTP, then the device listener; the host advertises itself on the bus once its modules have started. */
@@ -298,7 +314,7 @@ export class Host {
 
   /**
    * Stops gracefully: HTTP stops taking requests and finishes those in flight, inboxes finish the event in
-   * hand, outboxes flush, then the transport and databases close. Safe to call twice.
+   * hand, outboxes flush, then the transport and databases close, and the last spans are exported. Safe to call twice.
    */
   async stop(): Promise<void> {
     if (this.phase === 'stopping' || this.phase === 'stopped') return;
@@ -315,6 +331,7 @@ export class Host {
     }
     await this.bus.transport.stop();
     for (const db of this.databases.values()) await db.destroy();
+    await this.tracing?.shutdown().catch((err) => this.log.warn({ err }, 'could not export the last spans'));
     this.phase = 'stopped';
     this.log.info('cleave stopped');
   }

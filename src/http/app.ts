@@ -15,6 +15,7 @@ import { mountKernelEndpoints } from './kernel-endpoints.js';
 import { openApiDocument } from './openapi.js';
 import { answerFailure, answerUnmatched } from './problem.js';
 import { startRequest } from './request-context.js';
+import { noteFailure, requestTraced } from './request-span.js';
 import { mountRoutes, type RouteDeps } from './routes.js';
 
 /** What the HTTP layer of a host needs. */
@@ -105,21 +106,25 @@ function byModule(routers: Map<string, Middleware>, full: Middleware): Middlewar
 
 /**
  * What the kernel does around every request, in one middleware (one layer less per step on every request):
- * request id and trace context first, then the routes, with every failure and unmatched route answered as a
- * problem document, then the access log line and latency metric of what was answered.
+ * request id and trace context first (with tracing on, the request's span around the rest), then the routes,
+ * with every failure and unmatched route answered as a problem document, then the access log line and latency
+ * metric of what was answered.
  */
 function kernelMiddleware(log: Logger, metrics: Metrics): Middleware {
   const latency = new LatencyChildren(metrics);
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const started = performance.now();
-    startRequest(ctx);
-    try {
-      await next();
-      answerUnmatched(ctx);
-    } catch (err) {
-      answerFailure(ctx, err, log);
-    } finally {
-      recordRequest(ctx, log, latency, (performance.now() - started) / 1000);
-    }
+    const state = startRequest(ctx);
+    return requestTraced(ctx, state, async () => {
+      try {
+        await next();
+        answerUnmatched(ctx);
+      } catch (err) {
+        noteFailure(state, err);
+        answerFailure(ctx, err, log);
+      } finally {
+        recordRequest(ctx, log, latency, (performance.now() - started) / 1000);
+      }
+    });
   };
 }

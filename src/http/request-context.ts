@@ -8,6 +8,8 @@ export interface HttpState {
   /** The caller's W3C trace context, when it sent a valid one. */
   traceparent?: string;
   principal?: Principal;
+  /** The stable code of the failure the request was answered with (kept for its span, with tracing on). */
+  failure?: string;
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

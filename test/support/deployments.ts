@@ -21,6 +21,8 @@ export interface Placement {
   mqttUrl?: string;
   /** PostgreSQL database; absent means SQLite files in a temp folder. */
   dbUrl?: string;
+  /** More environment variables for the processes of a split (e.g. `OTEL_*`). */
+  env?: Record<string, string>;
 }
 
 const bin = fileURLToPath(new URL('../../../bin/cleave', import.meta.url));
@@ -65,7 +67,7 @@ export interface SplitDeployment extends Deployment {
  * MQTT bus, each with `settings` (`CLEAVE_*` variables) added to its environment. Ready once the gateway answers
  * and every module is present.
  */
-export async function processGroups({ mqttUrl, dbUrl }: Placement & { mqttUrl: string }, groups: string[][], settings: NodeJS.ProcessEnv = {}): Promise<SplitDeployment> {
+export async function processGroups({ mqttUrl, dbUrl, env: extra }: Placement & { mqttUrl: string }, groups: string[][]): Promise<SplitDeployment> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cleave-topology-'));
   const [httpPort, edgePort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
@@ -83,7 +85,7 @@ export async function processGroups({ mqttUrl, dbUrl }: Placement & { mqttUrl: s
     CLEAVE_IDENTITY_ADMIN_PASSWORD: adminPassword,
     // Scenarios stream from one device faster than the default per-device limit, which is not what they test.
     CLEAVE_EDGE_MAX_MESSAGES_PER_SECOND: '1000000',
-    ...settings,
+    ...extra,
   };
   // A stable instance name per process, as `--split` gives: a restarted process resumes its own bus session.
   const instance = (name: string) => ['--instance', `${env.CLEAVE_BUS_NAMESPACE}-${name}`];
