@@ -9,7 +9,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY modules modules
 COPY migrations migrations
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+COPY bin bin
+RUN npx tsc -p tsconfig.build.json && node bin/bundle.mjs && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production \

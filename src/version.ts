@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { packageFile } from './files.js';
 
 /** The version of this build, from its package.json (read once, at first import). */
 export const cleaveVersion: string = String(
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
+  JSON.parse(readFileSync(packageFile('package.json'), 'utf8')).version,
 );

@@ -5,9 +5,14 @@ import { cleave, root, sandbox, startHost, type Sandbox } from './fixtures/cli-r
 const refuse = pathToFileURL(`${root}/dist/test/fixtures/refuse-packages.js`).href;
 const admin = { email: 'chief@example.test', password: 'chief-password' };
 
-/** A sandbox whose `cleave` cannot load `packages`: a start that needs one of them fails. */
+/**
+ * A sandbox whose `cleave` cannot load `packages`: a start that needs one of them fails. It runs the compiled
+ * tree (`CLEAVE_BUNDLE=off`), where each package is a file Node loads; the bundle carries them all inside and
+ * initialises each where the tree would load it.
+ */
 const without = (t: Parameters<typeof sandbox>[0], packages: string[], env: Record<string, string> = {}): Sandbox =>
   sandbox(t, {
+    CLEAVE_BUNDLE: 'off',
     NODE_OPTIONS: `--import ${refuse}`,
     CLEAVE_TEST_REFUSE: packages.join(','),
     CLEAVE_IDENTITY_ADMIN_EMAIL: admin.email,

@@ -61,13 +61,37 @@ export function measureStores(dataDir: string): StoreMeasure {
         if (kind === 'data') measure.dataBytes += bytes;
       }
       if (store === 'telemetry') measure.readings = count(db, 'select count(*) as n from readings') ?? 0;
-      measure.outbox = add(measure.outbox, count(db, 'select count(*) as n from cleave_outbox'));
-      measure.inbox = add(measure.inbox, count(db, "select count(*) as n from cleave_inbox where status = 'pending'"));
+      const waiting = backlogIn(db);
+      measure.outbox = add(measure.outbox, waiting.outbox);
+      measure.inbox = add(measure.inbox, waiting.inbox);
     } finally {
       db.close();
     }
   }
   return measure;
+}
+
+/** Outbox rows not yet published and inbox rows not yet handled, over every store of the folder. */
+export function backlog(dataDir: string): { outbox?: number; inbox?: number } {
+  const total: { outbox?: number; inbox?: number } = { outbox: 0, inbox: 0 };
+  for (const name of readdirSync(dataDir).filter((file) => file.endsWith('.sqlite'))) {
+    const db = new Database(join(dataDir, name), { readonly: true, fileMustExist: true });
+    try {
+      const waiting = backlogIn(db);
+      total.outbox = add(total.outbox, waiting.outbox);
+      total.inbox = add(total.inbox, waiting.inbox);
+    } finally {
+      db.close();
+    }
+  }
+  return total;
+}
+
+function backlogIn(db: Database.Database) {
+  return {
+    outbox: count(db, 'select count(*) as n from cleave_outbox'),
+    inbox: count(db, "select count(*) as n from cleave_inbox where status = 'pending'"),
+  };
 }
 
 /** Bytes of each table with its indexes; better-sqlite3's SQLite is built with `dbstat`, which this needs. */

@@ -4,6 +4,7 @@ import { buildKey, buildModules, type BuildLoader, type Command, type GlobalArgs
 import { describeUnknown, exitCodeOf, isMissingCommand, missingCommand, printError, UsageError } from './output.js';
 import { declaredFlags, globalFlags, plainArgs } from './plain-args.js';
 
+export { useImporter } from '../files.js';
 /** One command as the help lists it; its module is loaded only when it runs (or shows its own help). */
 interface CommandEntry {
   command: string;

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { buildFile } from '../files.js';
 
 /** What the checkpointer's thread is told: a SQLite file to keep checkpointed, or one its owner closed. */
 export type CheckpointRequest = { type: 'open'; filename: string } | { type: 'close'; filename: string };
@@ -7,7 +8,7 @@ let worker: Worker | undefined;
 
 function thread(): Worker {
   if (!worker) {
-    worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url));
+    worker = new Worker(buildFile('src/db/checkpoint-worker.js'));
     worker.unref();
     worker.on('error', () => (worker = undefined));
     worker.on('exit', () => (worker = undefined));

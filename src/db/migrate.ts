@@ -2,11 +2,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
 import { kernelMigrations } from './kernel-migrations.js';
+import { buildFile, importModule } from '../files.js';
 
 type Migration = { up(db: Knex): Promise<void>; down(db: Knex): Promise<void> };
 
 /** The migrations folder of the build, with one sub-folder per module. */
-export const defaultMigrationsRoot = new URL('../../migrations/', import.meta.url);
+export const defaultMigrationsRoot = buildFile('migrations/');
 
 const migrationFile = /^\d{4}_[\w-]+\.js$/;
 
@@ -22,7 +23,7 @@ class FolderSource implements Knex.MigrationSource<string> {
     return file.replace(/\.js$/, '');
   }
   async getMigration(file: string): Promise<Migration> {
-    return (await import(new URL(file, this.folder).href)) as Migration;
+    return (await importModule(new URL(file, this.folder).href)) as Migration;
   }
 }
 

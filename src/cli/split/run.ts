@@ -7,12 +7,13 @@ import type { ChildSpec } from './child.js';
 import { say, Supervisor } from './supervisor.js';
 import { UsageError } from '../output.js';
 import { configFlags, type ConfigFlag, type GlobalArgs, type Resolved } from '../options.js';
+import { packageFile } from '../../files.js';
 
 /** Flags the supervisor sets itself for every child. */
 const setForAll: ConfigFlag[] = ['modules', 'bus', 'mqtt-url', 'instance', 'gateway'];
 /** Flags that only the gateway takes from the command line: module children serve HTTP on a free port, no devices. */
 const gatewayOnly: ConfigFlag[] = ['http-port', 'http-host', 'edge', 'edge-port', 'edge-url', 'edge-tls-port', 'edge-plaintext'];
-const script = new URL('../../../../bin/cleave', import.meta.url).pathname;
+const script = packageFile('bin/cleave').pathname;
 
 /**
  * `cleave start --split`: one child process per selected module plus a gateway (all routes, the edge
