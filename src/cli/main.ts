@@ -5,6 +5,7 @@ import { describeUnknown, exitCodeOf, isMissingCommand, missingCommand, printErr
 import { declaredFlags, globalFlags, plainArgs } from './plain-args.js';
 
 export { useImporter } from '../files.js';
+
 /** One command as the help lists it; its module is loaded only when it runs (or shows its own help). */
 interface CommandEntry {
   command: string;
