@@ -8,6 +8,9 @@ import { adminEmail, adminPassword, startTestHost } from './support/host.js';
 const artifacts = new URL('../../test-artifacts/', import.meta.url);
 const wait = { timeout: 15_000 };
 
+/** The page's own globals the test reads (this project compiles without the DOM's types). */
+type SwapCounter = { swaps: number; document: { body: { addEventListener(type: string, listener: () => void): void } } };
+
 test('when the admin signs in to the dashboard, then they see the modules, a device going online, an alert raised and acknowledged', async (t) => {
   if (!chromiumAvailable()) return t.pass('Chromium is not installed');
   const host = await startTestHost({ config: withDeviceBroker });
@@ -51,6 +54,16 @@ test('when the admin signs in to the dashboard, then they see the modules, a dev
 
   await row.getByRole('link', { name: 'Boiler room' }).click();
   await page.locator('#panel-telemetry-latest-readings tr[data-metric="temp"]', { hasText: '71.5' }).waitFor(wait);
+
+  // A keyboard user on the button keeps their place while the panels refresh underneath.
+  await acknowledge.focus();
+  await page.evaluate(() => {
+    const browser = globalThis as unknown as SwapCounter;
+    browser.swaps = 0;
+    browser.document.body.addEventListener('htmx:afterSwap', () => (browser.swaps += 1));
+  });
+  await page.waitForFunction(() => (globalThis as unknown as SwapCounter).swaps >= 2, undefined, wait);
+  t.true(await acknowledge.evaluate((button) => button === button.ownerDocument.activeElement));
 
   await page.getByRole('button', { name: `Acknowledge ${hotRule.name} on ${boiler.id}` }).click();
   await page.locator('#panel-alerts-alerts tr[data-alert]', { hasText: hotRule.name }).locator('.badge.acknowledged').waitFor(wait);

@@ -7,7 +7,7 @@ function row(alert: Alert, view: PanelView) {
   const action =
     alert.state === 'open' && view.allows('operator')
       ? html`<form class="inline" hx-post="${view.actionUrl('acknowledge')}" hx-target="closest section" hx-swap="outerHTML">
-<input type="hidden" name="id" value="${alert.id}"><button type="submit" aria-label="Acknowledge ${alert.ruleName} on ${alert.deviceId}">Acknowledge</button></form>`
+<input type="hidden" name="id" value="${alert.id}"><button id="alerts-acknowledge-${alert.id}" type="submit" aria-label="Acknowledge ${alert.ruleName} on ${alert.deviceId}">Acknowledge</button></form>`
       : '';
   const by = alert.state === 'acknowledged' ? html`<br><small>by ${alert.acknowledgedBy ?? '?'}</small>` : '';
   return html`<tr data-alert="${alert.id}"><td>${alert.ruleName}</td><td><code>${alert.deviceId}</code></td>

@@ -17,7 +17,7 @@ ${devices.length === 0 ? html`<p class="note">No device is registered yet.</p>` 
 <thead><tr><th scope="col">Device</th><th scope="col">Labels</th><th scope="col">Status</th><th scope="col">Last seen</th></tr></thead>
 <tbody>${rows.map(
         (d) => html`<tr data-device="${d.id}"${view.params.device === d.id ? html` aria-current="true"` : ''}>
-<td><a href="${view.link({ device: d.id })}" title="Latest readings of ${d.name}">${d.name}</a><br><code>${d.id}</code></td>
+<td><a id="devices-device-${d.id}" href="${view.link({ device: d.id })}" title="Latest readings of ${d.name}">${d.name}</a><br><code>${d.id}</code></td>
 <td>${Object.entries(d.labels).map(([k, v]) => html`<span class="tag">${k}=${v}</span>`)}</td>
 <td><span class="badge ${d.online ? 'online' : 'offline'}">${d.online ? 'online' : 'offline'}</span></td>
 <td>${timestamp(d.lastSeenAt)}</td></tr>`,

@@ -31,7 +31,7 @@ export function instancesPanel(instances: () => InstanceInfo[], now: () => numbe
       return html`<table>
 <thead><tr><th scope="col">Instance</th><th scope="col">Modules</th><th scope="col">Version</th><th scope="col">Uptime</th></tr></thead>
 <tbody>${live.map(
-        (info) => html`<tr data-instance="${info.instanceId}"><td>${/^https?:\/\//.test(info.http ?? '') ? html`<a href="${info.http}/dashboard">${info.instanceId}</a>` : info.instanceId}</td>
+        (info) => html`<tr data-instance="${info.instanceId}"><td>${/^https?:\/\//.test(info.http ?? '') ? html`<a id="kernel-instance-${info.instanceId}" href="${info.http}/dashboard">${info.instanceId}</a>` : info.instanceId}</td>
 <td>${info.modules.length ? info.modules.map((m) => html`<span class="tag">${m}</span>`) : html`<span class="idle">none</span>`}</td>
 <td>${info.version ?? '?'}</td><td>${Number.isNaN(started(info)) ? '?' : uptime(now() - started(info))}</td></tr>`,
       )}</tbody>

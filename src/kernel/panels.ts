@@ -39,6 +39,11 @@ export interface Panel {
   title: string;
   /** Least role that sees the panel; default `viewer`. */
   access?: Role;
+  /**
+   * The panel's HTML. The page swaps every panel each few seconds and gives keyboard focus back to the element
+   * with the same `id`, so each link, button or field carries an id that stays the same across refreshes and is
+   * unique on the page (start it with the module's name).
+   */
   render(view: PanelView): Promise<Html>;
   actions?: Record<string, PanelAction>;
 }
