@@ -57,7 +57,7 @@ export interface Child {
   child: ChildProcess;
   /** Resolves with the first line that `match` accepts (its result); rejects if the process exits first. */
   waitFor<T>(match: (line: string) => T | undefined): Promise<T>;
-  /** Sends SIGTERM and waits for the exit. */
+  /** Sends SIGTERM (once, however often it is called) and waits for the exit. */
   stop(): Promise<void>;
 }
 
@@ -78,6 +78,7 @@ export function spawnNode(script: string, args: string[] = [], env: Record<strin
     }
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stopping: Promise<void> | undefined;
   return {
     child,
     waitFor: <T>(match: (line: string) => T | undefined) =>
@@ -99,9 +100,10 @@ export function spawnNode(script: string, args: string[] = [], env: Record<strin
           reject(new Error(`${script} exited with ${code} before the line it was waited for`));
         });
       }),
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () =>
+      (stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await exited;
+      })()),
   };
 }

@@ -51,12 +51,17 @@ const readingsPerMessage = 2;
 const created = !args['data-dir'];
 const dataDir = args['data-dir'] ?? mkdtempSync(join(tmpdir(), 'cleave-soak-'));
 const children: Child[] = [];
-process.once('SIGINT', () =>
-  void Promise.all(children.map((child) => child.stop())).then(() => {
-    if (created) rmSync(dataDir, { recursive: true, force: true });
-    process.exit(130);
-  }),
-);
+// Interrupted (Ctrl-C, or `kill` of this process alone): stop the host and the simulator too, then clean up.
+let interrupted = false;
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    void Promise.all(children.map((child) => child.stop())).then(() => {
+      if (created) rmSync(dataDir, { recursive: true, force: true });
+      process.exit(code);
+    });
+  });
+}
 
 const columns = ['minute', 'rss MB', 'acked', 'p50 ms', 'p99 ms', 'readings', 'disk B/reading', 'bookkeeping B', 'bk/data', 'outbox', 'inbox'];
 const widths = columns.map((name) => Math.max(name.length, 9));
@@ -105,7 +110,7 @@ try {
   const ok = printVerdict({ report, stored: end.readings - before, readingsPerMessage, bookkeepingRatio: ratio(end), intervals });
   exitCode = ok ? 0 : 1;
 } catch (err) {
-  console.error(`soak failed: ${(err as Error).stack ?? err}`);
+  if (!interrupted) console.error(`soak failed: ${(err as Error).stack ?? err}`);
   exitCode = 3;
 } finally {
   await Promise.all(children.map((child) => child.stop()));

@@ -46,52 +46,44 @@ const storeFile = /\.sqlite(-wal|-shm)?$/;
 
 /** Reads sizes (SQLite's `dbstat`: every b-tree's pages, indexes counted with their table), counts and backlog. */
 export function measureStores(dataDir: string): StoreMeasure {
-  const files = readdirSync(dataDir).filter((name) => storeFile.test(name));
   const measure: StoreMeasure = { diskBytes: 0, readings: 0, bookkeepingBytes: 0, dataBytes: 0, outbox: 0, inbox: 0, tables: [] };
-  for (const name of files) measure.diskBytes += statSync(join(dataDir, name)).size;
-  for (const name of files.filter((file) => file.endsWith('.sqlite'))) {
-    const store = name.replace(/\.sqlite$/, '');
-    const db = new Database(join(dataDir, name), { readonly: true, fileMustExist: true });
-    try {
-      const sizes = tableSizes(db);
-      for (const { tbl, bytes } of sizes) {
-        const kind = classify(tbl);
-        measure.tables.push({ store, table: tbl, kind, bytes });
-        if (kind === 'bookkeeping') measure.bookkeepingBytes += bytes;
-        if (kind === 'data') measure.dataBytes += bytes;
-      }
-      if (store === 'telemetry') measure.readings = count(db, 'select count(*) as n from readings') ?? 0;
-      const waiting = backlogIn(db);
-      measure.outbox = add(measure.outbox, waiting.outbox);
-      measure.inbox = add(measure.inbox, waiting.inbox);
-    } finally {
-      db.close();
+  for (const name of readdirSync(dataDir).filter((file) => storeFile.test(file))) measure.diskBytes += statSync(join(dataDir, name)).size;
+  eachStore(dataDir, (db, store) => {
+    for (const { tbl, bytes } of tableSizes(db)) {
+      const kind = classify(tbl);
+      measure.tables.push({ store, table: tbl, kind, bytes });
+      if (kind === 'bookkeeping') measure.bookkeepingBytes += bytes;
+      if (kind === 'data') measure.dataBytes += bytes;
     }
-  }
+    if (store === 'telemetry') measure.readings = count(db, 'select count(*) as n from readings') ?? 0;
+    addBacklog(measure, db);
+  });
   return measure;
 }
 
 /** Outbox rows not yet published and inbox rows not yet handled, over every store of the folder. */
 export function backlog(dataDir: string): { outbox?: number; inbox?: number } {
-  const total: { outbox?: number; inbox?: number } = { outbox: 0, inbox: 0 };
+  const total = { outbox: 0 as number | undefined, inbox: 0 as number | undefined };
+  eachStore(dataDir, (db) => addBacklog(total, db));
+  return total;
+}
+
+/** Calls `read` with each store of the folder, opened read-only, and closes it after. */
+function eachStore(dataDir: string, read: (db: Database.Database, store: string) => void): void {
   for (const name of readdirSync(dataDir).filter((file) => file.endsWith('.sqlite'))) {
     const db = new Database(join(dataDir, name), { readonly: true, fileMustExist: true });
     try {
-      const waiting = backlogIn(db);
-      total.outbox = add(total.outbox, waiting.outbox);
-      total.inbox = add(total.inbox, waiting.inbox);
+      read(db, name.replace(/\.sqlite$/, ''));
     } finally {
       db.close();
     }
   }
-  return total;
 }
 
-function backlogIn(db: Database.Database) {
-  return {
-    outbox: count(db, 'select count(*) as n from cleave_outbox'),
-    inbox: count(db, "select count(*) as n from cleave_inbox where status = 'pending'"),
-  };
+/** Adds a store's backlog to `total`; a count becomes undefined once a store lacks the table. */
+function addBacklog(total: { outbox?: number; inbox?: number }, db: Database.Database): void {
+  total.outbox = add(total.outbox, count(db, 'select count(*) as n from cleave_outbox'));
+  total.inbox = add(total.inbox, count(db, "select count(*) as n from cleave_inbox where status = 'pending'"));
 }
 
 /** Bytes of each table with its indexes; better-sqlite3's SQLite is built with `dbstat`, which this needs. */
