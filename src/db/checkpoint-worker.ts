@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { CheckpointRequest } from './checkpointer.js';
+import type { CheckpointReply, CheckpointRequest } from './checkpointer.js';
 
 /**
  * The checkpointer's thread: its own connection to each SQLite file it is told of, copying the write-ahead log
@@ -23,6 +23,7 @@ parentPort!.on('message', (request: CheckpointRequest) => {
   } else {
     open.get(request.filename)?.close();
     open.delete(request.filename);
+    parentPort!.postMessage({ type: 'closed', filename: request.filename } satisfies CheckpointReply);
   }
 });
 

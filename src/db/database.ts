@@ -121,16 +121,14 @@ function ownerOnly(dir: string, filename: string): void {
  * Leaves checkpoints to a thread of its own: one run by the committing connection (SQLite's autocheckpoint)
  * copies the log into the database and syncs both on the event loop, which held it up for tens of milliseconds
  * every few seconds under steady ingestion. The connection still checkpoints past 32000 pages (128 MiB), should
- * the thread fall behind, and stops the thread's work on the file when it closes.
+ * the thread fall behind. Closing waits for the thread to let go of the file first, so that the connection's own
+ * close is the last: it removes the log, and the files no longer change once the database is closed.
  */
 function checkpointApart(conn: SqliteConnection, filename: string): void {
   conn.pragma('wal_autocheckpoint = 32000');
   const stop = checkpointInBackground(filename);
   const close = conn.close.bind(conn);
-  conn.close = () => {
-    stop();
-    return close();
-  };
+  conn.close = () => stop().then(() => close());
 }
 
 interface SqliteConnection {
