@@ -1,7 +1,6 @@
 // Loads the one-file build of the command line (dist/src/cleave.bundle.cjs, made by bin/bundle.mjs) with V8's
 // code cache: the first run compiles it and keeps the compiled code; later runs start from that code. The cache
 // lives in a folder of the user's own in the temp folder, one file per bundle, Node version and architecture.
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -34,11 +33,13 @@ export function loadBundle(url) {
 }
 
 /**
- * The cache file for this bundle, or undefined when there is no safe place for it: the folder must be the user's
- * own and writable by nobody else, since whoever can write the cache chooses the code that runs.
+ * The cache file for this bundle (named by the id bin/bundle.mjs writes on its first line), or undefined when there
+ * is no id or no safe place: the folder must be the user's own and writable by nobody else, since whoever can
+ * write the cache chooses the code that runs.
  */
 function cacheFileOf(source) {
-  const id = /^\/\/ cleave bundle (\w+)\n/.exec(source)?.[1] ?? createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const id = /^\/\/ cleave bundle (\w+)\n/.exec(source)?.[1];
+  if (!id) return undefined;
   const folder = join(tmpdir(), `cleave-code-cache-${process.getuid?.() ?? 'user'}`);
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
