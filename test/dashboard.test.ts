@@ -73,6 +73,24 @@ test.serial('when the admin signs in, then an HttpOnly strict cookie opens the d
   });
 });
 
+test.serial('when a trusted proxy that ended TLS forwards the sign-in, then the session cookie is Secure, also when cleared; the same header from an untrusted address is ignored', async (t) => {
+  const https = { 'x-forwarded-proto': 'https' };
+  await withHost(async (host) => {
+    const res = await postSignIn(host, adminEmail, 'admin-password-1', https);
+    t.is(res.status, 303);
+    const cookie = res.headers.getSetCookie()[0];
+    t.regex(cookie, /; secure; httponly$/);
+    const out = await fetch(`${host.url}/dashboard/logout`, { method: 'POST', headers: { cookie: cookie.split(';')[0], 'hx-request': 'true', ...https } });
+    t.is(out.status, 204);
+    t.regex(out.headers.getSetCookie()[0], /^cleave_session=; path=\/dashboard; expires=Thu, 01 Jan 1970[^;]*; samesite=strict; secure; httponly$/);
+  }, { 'http.trustProxy': '127.0.0.1' });
+  await withHost(async (host) => {
+    const res = await postSignIn(host, adminEmail, 'admin-password-1', https);
+    t.is(res.status, 303);
+    t.regex(res.headers.getSetCookie()[0], /; samesite=strict; httponly$/);
+  }, { 'http.trustProxy': '10.0.0.1' });
+});
+
 test.serial('when the session token is not a valid one or expires, then the page sends the user to sign in again', async (t) => {
   await withHost(async (host) => {
     const page = await get(host, '/dashboard', 'cleave_session=not-a-token');

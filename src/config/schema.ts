@@ -224,7 +224,7 @@ export const schema = {
       format: 'cleave-bool', default: false, env: 'CLEAVE_GATEWAY',
     },
     trustProxy: {
-      doc: 'Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client; empty trusts none (the client is the socket address).',
+      doc: 'Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client and whose X-Forwarded-Proto: https marks the dashboard cookie Secure; empty trusts none (the client is the socket address).',
       format: 'cleave-string', allowEmpty: true, pattern: /^[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*$/,
       rule: 'must be empty or a comma-separated list of IP addresses or CIDRs, e.g. 10.0.0.0/8,::1',
       default: '', env: 'CLEAVE_HTTP_TRUST_PROXY',

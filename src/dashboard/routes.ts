@@ -165,7 +165,7 @@ export function mountDashboard(router: Router, options: DashboardOptions, deps: 
     try {
       const input = { email, password: form.password, address: deps.trustedProxies.clientAddress(ctx.req) };
       const output = (await deps.bus.call(options.login.module, options.login.operation, input, { correlationid: stateOf(ctx).requestId })) as { token: string; expiresAt: string };
-      startSession(ctx, output.token, output.expiresAt);
+      startSession(ctx, deps.trustedProxies.isSecure(ctx.req), output.token, output.expiresAt);
       ctx.status = 303;
       ctx.redirect(dashboardPath);
     } catch (err) {
@@ -179,7 +179,7 @@ export function mountDashboard(router: Router, options: DashboardOptions, deps: 
 
   router.post(`${dashboardPath}/logout`, (ctx) => {
     assertFromDashboard(ctx);
-    endSession(ctx);
+    endSession(ctx, deps.trustedProxies.isSecure(ctx.req));
     ctx.set('HX-Redirect', loginPath);
     ctx.status = 204;
   });

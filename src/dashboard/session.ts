@@ -6,7 +6,7 @@ import type { VerifyToken } from '../http/auth.js';
 
 /**
  * The dashboard's session: the access token identity issued, kept in an HttpOnly, SameSite=Strict cookie scoped to
- * `/dashboard` (Secure over TLS) and verified on every request like a bearer token. Changes (actions, sign-out)
+ * `/dashboard` (Secure when the browser reached the host over TLS, also through a trusted proxy that ends TLS) and verified on every request like a bearer token. Changes (actions, sign-out)
  * also need the `HX-Request` header, which a page of another site cannot send without a CORS preflight the host
  * never grants, and an `Origin`, when the browser sends one, of this host.
  */
@@ -16,17 +16,27 @@ const cookieName = 'cleave_session';
 export const dashboardPath = '/dashboard';
 export const loginPath = `${dashboardPath}/login`;
 
-/** Keeps `token` in the session cookie until `expiresAt`. */
-export function startSession(ctx: Context, token: string, expiresAt: string): void {
-  ctx.cookies.set(cookieName, token, { ...cookieOptions(ctx), expires: new Date(expiresAt) });
+/**
+ * Keeps `token` in the session cookie until `expiresAt`; `secure` (the browser came over TLS) makes it a Secure
+ * cookie, which the browser never sends over plain HTTP.
+ */
+export function startSession(ctx: Context, secure: boolean, token: string, expiresAt: string): void {
+  setCookie(ctx, secure, token, new Date(expiresAt));
 }
 
 /** Clears the session cookie. */
-export function endSession(ctx: Context): void {
-  ctx.cookies.set(cookieName, '', { ...cookieOptions(ctx), expires: new Date(0) });
+export function endSession(ctx: Context, secure: boolean): void {
+  setCookie(ctx, secure, '', new Date(0));
 }
 
-const cookieOptions = (ctx: Context) => ({ httpOnly: true, sameSite: 'strict' as const, secure: ctx.secure, path: dashboardPath, overwrite: true });
+/**
+ * Sets the session cookie, Secure when `secure`. koa's cookies refuse a Secure cookie on a request koa does not see
+ * as TLS itself, and behind a proxy that ends TLS every request is plain HTTP to koa: so the caller tells.
+ */
+function setCookie(ctx: Context, secure: boolean, value: string, expires: Date): void {
+  ctx.cookies.secure = secure;
+  ctx.cookies.set(cookieName, value, { httpOnly: true, sameSite: 'strict', secure, path: dashboardPath, overwrite: true, expires });
+}
 
 /**
  * The signed-in user, or undefined when there is no session cookie, its token is bad or expired, or it is not a

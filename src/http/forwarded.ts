@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 
 /** Strips the IPv4-mapped prefix, so `::ffff:10.0.0.1` and `10.0.0.1` are one address. */
 const plain = (address: string) => (address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address);
@@ -7,7 +8,8 @@ const plain = (address: string) => (address.startsWith('::ffff:') && isIP(addres
 /**
  * The proxies whose `X-Forwarded-For` is believed, from config `http.trustProxy`: comma-separated addresses or
  * CIDRs (`127.0.0.1, 10.0.0.0/8, fd00::/8`). Throws on an entry that is neither. Guarantee: a client address is
- * taken from `X-Forwarded-For` only when the connection comes from a trusted proxy, so a client cannot choose it.
+ * taken from `X-Forwarded-For`, and the client's scheme from `X-Forwarded-Proto`, only when the connection comes
+ * from a trusted proxy, so a client cannot choose them.
  */
 export class TrustedProxies {
   private readonly list = new BlockList();
@@ -49,5 +51,17 @@ export class TrustedProxies {
       if (!this.has(address)) break;
     }
     return address;
+  }
+
+  /**
+   * True when the client reached the host over TLS: the connection itself is TLS, or it comes from a trusted proxy
+   * whose `X-Forwarded-Proto` says https (its first value: the scheme the client used at the first proxy).
+   */
+  isSecure(req: IncomingMessage): boolean {
+    if ((req.socket as TLSSocket).encrypted) return true;
+    if (!this.has(plain(req.socket.remoteAddress ?? 'unknown'))) return false;
+    const header = req.headers['x-forwarded-proto'];
+    const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0].trim().toLowerCase();
+    return first === 'https';
   }
 }
