@@ -100,7 +100,7 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
   const fresh = columns.map((column, i) => `v.column${i + 1}`).join(', ');
   const same = columns.map((column, i) => `o.${column} = v.column${i + 1}`).join(' and ');
 
-  /** One statement per chunk: keys not in the older generation go into the current one, those inserted come back. */
+  /** PostgreSQL: one statement per chunk: keys not in the older generation go into the current one, those inserted come back. */
   const insertNew = async (current: number, flat: Knex.Value[]): Promise<Knex.Value[][]> => {
     const claimed: Knex.Value[][] = [];
     const older = tableOf(name, 1 - current);
@@ -115,10 +115,31 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
     return claimed;
   };
 
+  /**
+   * SQLite: one single-row statement per key, prepared once and kept by the connection, run synchronously inside
+   * the transaction: a statement of many rows would be prepared anew for each number of keys.
+   */
+  const insertEach = async (current: number, flat: Knex.Value[]): Promise<Knex.Value[][]> => {
+    const conn = (await db.client.acquireConnection()) as SqliteConnection;
+    const key = columns.map((column) => `? as ${column}`).join(', ');
+    const match = columns.map((column) => `${column} = ?`).join(' and ');
+    const statement = conn.prepare(
+      `insert into ${tableOf(name, current)} (${list}) select ${key} ` +
+        `where not exists (select 1 from ${tableOf(name, 1 - current)} where ${match}) on conflict do nothing`,
+    );
+    const claimed: Knex.Value[][] = [];
+    for (let start = 0; start < flat.length; start += width) {
+      const values = flat.slice(start, start + width);
+      if (statement.run(...values, ...values).changes === 1) claimed.push(values);
+    }
+    return claimed;
+  };
+
   return {
     async claim(keys) {
       if (keys.length === 0) return [];
-      return insertNew(await currentOf(db, name), keys);
+      const current = await currentOf(db, name);
+      return isSqlite(db) && db.isTransaction ? insertEach(current, keys) : insertNew(current, keys);
     },
 
     async rotate(windowMs, now = Date.now()) {
@@ -152,7 +173,7 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
 
 interface SqliteConnection {
   pragma(sql: string, options: { simple: true }): unknown;
-  prepare(sql: string): { run(): unknown };
+  prepare(sql: string): { run(...values: unknown[]): { changes: number } };
 }
 
 /**
