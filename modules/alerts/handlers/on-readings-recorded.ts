@@ -5,7 +5,11 @@ import type { Lifecycle } from '../lifecycle.js';
 import { alertKey, type AlertsStores } from '../stores.js';
 import { breaches } from '../thresholds.js';
 
-const byTime = (a: { ts: string }, b: { ts: string }) => Date.parse(a.ts) - Date.parse(b.ts) || 0;
+/** The readings in time order (stable), each time parsed once rather than at every comparison. */
+function inTimeOrder<R extends { ts: string }>(readings: R[]): R[] {
+  const times = readings.map((reading) => Date.parse(reading.ts));
+  return readings.map((_, i) => i).sort((a, b) => times[a] - times[b]).map((i) => readings[i]);
+}
 
 /**
  * For each device of the group, walks each rule watching it through its readings in time order: a breach raises,
@@ -24,7 +28,7 @@ export const onReadingsRecorded =
       if (!watching.length) return;
       const unresolved = await alerts.unresolvedOnAny(deviceIds, watching.map((rule) => rule.id));
       for (const { deviceId, readings } of recorded) {
-        const inOrder = [...readings].sort(byTime);
+        const inOrder = inTimeOrder(readings);
         for (const rule of watching) {
           if (rule.deviceId !== null && rule.deviceId !== deviceId) continue;
           let active = unresolved.get(alertKey(rule.id, deviceId));
