@@ -11,6 +11,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const seconds = positiveNumber(process.env.BENCH_INGEST_SECONDS ?? '30', 'BENCH_INGEST_SECONDS');
 const deviceCount = 50;
 const inFlight = 16;
+/** The start of the half-rate run left out of its latency: the devices' new connections and the host's first groups. */
+const halfWarmupMs = 2000;
 
 /** Runs the simulator in its own process and returns its report. */
 async function simulateIn(options: SimulationOptions): Promise<SimulationReport> {
@@ -46,7 +48,7 @@ async function drained(dataDir: string, timeoutMs = 120_000): Promise<number> {
  * Edge ingestion: 50 simulated devices in a separate process, 16 messages in flight each, publish QoS 1 telemetry
  * (2 readings a message) as fast as acknowledgements allow, to a bare aedes broker (baseline) and to a Cleave
  * monolith hosting alerts with one rule, where each acknowledgement means committed; then, once the events of that
- * run are handled, to Cleave at half the rate it sustained in that repeat, for latency.
+ * run are handled, to Cleave at half the rate it sustained in that repeat, for latency (after a warm-up of 2 s).
  */
 export async function benchIngest(): Promise<Row[]> {
   const bare = spawnNode(here('./fixtures/bare-aedes.js'));
@@ -66,7 +68,8 @@ export async function benchIngest(): Promise<Row[]> {
       allCommitted &&= readings === full.acknowledged * 2 && full.rejected === 0 && full.failed === 0;
       const sustainable = perSecond(full);
       s.add('drain', await drained(dataDir));
-      const half = await simulateIn({ ...common, url: started.url, rate: sustainable / 2 / deviceCount, durationMs: Math.min(10, seconds) * 1000 });
+      const halfRate = { rate: sustainable / 2 / deviceCount, warmupMs: halfWarmupMs, durationMs: Math.min(10, seconds) * 1000 + halfWarmupMs };
+      const half = await simulateIn({ ...common, ...halfRate, url: started.url });
       s.add('bare', perSecond(baseline));
       s.add('bare p99', baseline.p99);
       s.add('full', sustainable);
@@ -88,7 +91,7 @@ export async function benchIngest(): Promise<Row[]> {
       { bench, case: 'cleave ack latency p99 at full rate', values: samples.get('full p99'), unit: 'ms' },
       { bench, case: 'backlog drained after the full-rate run', values: samples.get('drain'), unit: 's' },
       { bench, case: 'half the sustained rate, offered', values: samples.get('half rate'), unit: 'msg/s' },
-      { bench, case: 'cleave ack latency p99 at half the sustained rate', values: samples.get('half p99'), unit: 'ms', target: { atMost: 25 } },
+      { bench, case: 'cleave ack latency p99 at half the sustained rate, after 2 s', values: samples.get('half p99'), unit: 'ms', target: { atMost: 25 } },
     ];
   } finally {
     await Promise.all([bare.stop(), host.stop()]);

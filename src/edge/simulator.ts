@@ -17,6 +17,11 @@ export interface SimulationOptions {
   qos: 0 | 1;
   /** Unacknowledged messages a device may have at once when `rate` is 0. */
   window?: number;
+  /**
+   * Milliseconds at the start whose messages are sent and counted but left out of the latency percentiles, while
+   * the new connections and the code on both sides warm up; none by default.
+   */
+  warmupMs?: number;
   /** Called about every second with the totals so far. */
   onProgress?: (progress: SimulationReport) => void;
   /** How often `onInterval` is called, in milliseconds; 60 000 by default. */
@@ -60,11 +65,12 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   started = performance.now();
   const progress = options.onProgress && setInterval(() => options.onProgress?.(report()), 1000);
   const intervals = options.onInterval && intervalReporter(totals, latencies, options.onInterval, options.intervalMs ?? 60_000);
-  const deadline = Date.now() + options.durationMs;
+  const deadline = performance.now() + options.durationMs;
+  const measureFrom = performance.now() + (options.warmupMs ?? 0);
   const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   try {
     await Promise.all(
-      clients.map((client, i) => runDevice(client, options.devices[i].id, run, options, deadline, totals, latencies)),
+      clients.map((client, i) => runDevice(client, options.devices[i].id, run, options, { deadline, measureFrom }, totals, latencies)),
     );
   } finally {
     clearInterval(progress);
@@ -121,7 +127,8 @@ async function runDevice(
   deviceId: string,
   run: string,
   options: SimulationOptions,
-  deadline: number,
+  /** Sending stops at `deadline`; latencies count from `measureFrom` (both on performance.now()'s clock). */
+  { deadline, measureFrom }: { deadline: number; measureFrom: number },
   totals: { sent: number; acknowledged: number; failed: number },
   latencies: number[],
 ): Promise<void> {
@@ -132,7 +139,7 @@ async function runDevice(
   let seq = 0;
   let lastTs = 0;
   let next = performance.now();
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     if (interval) {
       const wait = next - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -140,6 +147,7 @@ async function runDevice(
     } else if (inFlight.size >= window) {
       await Promise.race(inFlight);
     }
+    if (performance.now() >= deadline) break;
     lastTs = Math.max(Date.now(), lastTs + 1);
     const payload = JSON.stringify({ ts: lastTs, id: `${run}-${++seq}`, metrics: { temperature: 20 + Math.random() * 5, humidity: 40 + Math.random() * 20 } });
     const sentAt = performance.now();
@@ -147,7 +155,7 @@ async function runDevice(
     const pending: Promise<void> = client.publishAsync(topic, payload, { qos: options.qos }).then(
       () => {
         totals.acknowledged++;
-        if (options.qos === 1) latencies.push(performance.now() - sentAt);
+        if (options.qos === 1 && sentAt >= measureFrom) latencies.push(performance.now() - sentAt);
       },
       () => {
         totals.failed++;
