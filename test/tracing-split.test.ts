@@ -46,7 +46,10 @@ if (broker.available) {
         const raised = receiver.spans.find((s) => s.name === 'publish alerts.alertRaised');
         if (!raised) return undefined;
         const spans = receiver.spans.filter((s) => s.traceId === raised.traceId);
-        return spans.some((s) => s.name.startsWith('receive telemetry.')) ? spans : undefined;
+        // Each process exports its spans in its own batches: wait until all three have sent theirs.
+        const wanted = ['receive telemetry.ingestTelemetry', 'telemetry.ingestTelemetry', 'process telemetry.readingsRecorded'];
+        const kinds = spans.filter((s) => s.name === 'telemetry.ingestTelemetry').map((s) => s.kind);
+        return wanted.every((name) => spans.some((s) => s.name === name)) && kinds.includes(2) && kinds.includes(3) ? spans : undefined;
       },
       30_000,
       () => `a trace from the device to alertRaised; spans so far: ${receiver.spans.map((s) => s.name).join(', ')}`,
