@@ -100,7 +100,10 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
   const fresh = columns.map((column, i) => `v.column${i + 1}`).join(', ');
   const same = columns.map((column, i) => `o.${column} = v.column${i + 1}`).join(' and ');
 
-  /** PostgreSQL: one statement per chunk: keys not in the older generation go into the current one, those inserted come back. */
+  /**
+   * PostgreSQL (and SQLite outside a transaction): one statement per chunk; keys not in the older generation go
+   * into the current one, and those inserted come back.
+   */
   const insertNew = async (current: number, flat: Knex.Value[]): Promise<Knex.Value[][]> => {
     const claimed: Knex.Value[][] = [];
     const older = tableOf(name, 1 - current);

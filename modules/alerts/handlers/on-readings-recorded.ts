@@ -8,7 +8,7 @@ import { breaches } from '../thresholds.js';
 /** The readings in time order (stable), each time parsed once rather than at every comparison. */
 function inTimeOrder<R extends { ts: string }>(readings: R[]): R[] {
   const times = readings.map((reading) => Date.parse(reading.ts));
-  return readings.map((_, i) => i).sort((a, b) => times[a] - times[b]).map((i) => readings[i]);
+  return readings.map((_, i) => i).sort((a, b) => times[a] - times[b] || 0).map((i) => readings[i]);
 }
 
 /**
