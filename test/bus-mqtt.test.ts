@@ -1,5 +1,6 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
+import { Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { Bus } from '../src/bus/bus.js';
@@ -42,6 +43,29 @@ function request(type: string, data: unknown, timeoutMs: number): Envelope {
   return message;
 }
 
+/**
+ * Counts the writes every socket of this process makes to the kernel: one per call of a socket's `_write` or
+ * `_writev` (Node's stream calls one of them per flush of what was written meanwhile).
+ */
+function socketWrites(): { readonly count: number; reset(): void; restore(): void } {
+  const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+  const originals = { _write: proto._write, _writev: proto._writev };
+  let count = 0;
+  for (const name of ['_write', '_writev'] as const) {
+    proto[name] = function (this: Socket, ...args: unknown[]) {
+      count += 1;
+      return originals[name].apply(this, args);
+    };
+  }
+  return {
+    get count() {
+      return count;
+    },
+    reset: () => void (count = 0),
+    restore: () => Object.assign(proto, originals),
+  };
+}
+
 const echo = (seen?: string[]) => async (message: Envelope): Promise<Reply> => {
   seen?.push(message.id);
   return { ok: true, data: message.data };
@@ -70,6 +94,30 @@ if (broker.available) {
       t.is(error.message, 'already recorded');
       t.deepEqual(b.instances().map((i) => i.instanceId).sort(), ['a', 'b']);
     } finally {
+      await w.stopAll();
+    }
+  });
+
+  test.serial('when an instance answers a request, then the acknowledgement of the request and the reply leave it in one write', async (t) => {
+    const w = world(broker.url);
+    const writes = socketWrites();
+    try {
+      const a = w.make('a');
+      const b = w.make('b');
+      const busA = new Bus({ transport: a, contracts: [ledgerContract], instanceId: 'a', requestTimeoutMs: 3000, log });
+      const busB = new Bus({ transport: b, contracts: [ledgerContract], instanceId: 'b', requestTimeoutMs: 3000, log });
+      busA.serve(ledgerContract, 'echo', async (input) => input);
+      await w.start(a);
+      await w.start(b);
+      const client = busB.client(ledgerContract);
+      await client.echo({ value: { items: [] } });
+      writes.reset();
+      for (let i = 0; i < 20; i += 1) t.deepEqual(await client.echo({ value: { items: [i] } }), { value: { items: [i] } });
+      // Per call, two writes: the server's acknowledgement of the request with the reply, and the caller's
+      // acknowledgement of the previous reply with the request. Written one by one, that would be four.
+      t.is(writes.count, 20 * 2);
+    } finally {
+      writes.restore();
       await w.stopAll();
     }
   });

@@ -2,7 +2,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CleaveError } from '../errors.js';
 import { ackLater, OrderedAcks, type PendingAck } from '../mqtt/acks.js';
-import { brokerName, ConnectRefused, corked, manageConnection, untilConnected } from '../mqtt/client.js';
+import { brokerName, ConnectRefused, corked, manageConnection, turnWrites, untilConnected } from '../mqtt/client.js';
 import { deadlines } from './deadlines.js';
 import { IntakeQueue, shareAck } from './intake-queue.js';
 import type { OpenCircuits } from './circuits.js';
@@ -77,6 +77,8 @@ export class MqttTransport implements Transport {
   private readonly presence = new PresenceBook();
   private readonly startedAt = new Date().toISOString();
   private client?: MqttClient;
+  /** Holds this turn's writes to the broker so they leave together (see `turnWrites`). */
+  private holdWrites = () => {};
   private http?: string;
   private circuits: OpenCircuits = {};
   private activity?: Activity;
@@ -137,6 +139,7 @@ export class MqttTransport implements Transport {
         resolve(reply);
       });
       const payload = this.seal.seal(JSON.stringify({ ...request, replyto: this.replyTopic }));
+      this.holdWrites();
       client.publish(`${this.prefix}req/${module}/${operation}`, payload, { qos: 1, ...this.expiry(timeoutMs) }, (err) => {
         if (err) this.options.log.warn({ err, module, operation }, 'request publish failed');
       });
@@ -157,6 +160,7 @@ export class MqttTransport implements Transport {
     const client = this.client;
     if (!client?.connected) throw new CleaveError('UNAVAILABLE', `MQTT broker ${brokerName(this.options.url)} is not connected`);
     const topic = eventTopic(this.options.namespace, module, event);
+    this.holdWrites();
     const sent = corked(client, () => messages.map((message) => client.publishAsync(topic, this.seal.seal(JSON.stringify(message)), { qos: 1 })));
     const acks = await Promise.all(sent);
     const unrouted = acks.filter((ack) => ack?.messageId !== undefined && this.unrouted.delete(ack.messageId));
@@ -228,8 +232,10 @@ export class MqttTransport implements Transport {
       will: { topic: this.presenceTopic, payload: Buffer.alloc(0), qos: 1, retain: true },
     });
     this.client = client;
-    const acks = new OrderedAcks(client);
+    this.holdWrites = turnWrites(client);
+    const acks = new OrderedAcks(client, this.holdWrites);
     client.handleMessage = (packet, callback) => {
+      this.holdWrites();
       const ack = acks.take(packet);
       callback(ackLater);
       this.receive(packet, ack);
@@ -403,6 +409,7 @@ export class MqttTransport implements Transport {
     const left = Math.ceil((request.deadline! - Date.now()) / 1000);
     if (left <= 0 || this.stopping || !this.client) return;
     const payload = this.seal.seal(JSON.stringify({ id: request.id, ...reply }));
+    this.holdWrites();
     this.client.publish(request.replyto, payload, { qos: 1, ...this.expiry(left * 1000) }, (err) => {
       if (err) this.options.log.warn({ err, request: request.id }, 'reply publish failed');
     });

@@ -25,7 +25,11 @@ export interface PendingAck {
 export class OrderedAcks {
   private slots: Slot[] = [];
 
-  constructor(private readonly client: MqttClient) {}
+  /** `beforeWrite` runs before acknowledgements are written (to hold them for the turn, see `turnWrites`). */
+  constructor(
+    private readonly client: MqttClient,
+    private readonly beforeWrite: () => void = () => undefined,
+  ) {}
 
   /** Registers a received message; QoS 0 needs no acknowledgement. */
   take(packet: IPublishPacket): PendingAck {
@@ -46,6 +50,7 @@ export class OrderedAcks {
 
   /** Sends the acknowledgements that are due; call it again after a reconnect to forget stale ones. */
   flush(): void {
+    this.beforeWrite();
     corked(this.client, () => {
       while (this.slots.length && (this.slots[0].ready || !this.current(this.slots[0].stream))) {
         const slot = this.slots.shift()!;

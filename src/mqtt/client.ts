@@ -102,3 +102,27 @@ export function corked<T>(client: MqttClient, write: () => T): T {
     stream.uncork?.();
   }
 }
+
+/**
+ * Holds a client's writes until the end of this turn of the event loop (its check phase), so that what the turn
+ * sends leaves in one system call: the acknowledgement of a request and the reply its handler made meanwhile, an
+ * acknowledgement and the next call a caller made on receiving the reply, or the calls of many callers. Call the
+ * returned function whenever a turn is about to write; later calls in the same turn do nothing. The socket's
+ * writes were a fifth of the CPU profile of the bus benchmark, and each one wakes the broker once more.
+ */
+export function turnWrites(client: MqttClient): () => void {
+  let held: { uncork(): void } | undefined;
+  const release = () => {
+    const stream = held;
+    held = undefined;
+    stream?.uncork();
+  };
+  return () => {
+    if (held) return;
+    const stream = client.stream as { cork?: () => void; uncork?: () => void; destroyed?: boolean };
+    if (!stream.cork || !stream.uncork || stream.destroyed) return;
+    stream.cork();
+    held = stream as { uncork(): void };
+    setImmediate(release);
+  };
+}
