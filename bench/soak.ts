@@ -7,7 +7,7 @@ import { hideBin } from 'yargs/helpers';
 import type { SimulationReport } from '../src/edge/simulator.js';
 import { spawnNode, type Child } from './repeat.js';
 import { prepare, rssMb, startCleave } from './soak/cleave.js';
-import { bookkeepingTables, measureStores, type StoreMeasure } from './soak/stores.js';
+import { bookkeepingTables, glanceStores, measureStores, type StoreMeasure } from './soak/stores.js';
 import { printVerdict, type Interval } from './soak/verdict.js';
 import { machineLines, printAligned } from './table.js';
 
@@ -78,10 +78,12 @@ try {
   console.log(`${machineLines(1)[0]}   date: ${new Date().toISOString()}`);
   console.log(`soak: ${args.devices} devices x ${args.rate} msg/s for ${args.minutes} min, QoS 1, a line every ${args['interval-seconds']} s; data in ${created ? 'a fresh folder' : dataDir}`);
   console.log(`bookkeeping tables: ${bookkeepingTables.map(String).join(', ')} (bk/data: their bytes over the other tables')`);
+  console.log(`each line: readings = acknowledged messages x ${readingsPerMessage}, data = used pages less bookkeeping; the stores are counted table by table at the end`);
   printRow(columns);
   const intervals: Interval[] = [];
   const intervalMs = args['interval-seconds'] * 1000;
   let elapsedMs = 0;
+  let acknowledged = 0;
   const sim = spawnNode(fileURLToPath(new URL('./fixtures/simulate.js', import.meta.url)), [
     JSON.stringify({ url: cleave.mqtt, devices, rate: args.rate, qos: 1, durationMs: args.minutes * 60_000, intervalMs }),
   ]);
@@ -91,12 +93,14 @@ try {
     // The last interval is what remains after the whole ones; a sliver of one is left to the totals.
     if (message.interval && message.interval.elapsedMs >= intervalMs / 2) {
       elapsedMs += message.interval.elapsedMs;
-      const m = measureStores(dataDir);
+      const m = glanceStores(dataDir);
+      acknowledged += message.interval.acknowledged;
+      const readings = before + acknowledged * readingsPerMessage;
       const interval = { minute: elapsedMs / 60_000, rssMb: rssMb(cleave.pid), ack: message.interval, bookkeepingRatio: ratio(m) };
       intervals.push(interval);
       printRow([
         interval.minute.toFixed(2), interval.rssMb.toFixed(1), String(interval.ack.acknowledged), interval.ack.p50.toFixed(2), interval.ack.p99.toFixed(2),
-        String(m.readings), m.readings ? (m.diskBytes / m.readings).toFixed(1) : '?', String(m.bookkeepingBytes), ratio(m).toFixed(3), show(m.outbox), show(m.inbox),
+        String(readings), readings ? (m.diskBytes / readings).toFixed(1) : '?', String(m.bookkeepingBytes), ratio(m).toFixed(3), show(m.outbox), show(m.inbox),
       ]);
     }
     return message.report;
