@@ -37,6 +37,17 @@ function world(url: string) {
   };
 }
 
+/** Instances `a` and `b` of a world, each with a bus: `a` serves what `serve` registers, `b` calls it. */
+async function serverAndCaller(w: ReturnType<typeof world>, serve: (bus: Bus) => void) {
+  const a = w.make('a');
+  const b = w.make('b');
+  serve(new Bus({ transport: a, contracts: [ledgerContract], instanceId: 'a', requestTimeoutMs: 3000, log }));
+  const caller = new Bus({ transport: b, contracts: [ledgerContract], instanceId: 'b', requestTimeoutMs: 3000, log });
+  await w.start(a);
+  await w.start(b);
+  return { a, b, client: caller.client(ledgerContract) };
+}
+
 function request(type: string, data: unknown, timeoutMs: number): Envelope {
   const message = envelope('test', type, data);
   message.deadline = Date.now() + timeoutMs;
@@ -77,17 +88,12 @@ if (broker.available) {
   test.serial('when one instance serves a module, then another calls it over the broker and error codes cross unchanged', async (t) => {
     const w = world(broker.url);
     try {
-      const a = w.make('a');
-      const b = w.make('b');
-      const busA = new Bus({ transport: a, contracts: [ledgerContract], instanceId: 'a', requestTimeoutMs: 3000, log });
-      const busB = new Bus({ transport: b, contracts: [ledgerContract], instanceId: 'b', requestTimeoutMs: 3000, log });
-      busA.serve(ledgerContract, 'echo', async (input) => input);
-      busA.serve(ledgerContract, 'reject', async () => {
-        throw conflict('already recorded');
+      const { b, client } = await serverAndCaller(w, (bus) => {
+        bus.serve(ledgerContract, 'echo', async (input) => input);
+        bus.serve(ledgerContract, 'reject', async () => {
+          throw conflict('already recorded');
+        });
       });
-      await w.start(a);
-      await w.start(b);
-      const client = busB.client(ledgerContract);
       t.deepEqual(await client.echo({ value: { items: [1, 2] } }), { value: { items: [1, 2] } });
       const error = await t.throwsAsync(client.reject({}));
       t.is((error as { code?: string }).code, 'CONFLICT');
@@ -102,14 +108,7 @@ if (broker.available) {
     const w = world(broker.url);
     const writes = socketWrites();
     try {
-      const a = w.make('a');
-      const b = w.make('b');
-      const busA = new Bus({ transport: a, contracts: [ledgerContract], instanceId: 'a', requestTimeoutMs: 3000, log });
-      const busB = new Bus({ transport: b, contracts: [ledgerContract], instanceId: 'b', requestTimeoutMs: 3000, log });
-      busA.serve(ledgerContract, 'echo', async (input) => input);
-      await w.start(a);
-      await w.start(b);
-      const client = busB.client(ledgerContract);
+      const { client } = await serverAndCaller(w, (bus) => bus.serve(ledgerContract, 'echo', async (input) => input));
       await client.echo({ value: { items: [] } });
       writes.reset();
       for (let i = 0; i < 20; i += 1) t.deepEqual(await client.echo({ value: { items: [i] } }), { value: { items: [i] } });
