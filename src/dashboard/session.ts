@@ -7,8 +7,9 @@ import type { VerifyToken } from '../http/auth.js';
 /**
  * The dashboard's session: the access token identity issued, kept in an HttpOnly, SameSite=Strict cookie scoped to
  * `/dashboard` (Secure when the browser reached the host over TLS, also through a trusted proxy that ends TLS) and
- * verified on every request like a bearer token. Changes (actions, sign-out) also need the `HX-Request` header, which a page of another site cannot send without a CORS preflight the host
- * never grants, and an `Origin`, when the browser sends one, of this host.
+ * verified on every request like a bearer token. Changes (actions, sign-out) also need the `HX-Request` header,
+ * which a page of another site cannot send without a CORS preflight the host never grants, and an `Origin`, when
+ * the browser sends one, of this host.
  */
 
 const cookieName = 'cleave_session';
