@@ -8,7 +8,7 @@ export const telemetrySettings = {
     default: 7, min: 1, max: 36_500,
   }),
   dedupeWindowMs: setting.int({
-    doc: 'Milliseconds a device message id is kept at least (at most twice as long), so that a message sent again is stored once; it should outlast the device broker\'s session expiry (3600 s), within which a message is delivered again after a reconnect.',
+    doc: 'Milliseconds the id of a device event or of a reading set without ts is kept at least (at most twice as long), so that such a message sent again is stored once (a set with ts is recognised by its readings\' key); it should outlast the device broker\'s session expiry (3600 s), within which a message is delivered again after a reconnect.',
     default: 3_600_000, min: 1000, max: 7 * 86_400_000,
   }),
 };

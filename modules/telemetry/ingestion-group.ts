@@ -10,6 +10,8 @@ interface Received<T> {
   deviceId: string;
   receivedAt: number;
   item: T;
+  /** The message key this item is claimed under in the seen ids, when its storing depends on that claim. */
+  key?: string;
 }
 
 /** A group of device messages once read: the reply to give, and what to store. */
@@ -24,22 +26,29 @@ export interface Group {
 const accepted: devicePorts.DeviceResult = { accepted: true };
 
 /**
+ * The id a reading set is recognised by when it comes again. A set with its own `ts` needs none: its readings are
+ * keyed by device, ts and metric, so a copy lands on the rows already stored, however late it comes. A set without
+ * `ts` is read at its receive time, which differs on every copy: only its id makes the copies one.
+ */
+const idToClaim = (set: ReadingSet) => (set.ts === undefined ? set.id : undefined);
+
+/**
  * Reads every message of a group; an id repeated within the group is dropped here, accepted but without effect.
  * Refused messages are only answered: the device listener records them through `recordRejections`.
  */
 export function readGroup(messages: devicePorts.DeviceMessage[], limits: Limits): Group {
   const group: Group = { results: [], sets: [], events: [], ids: [] };
   const keys = new Set<string>();
-  const firstOf = ({ deviceId, receivedAt }: devicePorts.DeviceMessage, id: string | undefined) => {
-    if (id === undefined) return true;
+  /** The item as received, with the key it is claimed under; undefined when its id was already seen in the group. */
+  const received = <T>({ deviceId, receivedAt }: devicePorts.DeviceMessage, item: T, id: string | undefined): Received<T> | undefined => {
+    if (id === undefined) return { deviceId, receivedAt, item };
     const key = messageKey(deviceId, id);
-    if (keys.has(key)) return false;
+    if (keys.has(key)) return undefined;
     keys.add(key);
     group.ids.push(deviceId, id, receivedAt);
-    return true;
+    return { deviceId, receivedAt, item, key };
   };
   for (const message of messages) {
-    const { deviceId, receivedAt } = message;
     const read = readMessage(message, limits);
     if (!read.accepted) {
       group.results.push(read);
@@ -47,15 +56,20 @@ export function readGroup(messages: devicePorts.DeviceMessage[], limits: Limits)
     }
     group.results.push(accepted);
     if ('sets' in read) {
-      for (const set of read.sets) if (firstOf(message, set.id)) group.sets.push({ deviceId, receivedAt, item: set });
-    } else if (firstOf(message, read.event.id)) group.events.push({ deviceId, receivedAt, item: read.event });
+      for (const set of read.sets) {
+        const kept = received(message, set, idToClaim(set));
+        if (kept) group.sets.push(kept);
+      }
+    } else {
+      const event = received(message, read.event, read.event.id);
+      if (event) group.events.push(event);
+    }
   }
   return group;
 }
 
-/** True unless the item's id was already stored by an earlier group (`fresh` holds the ids claimed now). */
-const isFresh = (fresh: Set<string>, { deviceId, item }: Received<{ id?: string }>) =>
-  item.id === undefined || fresh.has(messageKey(deviceId, item.id));
+/** True unless the item's claim found its id already stored by an earlier group (`fresh` holds the ids claimed now). */
+const isFresh = (fresh: Set<string>, { key }: Received<unknown>) => key === undefined || fresh.has(key);
 
 /** Rows of `readings` for the fresh reading sets, flat in `readingColumns` order; no ts means the receive time. */
 export function readingValues(group: Group, fresh: Set<string>): Values {

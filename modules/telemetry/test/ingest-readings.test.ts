@@ -81,6 +81,24 @@ scenario('when a message id comes again, in the same group or later, then it has
   t.is((await tm.get('/devices/d1/events')).body.events.length, 1);
 });
 
+scenario('when a reading set carries its own ts, then its id is not kept: a copy lands on the same rows, and only sets without ts and events leave ids', async (t, tm) => {
+  await tm.register('d1');
+  const timed = telemetryMessage('d1', { id: 'm-1', ts: at('2024-05-01T12:00:00Z'), metrics: { temp: 20 } }, at('2024-05-01T12:00:01Z'));
+  const untimed = telemetryMessage('d1', { id: 'm-2', metrics: { temp: 21 } }, at('2024-05-01T12:00:02Z'));
+  const event = eventMessage('d1', 'door', { id: 'e-1', ts: at('2024-05-01T12:00:03Z'), data: { open: true } }, at('2024-05-01T12:00:03Z'));
+
+  t.deepEqual(await tm.ingest([timed, untimed, event]), [accepted, accepted, accepted]);
+  t.deepEqual(await tm.ingest([{ ...timed, receivedAt: at('2024-05-01T12:10:00Z') }]), [accepted]);
+
+  const kept = [...(await tm.rows('seen_messages_0')), ...(await tm.rows('seen_messages_1'))].map((row) => row.message_id).sort();
+  t.deepEqual(kept, ['e-1', 'm-2']);
+  const { body } = await tm.get('/devices/d1/readings');
+  t.deepEqual(body.readings.map((r: { ts: string; value: number }) => [r.ts, r.value]), [
+    ['2024-05-01T12:00:02.000Z', 21],
+    ['2024-05-01T12:00:00.000Z', 20],
+  ]);
+});
+
 scenario('when a device reports events, then they are listed newest first with their data, by type on demand', async (t, tm) => {
   await tm.register('d1');
 
