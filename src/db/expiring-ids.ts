@@ -90,6 +90,17 @@ async function currentOf(db: Knex | Knex.Transaction, name: string): Promise<num
   return Number(rows[0].current);
 }
 
+/**
+ * `currentOf` on the connection of a SQLite transaction, with statements the connection keeps prepared: the same
+ * two statements, without building them through knex on every claim.
+ */
+function currentOnConnection(conn: SqliteConnection, name: string): number {
+  conn.prepare(`update ${expiringIdsState} set current = current where name = ? and 0`).run(name);
+  const row = conn.prepare(`select current from ${expiringIdsState} where name = ?`).get(name) as { current: number } | undefined;
+  if (!row) throw new Error(`expiring id set ${name} has no state row; are its migrations applied?`);
+  return Number(row.current);
+}
+
 /** The expiring id set `spec` on a connection or transaction (claims belong in the transaction of their effect). */
 export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec): ExpiringIds {
   const { name, columns } = spec;
@@ -122,8 +133,9 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
    * SQLite: one single-row statement per key, prepared once and kept by the connection, run synchronously inside
    * the transaction: a statement of many rows would be prepared anew for each number of keys.
    */
-  const insertEach = async (current: number, flat: Knex.Value[]): Promise<Knex.Value[][]> => {
+  const insertEach = async (flat: Knex.Value[]): Promise<Knex.Value[][]> => {
     const conn = (await db.client.acquireConnection()) as SqliteConnection;
+    const current = currentOnConnection(conn, name);
     const key = columns.map((column) => `? as ${column}`).join(', ');
     const match = columns.map((column) => `${column} = ?`).join(' and ');
     const statement = conn.prepare(
@@ -141,8 +153,8 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
   return {
     async claim(keys) {
       if (keys.length === 0) return [];
-      const current = await currentOf(db, name);
-      return isSqlite(db) && db.isTransaction ? insertEach(current, keys) : insertNew(current, keys);
+      if (isSqlite(db) && db.isTransaction) return insertEach(keys);
+      return insertNew(await currentOf(db, name), keys);
     },
 
     async rotate(windowMs, now = Date.now()) {
@@ -176,7 +188,7 @@ export function expiringIds(db: Knex | Knex.Transaction, spec: ExpiringIdsSpec):
 
 interface SqliteConnection {
   pragma(sql: string, options: { simple: true }): unknown;
-  prepare(sql: string): { run(...values: unknown[]): { changes: number } };
+  prepare(sql: string): { run(...values: unknown[]): { changes: number }; get(...values: unknown[]): unknown };
 }
 
 /**
