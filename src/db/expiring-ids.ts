@@ -67,6 +67,17 @@ export async function dropExpiringIds(db: Knex, name: string): Promise<void> {
   for (const generation of [0, 1]) await db.schema.dropTableIfExists(tableOf(name, generation));
 }
 
+/** SQLite: takes the write lock with an update that changes nothing (see `lockSet`). */
+const sqliteLock = `update ${expiringIdsState} set current = current where name = ? and 0`;
+/** The current generation of a set. */
+const selectCurrent = `select current from ${expiringIdsState} where name = ?`;
+
+/** The generation read from the state row of `name`; a missing row means the set's migrations were not applied. */
+function generationOf(name: string, row: { current: number | string } | undefined): number {
+  if (!row) throw new Error(`expiring id set ${name} has no state row; are its migrations applied?`);
+  return Number(row.current);
+}
+
 /**
  * Makes a claim and a switch wait for each other until the transaction ends. PostgreSQL: the set's advisory lock
  * (shared by claims, exclusive for a switch). SQLite: the write lock, taken first by an update that changes
@@ -75,7 +86,7 @@ export async function dropExpiringIds(db: Knex, name: string): Promise<void> {
  */
 async function lockSet(db: Knex | Knex.Transaction, name: string, mode: 'shared' | 'exclusive'): Promise<void> {
   if (isSqlite(db)) {
-    await db.raw(`update ${expiringIdsState} set current = current where name = ? and 0`, [name]);
+    await db.raw(sqliteLock, [name]);
     return;
   }
   const lock = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
@@ -85,9 +96,7 @@ async function lockSet(db: Knex | Knex.Transaction, name: string, mode: 'shared'
 /** The current generation of `name`, read so that no switch happens before the caller's transaction ends. */
 async function currentOf(db: Knex | Knex.Transaction, name: string): Promise<number> {
   await lockSet(db, name, 'shared');
-  const rows = rowsOf<{ current: number }>(await db.raw(`select current from ${expiringIdsState} where name = ?`, [name]));
-  if (!rows.length) throw new Error(`expiring id set ${name} has no state row; are its migrations applied?`);
-  return Number(rows[0].current);
+  return generationOf(name, rowsOf<{ current: number }>(await db.raw(selectCurrent, [name]))[0]);
 }
 
 /**
@@ -95,10 +104,8 @@ async function currentOf(db: Knex | Knex.Transaction, name: string): Promise<num
  * two statements, without building them through knex on every claim.
  */
 function currentOnConnection(conn: SqliteConnection, name: string): number {
-  conn.prepare(`update ${expiringIdsState} set current = current where name = ? and 0`).run(name);
-  const row = conn.prepare(`select current from ${expiringIdsState} where name = ?`).get(name) as { current: number } | undefined;
-  if (!row) throw new Error(`expiring id set ${name} has no state row; are its migrations applied?`);
-  return Number(row.current);
+  conn.prepare(sqliteLock).run(name);
+  return generationOf(name, conn.prepare(selectCurrent).get(name) as { current: number } | undefined);
 }
 
 /** The expiring id set `spec` on a connection or transaction (claims belong in the transaction of their effect). */
