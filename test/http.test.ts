@@ -247,6 +247,33 @@ test('when the method is wrong, then it answers a 405 problem with Allow', async
   t.regex(response.headers.get('allow') ?? '', /GET/);
 });
 
+test('when a route without parameters follows one with parameters that matches it, then the earlier one answers', async (t) => {
+  const h = await host();
+
+  const response = await fetch(`${h.url}/api/things/shadowed`, { headers: bearer(await h.token()) });
+  const metrics = await (await fetch(`${h.url}/metrics`)).text();
+
+  t.is(response.status, 404);
+  t.is((await json(response)).detail, 'thing shadowed not found');
+  t.regex(metrics, /cleave_http_request_seconds_count\{method="GET",route="\/api\/things\/:id",status="404"\} 1/);
+});
+
+test('when a route without parameters is asked with HEAD or a trailing slash, then it answers as with GET', async (t) => {
+  const h = await host();
+
+  const head = await fetch(`${h.url}/api/things/public/whoami`, { method: 'HEAD' });
+  const slash = await fetch(`${h.url}/api/things/public/whoami/`);
+  const metrics = await (await fetch(`${h.url}/metrics`)).text();
+
+  t.is(head.status, 200);
+  t.regex(head.headers.get('content-type') ?? '', /^application\/json/);
+  t.is(await head.text(), '');
+  t.is(slash.status, 200);
+  t.is(typeof (await json(slash)).correlationid, 'string');
+  t.regex(metrics, /cleave_http_request_seconds_count\{method="HEAD",route="\/api\/things\/public\/whoami",status="200"\} 1/);
+  t.regex(metrics, /cleave_http_request_seconds_count\{method="GET",route="\/api\/things\/public\/whoami",status="200"\} 1/);
+});
+
 test('when query values are strings, then they are converted to the input schema types', async (t) => {
   const h = await host();
 

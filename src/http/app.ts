@@ -68,11 +68,40 @@ export function createHttpApp(options: HttpOptions): Koa {
   return app;
 }
 
-/** A router's routes, then its answers for a path it has but not for the method (405, 501). */
+/**
+ * A router's routes, then its answers for a path it has but not for the method (405, 501). A request whose method
+ * and path are exactly those of a route without parameters goes straight to that route's handler: the router
+ * would try its routes one by one, compose a chain and run that same handler alone.
+ */
 function routesOf(router: Router): Middleware {
   const routes = router.routes() as unknown as Middleware;
   const allowed = router.allowedMethods() as unknown as Middleware;
-  return (ctx, next) => routes(ctx, () => allowed(ctx, next));
+  const exact = exactRoutes(router);
+  return (ctx, next) => {
+    const route = exact.get(`${ctx.method} ${ctx.path}`);
+    if (!route) return routes(ctx, () => allowed(ctx, next));
+    (ctx as { _matchedRoute?: string })._matchedRoute = route.path;
+    ctx.params = {};
+    return route.handler(ctx, next);
+  };
+}
+
+/**
+ * The routes without parameters, by `<METHOD> <path>`, each kept only where the router itself would run its one
+ * handler and nothing else for that method and path: no earlier route with parameters, no middleware, no second
+ * route of the same path takes part.
+ */
+function exactRoutes(router: Router): Map<string, { path: string; handler: Middleware }> {
+  const exact = new Map<string, { path: string; handler: Middleware }>();
+  for (const layer of router.stack) {
+    if (typeof layer.path !== 'string' || layer.paramNames.length > 0 || layer.stack.length !== 1) continue;
+    for (const method of layer.methods) {
+      const { pathAndMethod } = router.match(layer.path, method);
+      if (pathAndMethod.length !== 1 || pathAndMethod[0] !== layer) continue;
+      exact.set(`${method} ${layer.path}`, { path: layer.path, handler: layer.stack[0] as unknown as Middleware });
+    }
+  }
+  return exact;
 }
 
 /** A router per module, holding that module's routes alone (the same routes the full router holds). */
