@@ -10,7 +10,7 @@ import { Host } from '../src/host/host.js';
 import { ping, pingContract, sink, sinkContract } from './fixtures/ping.js';
 // The tests' broker helper: Mosquitto on a free port, sized for the bus, stopped by its pid.
 import { mosquittoAvailable, startMosquitto } from '../test/support/mosquitto.js';
-import { eachRepeat, positiveNumber } from './repeat.js';
+import { eachRepeat, inTurns, positiveNumber } from './repeat.js';
 import type { Row } from './table.js';
 
 const input = { n: 1, text: 'hello world', tags: ['a', 'b', 'c'] };
@@ -45,14 +45,15 @@ export async function benchBusMqtt(): Promise<Row[]> {
         s.add('raw p99', rawLatency.p99);
         s.add('bus p50', busLatency.p50);
         s.add('bus p99', busLatency.p99);
-        s.add('raw parallel', await throughput(raw.call));
-        s.add('bus parallel', await throughput(call));
+        const [rawParallel, busParallel] = await throughputs(raw.call, call);
+        s.add('raw parallel', rawParallel);
+        s.add('bus parallel', busParallel);
         s.add('raw events', await rawPublishSubscribe(broker.url));
         s.add('bus events', await durableEvents(cleave.caller, cleave.server));
       });
       console.error(
         `bus-mqtt: mosquitto at ${broker.url}, all clients in this process; sequential latency over up to ${latencySamples} calls, ` +
-          `${window} in flight for ${ms / 1000} s, raw QoS 1 for ${ms / 1000} s, ${eventCount} bus events; each after a warm-up`,
+          `${window} in flight for ${ms / 1000} s each in turns of 0.5 s, raw QoS 1 for ${ms / 1000} s, ${eventCount} bus events; each after a warm-up`,
       );
       const bench = 'bus-mqtt';
       return [
@@ -90,23 +91,26 @@ async function latency(call: Call): Promise<{ p50: number; p99: number; samples:
   return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)], samples: samples.length };
 }
 
-/** Calls per second with `window` calls always in flight, over `ms` after a warm-up of a third of that. */
-async function throughput(call: Call): Promise<number> {
-  const run = async (duration: number) => {
-    let done = 0;
-    const end = performance.now() + duration;
-    const worker = async () => {
-      while (performance.now() < end) {
-        await call();
-        done++;
-      }
-    };
-    const start = performance.now();
-    await Promise.all(Array.from({ length: window }, worker));
-    return (done / (performance.now() - start)) * 1000;
+/** Calls per second with `window` calls always in flight, over `duration` ms. */
+async function throughput(call: Call, duration: number): Promise<number> {
+  let done = 0;
+  const end = performance.now() + duration;
+  const worker = async () => {
+    while (performance.now() < end) {
+      await call();
+      done++;
+    }
   };
-  await run(ms / 3);
-  return run(ms);
+  const start = performance.now();
+  await Promise.all(Array.from({ length: window }, worker));
+  return (done / (performance.now() - start)) * 1000;
+}
+
+/** Calls per second of raw mqtt.js and of the bus, each for `ms` in all, in turns of half a second after a warm-up. */
+async function throughputs(raw: Call, bus: Call): Promise<[number, number]> {
+  const turnMs = 500;
+  await inTurns(1, () => throughput(raw, ms / 3), () => throughput(bus, ms / 3));
+  return inTurns(Math.max(2, Math.round(ms / turnMs)), () => throughput(raw, turnMs), () => throughput(bus, turnMs));
 }
 
 /** A raw MQTT 5 client with Nagle's algorithm off, as the bus transport sets it (mqtt.js leaves it on). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { eachRepeat, positiveNumber, spawnNode, type Child } from './repeat.js';
+import { eachRepeat, inTurns, positiveNumber, spawnNode, type Child } from './repeat.js';
 import type { Row } from './table.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -18,11 +18,21 @@ async function launch(script: string, args: string[] = [], env: Record<string, s
   return { ...server, url };
 }
 
-/** Requests per second from autocannon, run here: every server it loads is a process of its own. */
-async function load(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const result = await autocannon({ url, connections, duration: seconds, headers });
+/** Requests per second over `duration` seconds from autocannon, run here: every server it loads is a process of its own. */
+async function load(url: string, headers: Record<string, string>, duration: number): Promise<number> {
+  const result = await autocannon({ url, connections, duration, headers });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+  return result.requests.total / duration;
+}
+
+/**
+ * Requests per second of a baseline route and a Cleave route, each loaded for `seconds` in all, in turns of one
+ * second after a turn of warm-up each.
+ */
+async function compare(baseline: { url: string; headers?: Record<string, string> }, subject: { url: string; headers?: Record<string, string> }): Promise<[number, number]> {
+  const turn = (target: typeof baseline) => () => load(target.url, target.headers ?? {}, 1);
+  await inTurns(1, turn(baseline), turn(subject));
+  return inTurns(Math.max(2, Math.round(seconds)), turn(baseline), turn(subject));
 }
 
 async function token(url: string): Promise<string> {
@@ -56,7 +66,7 @@ async function start(dataDir: string): Promise<{ ms: number; rssMb: number }> {
 /**
  * HTTP, each server in its own process and autocannon in this one: a constant route through every kernel middleware
  * against bare koa + @koa/router, and `GET /api/identity/me` (one row read) against koa + @koa/router +
- * better-sqlite3; then `cleave start` to ready on a fresh and on an existing data folder, and the idle RSS.
+ * better-sqlite3, each pair loaded in turns; then `cleave start` to ready on a fresh and on an existing data folder, and the idle RSS.
  */
 export async function benchHttp(): Promise<Row[]> {
   const bare = await launch(here('./fixtures/bare-koa.js'));
@@ -65,10 +75,12 @@ export async function benchHttp(): Promise<Row[]> {
   try {
     const auth = { authorization: `Bearer ${await token(cleave.url)}` };
     const samples = await eachRepeat('http', async (s) => {
-      s.add('bare', await load(`${bare.url}/hello`));
-      s.add('constant', await load(`${cleave.url}/api/ping/hello`, auth));
-      s.add('bare sqlite', await load(`${bareSqlite.url}/me`));
-      s.add('me', await load(`${cleave.url}/api/identity/me`, auth));
+      const [bareRate, constant] = await compare({ url: `${bare.url}/hello` }, { url: `${cleave.url}/api/ping/hello`, headers: auth });
+      s.add('bare', bareRate);
+      s.add('constant', constant);
+      const [bareSqliteRate, me] = await compare({ url: `${bareSqlite.url}/me` }, { url: `${cleave.url}/api/identity/me`, headers: auth });
+      s.add('bare sqlite', bareSqliteRate);
+      s.add('me', me);
       const dataDir = mkdtempSync(join(tmpdir(), 'cleave-bench-start-'));
       try {
         const fresh = await start(dataDir);

@@ -52,6 +52,26 @@ export async function eachRepeat(bench: string, measure: (samples: Samples, repe
   return samples;
 }
 
+/**
+ * Rates of a baseline and a subject measured in turns, `turns` short runs each, in the order A B B A A B ...,
+ * each the mean of its runs. On a shared machine the speed drifts by half within seconds; one long run of each
+ * compares two different machines, while short turns put both on the same one, so the ratio holds still.
+ */
+export async function inTurns(turns: number, baseline: () => Promise<number>, subject: () => Promise<number>): Promise<[number, number]> {
+  let a = 0;
+  let b = 0;
+  for (let turn = 0; turn < turns; turn++) {
+    if (turn % 2 === 0) {
+      a += await baseline();
+      b += await subject();
+    } else {
+      b += await subject();
+      a += await baseline();
+    }
+  }
+  return [a / turns, b / turns];
+}
+
 /** A child process and the lines it writes to stdout, as they come. */
 export interface Child {
   child: ChildProcess;
