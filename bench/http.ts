@@ -66,7 +66,8 @@ async function start(dataDir: string): Promise<{ ms: number; rssMb: number }> {
 /**
  * HTTP, each server in its own process and autocannon in this one: a constant route through every kernel middleware
  * against bare koa + @koa/router, and `GET /api/identity/me` (one row read) against koa + @koa/router +
- * better-sqlite3, each pair loaded in turns; then `cleave start` to ready on a fresh and on an existing data folder, and the idle RSS.
+ * better-sqlite3, each pair loaded in turns; then `cleave start` to ready on a fresh and on an existing data
+ * folder, and the idle RSS.
  */
 export async function benchHttp(): Promise<Row[]> {
   const bare = await launch(here('./fixtures/bare-koa.js'));
