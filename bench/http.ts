@@ -25,12 +25,18 @@ async function load(url: string, headers: Record<string, string>, duration: numb
   return result.requests.total / duration;
 }
 
+/** A route to load: its URL and the headers each request carries. */
+interface Target {
+  url: string;
+  headers?: Record<string, string>;
+}
+
 /**
  * Requests per second of a baseline route and a Cleave route, each loaded for `seconds` in all, in turns of one
  * second after a turn of warm-up each.
  */
-async function compare(baseline: { url: string; headers?: Record<string, string> }, subject: { url: string; headers?: Record<string, string> }): Promise<[number, number]> {
-  const turn = (target: typeof baseline) => () => load(target.url, target.headers ?? {}, 1);
+async function compare(baseline: Target, subject: Target): Promise<[number, number]> {
+  const turn = (target: Target) => () => load(target.url, target.headers ?? {}, 1);
   await inTurns(1, turn(baseline), turn(subject));
   return inTurns(Math.max(2, Math.round(seconds)), turn(baseline), turn(subject));
 }
