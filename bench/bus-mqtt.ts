@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { envelope } from '../src/bus/envelope.js';
 import { loadConfig } from '../src/config/load.js';
 import { Host } from '../src/host/host.js';
+import { noDelay } from '../src/mqtt/client.js';
 import { ping, pingContract, sink, sinkContract } from './fixtures/ping.js';
 // The tests' broker helper: Mosquitto on a free port, sized for the bus, stopped by its pid.
 import { mosquittoAvailable, startMosquitto } from '../test/support/mosquitto.js';
@@ -116,7 +116,7 @@ async function throughputs(raw: Call, bus: Call): Promise<[number, number]> {
 /** A raw MQTT 5 client with Nagle's algorithm off, as the bus transport sets it (mqtt.js leaves it on). */
 async function connect(url: string): Promise<MqttClient> {
   const client = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `bench-${randomBytes(4).toString('hex')}`, reconnectPeriod: 0 });
-  (client.stream as Socket).setNoDelay(true);
+  noDelay(client);
   return client;
 }
 

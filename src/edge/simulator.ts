@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import { noDelay } from '../mqtt/client.js';
 
 /** A device's credentials. */
 export interface SimulatedDevice {
@@ -112,10 +113,8 @@ function intervalReporter(totals: Totals, latencies: number[], onInterval: (inte
 }
 
 /**
- * Connects a device with Nagle's algorithm off, as Cleave's own MQTT clients do: mqtt.js leaves it on, and a
- * publish sent while the last one's bytes are unacknowledged by TCP then waits for the broker's next write, so
- * under a group commit the devices' messages bunched behind each commit's acknowledgements and waited a whole
- * extra group.
+ * Connects a device with Nagle's algorithm off, as Cleave's own MQTT clients do: left on, under a group commit
+ * the devices' messages bunched behind each commit's acknowledgements and waited a whole extra group.
  */
 async function connect(url: string, device: SimulatedDevice): Promise<MqttClient> {
   const client = await mqtt.connectAsync(url, {
@@ -127,9 +126,8 @@ async function connect(url: string, device: SimulatedDevice): Promise<MqttClient
     connectTimeout: 10_000,
     clean: true,
   });
-  const noDelay = () => (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
-  noDelay();
-  client.on('connect', noDelay);
+  noDelay(client);
+  client.on('connect', () => noDelay(client));
   return client;
 }
 

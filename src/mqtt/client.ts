@@ -62,6 +62,13 @@ export function untilConnected(client: MqttClient, options: { name: string; hint
 }
 
 /**
+ * Turns Nagle's algorithm off on the client's current connection. mqtt.js leaves it on: a packet sent while the
+ * last one's bytes are unacknowledged by TCP then waits for the peer's next write (a request/reply stalls ~40 ms
+ * on delayed ACKs; a device's next publish waits for the acknowledgements of a whole commit group).
+ */
+export const noDelay = (client: MqttClient) => (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
+
+/**
  * Replaces mqtt.js' fixed reconnect period with exponential backoff and full jitter, turns Nagle's algorithm
  * off on every connection (mqtt.js leaves it on: a request/reply then stalls ~40 ms on delayed ACKs), and calls
  * `onConnect` with whether the connection is a reconnect.
@@ -81,7 +88,7 @@ export function manageConnection(
   client.on('offline', retry);
   client.on('reconnect', retry);
   client.on('connect', () => {
-    (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
+    noDelay(client);
     const reconnect = attempts > 0;
     attempts = 0;
     client.options.reconnectPeriod = backoff.baseMs;
