@@ -202,7 +202,7 @@ if (broker.available) {
       t.is(seen[0].length + seen[1].length, 200);
 
       const published = Array.from({ length: 100 }, (_, i) => envelope('ledger@caller', 'ledger.recorded', { i }));
-      await caller.publish('ledger', 'recorded', published);
+      await caller.publish('ledger', 'recorded', published.map((message) => JSON.stringify(message)));
       await eventually(async () => (events[0].length + events[1].length >= 100 && report.length >= 100 ? true : undefined), 5000, 'all events');
       await sleep(200);
       t.true(events[0].length > 0 && events[1].length > 0, `split ${events[0].length}/${events[1].length}`);
@@ -228,10 +228,10 @@ if (broker.available) {
       const publisher = await w.start(w.make('ledger-1'));
       const message = envelope('ledger@ledger-1', 'ledger.recorded', { id: 'x' });
 
-      const error = await t.throwsAsync(publisher.publish('ledger', 'recorded', [message]));
+      const error = await t.throwsAsync(publisher.publish('ledger', 'recorded', [JSON.stringify(message)]));
       t.is((error as CleaveError).code, 'UNAVAILABLE');
       await w.start(consumer());
-      await publisher.publish('ledger', 'recorded', [message]);
+      await publisher.publish('ledger', 'recorded', [JSON.stringify(message)]);
       await eventually(async () => (got.length ? true : undefined), 5000, 'the event');
       t.deepEqual(got, [message.id]);
     } finally {
@@ -254,7 +254,7 @@ if (broker.available) {
       proxy.pause();
       await sleep(100);
       const message = envelope('ledger@ledger-1', 'ledger.recorded', { id: 'x' });
-      await publisher.publish('ledger', 'recorded', [message]);
+      await publisher.publish('ledger', 'recorded', [JSON.stringify(message)]);
       await sleep(100);
       t.deepEqual(got, []);
 
@@ -286,7 +286,7 @@ if (broker.available) {
         ids.push(message.id);
         if (i === 250) restarted = persistent.restart();
         for (;;) {
-          const attempt = publisher.publish('ledger', 'recorded', [message]);
+          const attempt = publisher.publish('ledger', 'recorded', [JSON.stringify(message)]);
           const timeout = sleep(3000).then(() => Promise.reject(new Error('publish timed out')));
           try {
             await Promise.race([attempt, timeout]);
@@ -326,7 +326,7 @@ if (broker.available) {
       await w.start(consumer);
       const publisher = await w.start(w.make('ledger-1'));
       const message = envelope('ledger@ledger-1', 'ledger.recorded', { id: 'x' });
-      await publisher.publish('ledger', 'recorded', [message]);
+      await publisher.publish('ledger', 'recorded', [JSON.stringify(message)]);
       await eventually(async () => (stored.length ? true : undefined), 5000, 'the redelivered event');
       t.deepEqual(attempts, [message.id, message.id]);
       t.deepEqual(stored, [message.id]);

@@ -101,8 +101,8 @@ scenario('when a subscriber writes and then keeps failing, then its writes roll 
 
 scenario('when an event is delivered twice, then its effect happens once', async (t, h) => {
   const message = envelope('test', 'ledger.recorded', { id: 'x1', amount: 3, tags: [] });
-  await h.host.bus.transport.publish('ledger', 'recorded', [message]);
-  await h.host.bus.transport.publish('ledger', 'recorded', [message]);
+  await h.host.bus.transport.publish('ledger', 'recorded', [JSON.stringify(message)]);
+  await h.host.bus.transport.publish('ledger', 'recorded', [JSON.stringify(message)]);
   await h.host.bus.client(ledgerContract).record({ amount: 4 });
   const entries = await bothEntries(h);
   t.deepEqual(entries.map((e) => e.amount), [3, 4]);
@@ -122,11 +122,11 @@ scenario('when an event is delivered again within the dedupe window, after the w
   const store = h.host.database('audit')!;
   await nextTurn(store);
   const message = envelope('test', 'ledger.recorded', { id: 'x1', amount: 3, tags: [] });
-  await h.host.bus.transport.publish('ledger', 'recorded', [message]);
+  await h.host.bus.transport.publish('ledger', 'recorded', [JSON.stringify(message)]);
   await eventually(async () => ((await entriesOf(h)).length === 1 ? true : undefined), 5000, 'the first entry');
   await nextTurn(store);
 
-  await h.host.bus.transport.publish('ledger', 'recorded', [message]);
+  await h.host.bus.transport.publish('ledger', 'recorded', [JSON.stringify(message)]);
   await h.host.bus.client(ledgerContract).record({ amount: 4 });
 
   const entries = await bothEntries(h);

@@ -65,13 +65,12 @@ export class Inbox {
 
   /**
    * Takes arriving events in: handled at once when nothing waits in the inbox, else stored to be handled in
-   * turn; known ids are ignored. Resolves once they are handled or durably stored.
+   * turn; known ids are ignored. Resolves once they are handled or durably stored. An event is stored as the
+   * text it came as (`texts`): a handler of the fast path may change its payload and then fail.
    */
-  readonly intake = async (messages: Envelope[]): Promise<void> => {
+  readonly intake = async (messages: Envelope[], texts: string[]): Promise<void> => {
     const now = Date.now();
     this.warnIfLate(messages, now);
-    // As received: a handler of the fast path may change its payload and then fail, and the event is stored after.
-    const texts = messages.map((message) => JSON.stringify(message));
     if (await this.handleOnArrival(messages)) return;
     await this.options.db.transaction(async (trx) => {
       const fresh = await this.claim(trx, messages);

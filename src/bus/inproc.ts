@@ -10,7 +10,8 @@ const unhosted = (module: string): Reply => ({
 
 /**
  * The in-process transport: requests call the handler directly, events go straight into the
- * consumers' inboxes. Every payload is copied so a handler never shares an object with its caller.
+ * consumers' inboxes. Every payload is copied so a handler never shares an object with its caller: an
+ * event is parsed from its text for each consumer.
  */
 export class InprocTransport implements Transport {
   readonly kind = 'inproc';
@@ -37,10 +38,10 @@ export class InprocTransport implements Transport {
     this.intakes.set(key, list);
   }
 
-  async publish(module: string, event: string, messages: Envelope[]): Promise<void> {
+  async publish(module: string, event: string, texts: string[]): Promise<void> {
     const list = this.intakes.get(`${module}.${event}`);
     if (!list) return;
-    await Promise.all(list.map((intake) => intake(messages.map((m) => ({ ...m, data: copyJson(m.data) })))));
+    await Promise.all(list.map((intake) => intake(texts.map((text) => JSON.parse(text) as Envelope), texts)));
   }
 
   async start(): Promise<void> {}

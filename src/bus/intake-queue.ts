@@ -3,7 +3,7 @@ import type { PendingAck } from '../mqtt/acks.js';
 import type { Envelope } from './envelope.js';
 import type { EventIntake } from './transport.js';
 
-type Item = { event: Envelope; ack: PendingAck };
+type Item = { event: Envelope; text: string; ack: PendingAck };
 
 /**
  * Feeds one consumer's intake with the events received for it, in the order received, many per call: events
@@ -19,8 +19,9 @@ export class IntakeQueue {
     private readonly log: Logger,
   ) {}
 
-  push(event: Envelope, ack: PendingAck): void {
-    this.queued.push({ event, ack });
+  /** Queues an event, with the JSON text it came as. */
+  push(event: Envelope, text: string, ack: PendingAck): void {
+    this.queued.push({ event, text, ack });
     this.running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
   }
 
@@ -34,7 +35,10 @@ export class IntakeQueue {
       const batch = this.queued;
       this.queued = [];
       try {
-        await this.intake(batch.map((item) => item.event));
+        await this.intake(
+          batch.map((item) => item.event),
+          batch.map((item) => item.text),
+        );
         for (const item of batch) item.ack.done();
       } catch (err) {
         this.log.error({ err, events: batch.length }, 'event intake failed; reconnecting so the broker sends the events again');

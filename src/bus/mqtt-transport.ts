@@ -8,7 +8,7 @@ import { IntakeQueue, shareAck } from './intake-queue.js';
 import type { OpenCircuits } from './circuits.js';
 import { PresenceBook, type InstanceInfo } from './presence.js';
 import { copyJson, type Envelope } from './envelope.js';
-import { BusSeal, DropLog, ReplayGuard } from './seal.js';
+import { BusSeal, DropLog, parseJson, ReplayGuard } from './seal.js';
 import { withTimeout } from './inproc.js';
 import type { Activity } from '../observability/activity.js';
 import type { EventIntake, Reply, RequestHandler, Transport } from './transport.js';
@@ -156,12 +156,12 @@ export class MqttTransport implements Transport {
     });
   }
 
-  async publish(module: string, event: string, messages: Envelope[]): Promise<void> {
+  async publish(module: string, event: string, texts: string[]): Promise<void> {
     const client = this.client;
     if (!client?.connected) throw new CleaveError('UNAVAILABLE', `MQTT broker ${brokerName(this.options.url)} is not connected`);
     const topic = eventTopic(this.options.namespace, module, event);
     this.holdWrites();
-    const sent = corked(client, () => messages.map((message) => client.publishAsync(topic, this.seal.seal(JSON.stringify(message)), { qos: 1 })));
+    const sent = corked(client, () => texts.map((text) => client.publishAsync(topic, this.seal.seal(text), { qos: 1 })));
     const acks = await Promise.all(sent);
     const unrouted = acks.filter((ack) => ack?.messageId !== undefined && this.unrouted.delete(ack.messageId));
     if (unrouted.length && this.options.consumed?.(module, event)) {
@@ -378,14 +378,15 @@ export class MqttTransport implements Transport {
   /** Queues an event for each intake it is for; it is acknowledged once every one of them stored it. */
   private deliverEvent(packet: IPublishPacket, ack: PendingAck): void {
     const intakes = this.intakesOf(packet);
-    const event = intakes.length ? this.open<Envelope>(packet.payload as Buffer, packet.topic) : undefined;
+    const text = intakes.length ? this.unseal(packet.payload as Buffer, packet.topic) : undefined;
+    const event = text === undefined ? undefined : parseJson<Envelope>(text);
     if (!event) return ack.done();
     if (event.type !== packet.topic.slice(this.prefix.length + 'evt/'.length).replace('/', '.')) {
       this.drops.drop(packet.topic, 'its type is not its topic\'s');
       return ack.done();
     }
     const shared = shareAck(ack, intakes.length);
-    for (const { queue } of intakes) queue.push({ ...event, data: copyJson(event.data) }, shared);
+    intakes.forEach(({ queue }, i) => queue.push(i === 0 ? event : { ...event, data: copyJson(event.data) }, text!, shared));
   }
 
   private intakesOf(packet: IPublishPacket): Intake[] {
@@ -433,8 +434,13 @@ export class MqttTransport implements Transport {
   }
 
   private open<T>(message: Buffer, topic: string): T | undefined {
-    const opened = this.seal.open<T>(message);
-    if (opened === undefined) this.drops.drop(topic, 'no valid seal (sent without the bus key, or altered)');
-    return opened;
+    const text = this.unseal(message, topic);
+    return text === undefined ? undefined : parseJson<T>(text);
+  }
+
+  private unseal(message: Buffer, topic: string): string | undefined {
+    const text = this.seal.unseal(message);
+    if (text === undefined) this.drops.drop(topic, 'no valid seal (sent without the bus key, or altered)');
+    return text;
   }
 }

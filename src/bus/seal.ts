@@ -30,17 +30,28 @@ export class BusSeal {
 
   /** The parsed object a valid seal covers (without `sig`), or undefined for a missing or wrong seal. */
   open<T>(payload: Buffer): T | undefined {
+    const text = this.unseal(payload);
+    return text === undefined ? undefined : parseJson<T>(text);
+  }
+
+  /** The JSON text a valid seal covers (without `sig`), or undefined for a missing or wrong seal. */
+  unseal(payload: Buffer): string | undefined {
     const end = payload.length - tailLength;
     if (end < 1 || payload[payload.length - 1] !== 0x7d || payload[payload.length - 2] !== 0x22) return undefined;
     if (!payload.subarray(end, end + tailStart.length).equals(tailStart)) return undefined;
     const given = Buffer.from(payload.toString('latin1', end + tailStart.length, end + tailStart.length + macLength), 'base64url');
     const mac = createHmac('sha256', this.key).update(payload.subarray(0, end)).update('}').digest();
     if (given.length !== mac.length || !timingSafeEqual(given, mac)) return undefined;
-    try {
-      return JSON.parse(`${payload.toString('utf8', 0, end)}}`) as T;
-    } catch {
-      return undefined;
-    }
+    return `${payload.toString('utf8', 0, end)}}`;
+  }
+}
+
+/** The value of a JSON text, or undefined when it is not JSON. */
+export function parseJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
   }
 }
 

@@ -10,8 +10,11 @@ export type Reply = { ok: true; data: unknown } | { ok: false; error: ErrorData 
 /** Serves one operation of a hosted module. Never rejects: failures are replies. */
 export type RequestHandler = (request: Envelope) => Promise<Reply>;
 
-/** Takes events into a consumer's inbox; resolves once they are durably stored there. */
-export type EventIntake = (events: Envelope[]) => Promise<void>;
+/**
+ * Takes events into a consumer's inbox; resolves once they are durably stored there. `texts` holds the JSON
+ * text each event came as, for storing it as received without writing it out again.
+ */
+export type EventIntake = (events: Envelope[], texts: string[]) => Promise<void>;
 
 /**
  * What moves messages between modules. The in-process transport and the MQTT transport implement it;
@@ -28,10 +31,11 @@ export interface Transport {
   /** Subscribes a consumer module to `module.event`: each consumer module gets every event once. */
   subscribe(consumer: string, module: string, event: string, intake: EventIntake): void;
   /**
-   * Delivers events of one type, in order, to every subscribed consumer; resolves when all have stored them
-   * (in-process: in the consumers' inboxes; MQTT: acknowledged by the broker).
+   * Delivers events of one type, given as their envelopes' JSON text (as the outbox holds them), in order, to
+   * every subscribed consumer; resolves when all have stored them (in-process: in the consumers' inboxes; MQTT:
+   * acknowledged by the broker).
    */
-  publish(module: string, event: string, messages: Envelope[]): Promise<void>;
+  publish(module: string, event: string, texts: string[]): Promise<void>;
   /** Stops taking new work from other processes before a graceful stop (MQTT: presence and subscriptions). */
   withdraw?(): Promise<void>;
   /** Tells other processes where this one serves HTTP (MQTT: in its presence). */

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
-import { contextOf, copyJson, envelope, type Envelope, type MessageContext, type Principal } from '../bus/envelope.js';
-import { writeOutbox } from '../bus/outbox.js';
+import { contextOf, envelope, type Envelope, type MessageContext, type Principal } from '../bus/envelope.js';
+import { outgoingEvent, type OutgoingEvent } from '../bus/outbox.js';
 import { publishedTraced } from '../bus/traced.js';
 import { assertValid } from '../contract/validate.js';
 import type { Client, Contract } from '../contract/contract.js';
@@ -18,6 +18,8 @@ export interface ContextHost {
   instanceId: string;
   /** The operations of other modules the module declares it calls (`calls` in `defineModule`), by module. */
   calls: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Writes events into the module's outbox in `trx`: they go out once it commits. */
+  writeOutbox(trx: Knex.Transaction, events: OutgoingEvent[]): Promise<void>;
   /** Called after a commit that wrote events to the outbox. */
   onPublished(): void;
   /** The module's stores on `db` (its database or one transaction), bound once per connection. */
@@ -91,13 +93,13 @@ export class MessageCallContext implements CallContext<Contract> {
   }
 
   async transaction<T>(fn: (tx: Tx<Contract>) => Promise<T>): Promise<T> {
-    const outgoing: Envelope[] = [];
+    const outgoing: OutgoingEvent[] = [];
     this.open++;
     try {
       const result = await transactionTraced(this.host.contract.name, this.host.db, this.traceContext, (traced) =>
         this.host.db.transaction(async (trx) => {
           const value = await traced.run(() => fn(this.tx(trx, outgoing, traced.context)));
-          if (outgoing.length) await writeOutbox(trx, outgoing);
+          if (outgoing.length) await this.host.writeOutbox(trx, outgoing);
           return value;
         }),
       );
@@ -116,7 +118,7 @@ export class MessageCallContext implements CallContext<Contract> {
    * A transaction view whose `publish` validates events and collects them in `outgoing` for one insert, each
    * published in a span of `traceContext` (the transaction's span).
    */
-  protected tx(trx: Knex.Transaction, outgoing: Envelope[], traceContext = this.traceContext): Tx<Contract> {
+  protected tx(trx: Knex.Transaction, outgoing: OutgoingEvent[], traceContext = this.traceContext): Tx<Contract> {
     const { contract, instanceId } = this.host;
     return {
       stores: this.host.storesOn(trx),
@@ -124,9 +126,9 @@ export class MessageCallContext implements CallContext<Contract> {
         const schema = contract.events[event];
         if (!schema) throw new Error(`module "${contract.name}" has no event "${event}" in its contract`);
         assertValid(schema, data, `${contract.name}.${event} event`);
-        const message = envelope(`${contract.name}@${instanceId}`, `${contract.name}.${event}`, copyJson(data), this.caused);
+        const message = envelope(`${contract.name}@${instanceId}`, `${contract.name}.${event}`, data, this.caused);
         publishedTraced(message, traceContext);
-        outgoing.push(message);
+        outgoing.push(outgoingEvent(message));
       },
     };
   }
@@ -148,7 +150,7 @@ export class EventCallContext extends MessageCallContext {
     message: Envelope,
     private readonly trx: Knex.Transaction,
     /** Events the handler publishes; the inbox writes them to the outbox in its transaction. */
-    readonly outgoing: Envelope[],
+    readonly outgoing: OutgoingEvent[],
   ) {
     super(host, message, modulePrincipal(host.contract.name));
   }

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { Inbox, type InboxHandler } from '../bus/inbox.js';
-import { OutboxRelay, writeOutbox } from '../bus/outbox.js';
+import { OutboxRelay, type OutgoingEvent } from '../bus/outbox.js';
 import type { Envelope } from '../bus/envelope.js';
 import { assertValid } from '../contract/validate.js';
 import type { Contract } from '../contract/contract.js';
@@ -84,6 +84,10 @@ export class ModuleRuntime implements ContextHost {
     return this.contract.name;
   }
 
+  writeOutbox(trx: Knex.Transaction, events: OutgoingEvent[]): Promise<void> {
+    return this.relay.write(trx, events);
+  }
+
   onPublished(): void {
     this.relay.nudge();
   }
@@ -154,10 +158,10 @@ export class ModuleRuntime implements ContextHost {
       handlers.set(type, async (message, trx) => {
         handler ??= this.options.scope.build(sub.handler);
         assertValid(schema, message.data, `${type} event`);
-        const outgoing: Envelope[] = [];
+        const outgoing: OutgoingEvent[] = [];
         await handler(message.data, new EventCallContext(this, message, trx, outgoing));
         if (outgoing.length) {
-          await writeOutbox(trx, outgoing);
+          await this.relay.write(trx, outgoing);
           return true;
         }
         return false;

@@ -8,6 +8,6 @@ import type { TestHost } from './host.js';
 export async function injectEvent(t: TestHost, module: string, event: string, data: unknown, id?: string): Promise<string> {
   const message = envelope(`${module}@test`, `${module}.${event}`, data);
   if (id) message.id = id;
-  await t.host.bus.transport.publish(module, event, [message]);
+  await t.host.bus.transport.publish(module, event, [JSON.stringify(message)]);
   return message.id;
 }
