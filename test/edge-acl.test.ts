@@ -111,6 +111,27 @@ for (const [what, make, code, reason] of badPayloads) {
   });
 }
 
+test.serial('when a device publishes on a topic Cleave writes to it, then the broker forwards nothing: the device gets only Cleave\'s reports', async (t) => {
+  await withDevice(async (_host, device, client) => {
+    const errors = `v1/devices/${device.id}/errors`;
+    await client.subscribeAsync(errors, { qos: 1 });
+    const received: Array<{ code?: string }> = [];
+    const marker = new Promise<void>((resolve) => {
+      client.on('message', (topic, payload) => {
+        if (topic !== errors) return;
+        const report = JSON.parse(payload.toString()) as { code?: string };
+        received.push(report);
+        if (report.code === 'MALFORMED_JSON') resolve();
+      });
+    });
+    await client.publishAsync(errors, JSON.stringify({ code: 'FORGED', reason: 'sent by the device itself' }), { qos: 1 });
+    // The marker: a refusal reported after the forged message was acknowledged, so a forwarded copy would come before it.
+    await client.publishAsync(`v1/devices/${device.id}/telemetry`, '{"metrics": {', { qos: 1 });
+    await marker;
+    t.deepEqual(received.map((report) => report.code), ['UNSUPPORTED_TOPIC', 'MALFORMED_JSON']);
+  });
+});
+
 test.serial('when a device is decommissioned, then its live connection closes within a second and it cannot reconnect', async (t) => {
   await withDevice(async (host, device, client) => {
     const gone = closed(client);

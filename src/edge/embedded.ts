@@ -62,6 +62,9 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
+/** aedes' publish as it is called: by its protocol handlers with the publishing client, by Cleave with a callback only. */
+type AedesPublish = (packet: unknown, client: object | ((err?: Error) => void) | null, done?: (err?: Error) => void) => void;
+
 /** What the broker remembers of the secret a connection logged in with: its SHA-256, never the secret. */
 const digestOf = (secret: string) => createHash('sha256').update(secret, 'utf8').digest();
 
@@ -144,6 +147,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         done(err as Error);
       },
     );
+  };
+
+  // A device's message (or its will) is Cleave's once authorised: devices talk to Cleave, never to each other,
+  // so aedes forwards none of them, and a device cannot put words on a topic Cleave writes to it. Cleave's own
+  // messages and $SYS come with no client and go out as usual. Routing nothing also spares the topic matching.
+  const forward = broker.publish.bind(broker) as AedesPublish;
+  (broker as unknown as { publish: AedesPublish }).publish = (packet, client, done) => {
+    if (client && typeof client === 'object') return done?.();
+    forward(packet, client, done);
   };
 
   broker.authorizeSubscribe = (client, subscription, done) => {
