@@ -8,6 +8,12 @@ import { Pump } from './pump.js';
 
 const batchSize = 1000;
 
+/**
+ * Passes of a relay start at least this far apart. An idle module's event goes out at once; under load, one pass
+ * takes the events of several commits, and each consumer handles them in one transaction.
+ */
+const passSpacingMs = 10;
+
 const outboxColumns = ['id', 'type', 'envelope', 'created_at'];
 
 /**
@@ -63,7 +69,7 @@ export class OutboxRelay {
   private keptSize = 0;
 
   constructor(private readonly options: RelayOptions) {
-    this.pump = new Pump(() => this.drain(), options.log, 1000);
+    this.pump = new Pump(() => this.drain(), options.log, 1000, passSpacingMs);
   }
 
   start(): void {

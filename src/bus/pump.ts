@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 
 /**
  * Runs an async pass one at a time: on a nudge, on a poll interval, or at a time asked for. A nudge during a
- * pass schedules exactly one more pass, so no work is missed and passes never overlap.
+ * pass schedules exactly one more pass, so no work is missed and passes never overlap. Passes start at least
+ * `spacingMs` apart: a nudge sooner waits for that, so under load one pass takes what several nudges asked for.
  */
 export class Pump {
   private running: Promise<void> | undefined;
@@ -10,11 +11,14 @@ export class Pump {
   private stopped = true;
   private poll: NodeJS.Timeout | undefined;
   private wake: NodeJS.Timeout | undefined;
+  private spaced: NodeJS.Timeout | undefined;
+  private lastStart = -Infinity;
 
   constructor(
     private readonly pass: () => Promise<void>,
     private readonly log: Logger,
     private readonly pollMs: number,
+    private readonly spacingMs = 0,
   ) {}
 
   start(): void {
@@ -29,6 +33,15 @@ export class Pump {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      return;
+    }
+    const wait = this.lastStart + this.spacingMs - performance.now();
+    if (wait > 0) {
+      this.spaced ??= setTimeout(() => {
+        this.spaced = undefined;
+        this.nudge();
+      }, wait);
+      this.spaced.unref();
       return;
     }
     this.running = this.loop();
@@ -47,17 +60,18 @@ export class Pump {
     this.stopped = true;
     clearInterval(this.poll);
     clearTimeout(this.wake);
+    clearTimeout(this.spaced);
     await this.running;
   }
 
   private async loop(): Promise<void> {
     try {
-      do {
-        this.again = false;
-        await this.pass().catch((err) => this.log.error({ err }, 'background pass failed; will retry'));
-      } while (this.again && !this.stopped);
+      this.again = false;
+      this.lastStart = performance.now();
+      await this.pass().catch((err) => this.log.error({ err }, 'background pass failed; will retry'));
     } finally {
       this.running = undefined;
     }
+    if (this.again) this.nudge();
   }
 }
