@@ -122,7 +122,8 @@ export class DeviceDispatcher {
   private async dispatch(deviceId: string, topic: string, rest: string, payload: Buffer, retain: boolean): Promise<void> {
     const rate = this.rateLimit.take(deviceId);
     if (rate === 'drop') return void this.options.metrics.edgeMessages.inc({ outcome: 'rate_limited' });
-    await this.seen(deviceId);
+    const marking = this.seen(deviceId);
+    if (marking) await marking;
     const receivedAt = Date.now();
     const refused = (refusal: Omit<Refusal, 'accepted'>, text?: string) => this.refuse({ deviceId, topic, receivedAt }, { accepted: false, ...refusal }, text);
     if (rate === 'refuse') {
@@ -147,8 +148,8 @@ export class DeviceDispatcher {
     if (!found) return refused({ code: 'UNSUPPORTED_TOPIC', reason: `${topic}: unsupported topic; ${this.unsupported}` }, text);
     const message: DeviceMessage = { deviceId, kind: found.route.kind, levels: found.levels, receivedAt, payload: text };
     const result = await this.operations.get(targetKey(found.route))!.add(message);
-    if (result.accepted) return void this.options.metrics.edgeMessages.inc({ outcome: 'accepted' });
-    return this.refuse({ deviceId, topic, receivedAt }, result, text);
+    // Accepted messages are counted per group, by the batcher.
+    if (!result.accepted) return this.refuse({ deviceId, topic, receivedAt }, result, text);
   }
 
   /** The declared kind matching `rest` (the topic inside the device tree), and the levels its `+` matched. */
@@ -190,6 +191,8 @@ export class DeviceDispatcher {
           throw new CleaveError('INTERNAL', `${targetKey(target)} answered ${output[results]?.length ?? 'no'} results for ${items.length} messages`);
         }
         metrics.edgeBatchSize.observe(items.length);
+        const accepted = output[results].filter((result) => (result as DeviceResult).accepted).length;
+        if (accepted) metrics.edgeMessages.inc({ outcome: 'accepted' }, accepted);
         return output[results];
       },
       { maxItems: batch.maxMessages, lingerMs: batch.lingerMs, maxInFlight: 2 },
