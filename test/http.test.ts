@@ -556,3 +556,31 @@ test('when a caller changes the principal it got, then the remembered principal 
 
   t.is((await verify(token)).role, 'viewer');
 });
+
+test('when a refused token comes again, then it is refused alike until the key set is fetched again, and then checked anew', async (t) => {
+  const signer = await signingKey('k');
+  const impostor = await signingKey('k');
+  let keys = [impostor.jwk];
+  const verify = createTokenVerifier(async () => ({ keys }), { ...claimsRequired, minRefetchMs: 0 });
+  const token = await sign(signer);
+
+  await t.throwsAsync(verify(token), { message: 'invalid token' });
+  await t.throwsAsync(verify(token), { message: 'invalid token' });
+  keys = [signer.jwk];
+  await t.throwsAsync(verify(await sign(await signingKey('stranger'))), { message: /unknown key/ });
+
+  t.like(await verify(token), { sub: 'user-1' });
+});
+
+test('when a token not valid yet is refused, then the same token is accepted once its time comes', async (t) => {
+  const key = await signingKey('k1');
+  const verify = createTokenVerifier(async () => ({ keys: [key.jwk] }), claimsRequired);
+  const notBefore = Math.floor(Date.now() / 1000) + 2;
+  const token = await sign(key, { notBefore });
+
+  await t.throwsAsync(verify(token), { message: /nbf/ });
+  await t.throwsAsync(verify(token), { message: /nbf/ });
+  await new Promise((resolve) => setTimeout(resolve, notBefore * 1000 - Date.now() + 50));
+
+  t.like(await verify(token), { sub: 'user-1' });
+});

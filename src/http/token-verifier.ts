@@ -26,6 +26,13 @@ type KeySet = ReturnType<typeof createLocalJWKSet>;
  */
 const cacheSize = 10_000;
 
+/**
+ * Tokens refused for a reason that holds while the key set stays the same (a bad signature, a malformed token, an
+ * expired one, wrong claims), so that a client sending the same bad token again costs no second check. A token
+ * naming an unknown key, or not valid yet (`nbf`), is checked anew every time.
+ */
+const refusedSize = 1_000;
+
 const invalidToken = (reason?: string) =>
   new CleaveError('UNAUTHENTICATED', reason ? `invalid token: ${reason}` : 'invalid token');
 
@@ -59,8 +66,8 @@ const sleep = (ms: number) =>
  * rotation since) makes the verifier fetch the set again and retry: concurrent misses share one fetch, and two
  * such fetches are at least `minRefetchMs` apart, so tokens with made-up key ids cannot flood the issuer. A key
  * id still unknown after that fetch is UNAUTHENTICATED. Verified tokens are remembered until they expire or the
- * key set is fetched again. Every bad token fails with UNAUTHENTICATED; a key set that cannot be fetched fails
- * with UNAVAILABLE.
+ * key set is fetched again; so are refused ones, unless the refusal may change (see `refusedSize`). Every bad
+ * token fails with UNAUTHENTICATED; a key set that cannot be fetched fails with UNAVAILABLE.
  */
 export function createTokenVerifier(
   fetchJwks: () => Promise<{ keys: JsonWebKey[] }>,
@@ -114,21 +121,43 @@ export function createTokenVerifier(
   };
 
   const isUnknownKey = (err: unknown) => (err as { code?: unknown })?.code === 'ERR_JWKS_NO_MATCHING_KEY';
+  const lasts = (err: unknown) => {
+    const { code, claim } = (err ?? {}) as { code?: unknown; claim?: unknown };
+    return code !== 'ERR_JWKS_NO_MATCHING_KEY' && !(code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'nbf');
+  };
+  const refused = new Map<string, { code: CleaveError['code']; message: string; details: unknown; keys: KeySet }>();
+  const refuse = (token: string, err: unknown, keys: KeySet): CleaveError => {
+    const error = asUnauthenticated(err);
+    if (lasts(err)) {
+      if (refused.size >= refusedSize) refused.delete(refused.keys().next().value!);
+      refused.set(token, { code: error.code, message: error.message, details: error.details, keys });
+    }
+    return error;
+  };
+  const refusedBefore = (token: string): CleaveError | undefined => {
+    const hit = refused.get(token);
+    if (!hit) return undefined;
+    if (hit.keys === keySet) return new CleaveError(hit.code, hit.message, hit.details);
+    refused.delete(token);
+    return undefined;
+  };
 
   return async (token) => {
     const known = remembered(token);
     if (known) return known;
+    const again = refusedBefore(token);
+    if (again) throw again;
     const keys = keySet ?? (await load());
     try {
       return await verify(token, keys);
     } catch (err) {
-      if (!isUnknownKey(err)) throw asUnauthenticated(err);
+      if (!isUnknownKey(err)) throw refuse(token, err, keys);
     }
     const fresh = keySet && keySet !== keys ? keySet : await refresh();
     try {
       return await verify(token, fresh);
     } catch (err) {
-      throw asUnauthenticated(err);
+      throw refuse(token, err, fresh);
     }
   };
 }
