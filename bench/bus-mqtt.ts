@@ -35,6 +35,7 @@ export async function benchBusMqtt(): Promise<Row[]> {
   try {
     const raw = await rawRequestReply(broker.url);
     const cleave = await cleaveHosts(broker.url);
+    const batching = await cleaveHosts(broker.url, { 'bus.mqtt.eventBatches': true });
     try {
       const client = cleave.caller.bus.client(pingContract);
       const call = () => client.ping(input);
@@ -50,6 +51,7 @@ export async function benchBusMqtt(): Promise<Row[]> {
         s.add('bus parallel', busParallel);
         s.add('raw events', await rawPublishSubscribe(broker.url));
         s.add('bus events', await durableEvents(cleave.caller, cleave.server));
+        s.add('bus event batches', await durableEvents(batching.caller, batching.server));
       });
       console.error(
         `bus-mqtt: mosquitto at ${broker.url}, all clients in this process; sequential latency over up to ${latencySamples} calls, ` +
@@ -65,9 +67,10 @@ export async function benchBusMqtt(): Promise<Row[]> {
         { bench, case: `request/reply across hosts, ${window} in flight`, values: samples.get('bus parallel'), unit: 'req/s', baseline: samples.get('raw parallel'), target: { atLeastX: 0.9, eachRun: true }, perRun: true },
         { bench, case: `raw mqtt.js QoS 1 publish/subscribe, ${window} unacked (baseline)`, values: samples.get('raw events'), unit: 'msg/s' },
         { bench, case: 'durable events: outbox -> MQTT QoS 1 -> inbox -> handler', values: samples.get('bus events'), unit: 'events/s', baseline: samples.get('raw events'), target: { atLeastX: 0.6 } },
+        { bench, case: 'durable events as above, bus.mqtt.eventBatches on', values: samples.get('bus event batches'), unit: 'events/s', baseline: samples.get('raw events'), target: { atLeastX: 0.6 } },
       ];
     } finally {
-      await Promise.all([raw.close(), cleave.stop()]);
+      await Promise.all([raw.close(), cleave.stop(), batching.stop()]);
     }
   } finally {
     await broker.stop();
@@ -193,8 +196,11 @@ async function rawPublishSubscribe(url: string): Promise<number> {
   return perSecond;
 }
 
-/** Two hosts on the MQTT bus: `server` hosts ping, `caller` hosts sink, so each call and event crosses the broker. */
-async function cleaveHosts(url: string): Promise<{ caller: Host; server: Host; stop: () => Promise<void> }> {
+/**
+ * Two hosts on the MQTT bus with `settings` (config keys): `server` hosts ping, `caller` hosts sink, so each call
+ * and event crosses the broker.
+ */
+async function cleaveHosts(url: string, settings: Record<string, unknown> = {}): Promise<{ caller: Host; server: Host; stop: () => Promise<void> }> {
   const namespace = `bench${randomBytes(4).toString('hex')}`;
   const dirs: string[] = [];
   const start = (module: string) => {
@@ -210,6 +216,7 @@ async function cleaveHosts(url: string): Promise<{ caller: Host; server: Host; s
       'bus.mqtt.url': url,
       'bus.key': 'bench-bus-key-0123456789abcdef0123456789',
       'bus.namespace': namespace,
+      ...settings,
     };
     return Host.start({ config: loadConfig({ modules: [ping, sink], cwd: dataDir, env: {}, overrides }), modules: [ping, sink] });
   };

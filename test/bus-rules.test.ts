@@ -16,7 +16,8 @@ const fixtures = [ledger, audit];
 
 const stores = (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
 const broker = mosquittoForFile('bus rules over MQTT');
-const transports = broker.available ? ['inproc', 'mqtt'] : ['inproc'];
+/** `mqtt, event batches` runs with `bus.mqtt.eventBatches` on (on SQLite alone: batching is the transport's). */
+const transports = broker.available ? ['inproc', 'mqtt', 'mqtt, event batches'] : ['inproc'];
 
 /**
  * Registers one scenario per bus transport and store: the in-process bus and the MQTT bus (events through a
@@ -24,10 +25,11 @@ const transports = broker.available ? ['inproc', 'mqtt'] : ['inproc'];
  */
 function scenario(title: string, run: (t: ExecutionContext, host: TestHost) => Promise<void>, config: Record<string, unknown> = {}, modules = fixtures) {
   for (const transport of transports) {
-    for (const store of stores) {
+    for (const store of transport === 'mqtt, event batches' ? ['sqlite'] : stores) {
       test(`[${transport}, ${store}] ${title}`, async (t) => {
         const database = store === 'postgres' ? await createDatabase() : undefined;
-        const bus = transport === 'mqtt' ? { 'bus.transport': 'mqtt', 'bus.mqtt.url': broker.url, 'bus.namespace': `t${randomBytes(4).toString('hex')}` } : {};
+        const mqtt = { 'bus.transport': 'mqtt', 'bus.mqtt.url': broker.url, 'bus.namespace': `t${randomBytes(4).toString('hex')}` };
+        const bus = transport === 'inproc' ? {} : transport === 'mqtt' ? mqtt : { ...mqtt, 'bus.mqtt.eventBatches': true };
         const host = await startTestHost({ modules, config: { ...config, ...bus, ...(database ? { 'db.url': database.url } : {}) } });
         try {
           await run(t, host);

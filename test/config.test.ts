@@ -38,7 +38,7 @@ test('when nothing is configured, then every key has its default', (t) => {
 
   t.deepEqual(config.modules, ['*']);
   t.is(config.bus.transport, 'inproc');
-  t.deepEqual(config.bus.mqtt, { url: 'mqtt://127.0.0.1:1883', ca: '' });
+  t.deepEqual(config.bus.mqtt, { url: 'mqtt://127.0.0.1:1883', ca: '', eventBatches: false });
   t.is(config.bus.instance, '');
   t.is(config.bus.retry.maxAttempts, 5);
   t.deepEqual(config.bus.breaker, { failures: 5, halfOpenAfterMs: 5000 });
@@ -266,8 +266,9 @@ test('when keys are described, then each has its env variable, default and doc',
   t.like(keys.find((key) => key.key === 'hashing.maxWaiting'), { env: 'CLEAVE_HASH_MAX_WAITING', default: 64 });
   t.like(keys.find((key) => key.key === 'http.trustProxy'), { env: 'CLEAVE_HTTP_TRUST_PROXY', default: '' });
   t.like(keys.find((key) => key.key === 'devices.db.url'), { env: 'CLEAVE_DEVICES_DB_URL', default: '' });
-  t.is(keys.length, 56);
-  t.is(describeKeys().length, 43, 'the kernel\'s own keys');
+  t.like(keys.find((key) => key.key === 'bus.mqtt.eventBatches'), { env: 'CLEAVE_MQTT_EVENT_BATCHES', default: false });
+  t.is(keys.length, 57);
+  t.is(describeKeys().length, 44, 'the kernel\'s own keys');
 });
 
 test('when a module declares a config slice, then its keys are listed under its name with their variables', (t) => {

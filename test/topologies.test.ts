@@ -38,5 +38,6 @@ async function withDatabase(deploy: (dbUrl: string) => Promise<Deployment>): Pro
 topology('monolith, in-process bus, SQLite', () => monolith({}));
 topology('monolith, MQTT bus, SQLite', () => monolith({ mqttUrl: broker.url }), { mqtt: true });
 topology('process per module over Mosquitto, SQLite', () => processPerModule({ mqttUrl: broker.url }, modules), { mqtt: true });
+topology('process per module over Mosquitto, SQLite, event batches', () => processPerModule({ mqttUrl: broker.url, env: { CLEAVE_MQTT_EVENT_BATCHES: 'true' } }, modules), { mqtt: true });
 topology('process per module over Mosquitto, PostgreSQL', () => withDatabase((dbUrl) => processPerModule({ mqttUrl: broker.url, dbUrl }, modules)), { mqtt: true, pg: true });
 topology('monolith, in-process bus, PostgreSQL', () => withDatabase((dbUrl) => monolith({ dbUrl })), { pg: true });

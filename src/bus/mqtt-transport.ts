@@ -23,6 +23,11 @@ export interface MqttTransportOptions {
   namespace: string;
   /** Unique per process: names the client id, the reply topic and the presence topic. */
   instanceId: string;
+  /**
+   * Sends several events of one type in one message, `{"events":[...]}` (`bus.mqtt.eventBatches`). Messages of
+   * either form are read whatever this says.
+   */
+  eventBatches?: boolean;
   /** The deployment's bus key (`bus.key`, at least 32 characters): seals every message this process sends. */
   key: string;
   log: Logger;
@@ -47,7 +52,41 @@ const connectTimeoutMs = 5000;
 const noMatchingSubscribers = 16;
 const sessionTakenOver = 142;
 
+/** The most events, and about the most characters, one batch of `bus.mqtt.eventBatches` carries. */
+const batchEvents = 200;
+const batchChars = 64 * 1024;
+
 export type { InstanceInfo };
+
+/**
+ * Event texts as the messages that carry them: alone, or in batches `{"events":[...]}` of consecutive events.
+ * An event travels alone when it is the only one of its run, so a lone event is read by any build.
+ */
+function inBatches(texts: string[]): Array<{ text: string; events: number }> {
+  const messages: Array<{ text: string; events: number }> = [];
+  for (let start = 0; start < texts.length; ) {
+    let end = start + 1;
+    let chars = texts[start].length;
+    while (end < texts.length && end - start < batchEvents && chars + texts[end].length < batchChars) chars += texts[end++].length;
+    const events = end - start;
+    messages.push({ text: events === 1 ? texts[start] : `{"events":[${texts.slice(start, end).join(',')}]}`, events });
+    start = end;
+  }
+  return messages;
+}
+
+/**
+ * The events of a message's text with the text each is stored as, when every one is an envelope of `type`:
+ * the text is one envelope, or a batch `{"events":[...]}` of them. Undefined otherwise.
+ */
+function eventsIn(text: string, type: string): Array<{ event: Envelope; text: string }> | undefined {
+  const parsed = parseJson<Envelope & { events?: unknown }>(text);
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  if (parsed.type !== undefined || !Array.isArray(parsed.events)) return parsed.type === type ? [{ event: parsed, text }] : undefined;
+  const events = parsed.events as Envelope[];
+  if (events.length === 0 || !events.every((event) => event !== null && typeof event === 'object' && event.type === type)) return undefined;
+  return events.map((event) => ({ event, text: JSON.stringify(event) }));
+}
 
 /** The MQTT client id of a bus instance: its persistent session on the broker. */
 export const busClientId = (namespace: string, instanceId: string) => `cleave-${namespace}-${instanceId}`;
@@ -160,12 +199,16 @@ export class MqttTransport implements Transport {
     const client = this.client;
     if (!client?.connected) throw new CleaveError('UNAVAILABLE', `MQTT broker ${brokerName(this.options.url)} is not connected`);
     const topic = eventTopic(this.options.namespace, module, event);
+    const messages = this.options.eventBatches ? inBatches(texts) : texts.map((text) => ({ text, events: 1 }));
     this.holdWrites();
-    const sent = corked(client, () => texts.map((text) => client.publishAsync(topic, this.seal.seal(text), { qos: 1 })));
+    const sent = corked(client, () => messages.map(({ text }) => client.publishAsync(topic, this.seal.seal(text), { qos: 1 })));
     const acks = await Promise.all(sent);
-    const unrouted = acks.filter((ack) => ack?.messageId !== undefined && this.unrouted.delete(ack.messageId));
-    if (unrouted.length && this.options.consumed?.(module, event)) {
-      throw new CleaveError('UNAVAILABLE', `${unrouted.length} ${module}.${event} events reached no subscriber: their consumers have not connected yet`);
+    let unrouted = 0;
+    acks.forEach((ack, i) => {
+      if (ack?.messageId !== undefined && this.unrouted.delete(ack.messageId)) unrouted += messages[i].events;
+    });
+    if (unrouted && this.options.consumed?.(module, event)) {
+      throw new CleaveError('UNAVAILABLE', `${unrouted} ${module}.${event} events reached no subscriber: their consumers have not connected yet`);
     }
   }
 
@@ -375,18 +418,22 @@ export class MqttTransport implements Transport {
     else if (rest.startsWith('presence/')) this.updatePresence(rest.slice('presence/'.length), message);
   }
 
-  /** Queues an event for each intake it is for; it is acknowledged once every one of them stored it. */
+  /**
+   * Queues each event of a message (one, or a batch) for each intake it is for; the message is acknowledged once
+   * every one of them stored every event. A batch holding an event of another type is dropped whole.
+   */
   private deliverEvent(packet: IPublishPacket, ack: PendingAck): void {
     const intakes = this.intakesOf(packet);
     const text = intakes.length ? this.unseal(packet.payload as Buffer, packet.topic) : undefined;
-    const event = text === undefined ? undefined : parseJson<Envelope>(text);
-    if (!event) return ack.done();
-    if (event.type !== packet.topic.slice(this.prefix.length + 'evt/'.length).replace('/', '.')) {
-      this.drops.drop(packet.topic, 'its type is not its topic\'s');
+    const events = text === undefined ? undefined : eventsIn(text, packet.topic.slice(this.prefix.length + 'evt/'.length).replace('/', '.'));
+    if (!events) {
+      if (text !== undefined) this.drops.drop(packet.topic, 'not an event of its topic\'s type');
       return ack.done();
     }
-    const shared = shareAck(ack, intakes.length);
-    intakes.forEach(({ queue }, i) => queue.push(i === 0 ? event : { ...event, data: copyJson(event.data) }, text!, shared));
+    const shared = shareAck(ack, intakes.length * events.length);
+    for (const { event, text } of events) {
+      intakes.forEach(({ queue }, i) => queue.push(i === 0 ? event : { ...event, data: copyJson(event.data) }, text, shared));
+    }
   }
 
   private intakesOf(packet: IPublishPacket): Intake[] {

@@ -378,6 +378,7 @@ async function createTransport(options: HostOptions, identity: { instanceId: str
   return new MqttTransport({
     url: config.bus.mqtt.url,
     ca: trustedCas('bus.mqtt.ca', config.bus.mqtt.ca),
+    eventBatches: config.bus.mqtt.eventBatches,
     key: config.bus.key,
     namespace: config.bus.namespace,
     instanceId: identity.instanceId,
