@@ -29,9 +29,11 @@ const cacheSize = 10_000;
 /**
  * Tokens refused for a reason that holds while the key set stays the same (a bad signature, a malformed token, an
  * expired one, wrong claims), so that a client sending the same bad token again costs no second check. A token
- * naming an unknown key, or not valid yet (`nbf`), is checked anew every time.
+ * naming an unknown key, or not valid yet (`nbf`), is checked anew every time, and so is one longer than
+ * `refusedLength` characters (a token of Cleave's is far shorter), so that remembering stays small.
  */
 const refusedSize = 1_000;
+const refusedLength = 4096;
 
 const invalidToken = (reason?: string) =>
   new CleaveError('UNAUTHENTICATED', reason ? `invalid token: ${reason}` : 'invalid token');
@@ -128,7 +130,7 @@ export function createTokenVerifier(
   const refused = new Map<string, { code: CleaveError['code']; message: string; details: unknown; keys: KeySet }>();
   const refuse = (token: string, err: unknown, keys: KeySet): CleaveError => {
     const error = asUnauthenticated(err);
-    if (lasts(err)) {
+    if (lasts(err) && token.length <= refusedLength) {
       if (refused.size >= refusedSize) refused.delete(refused.keys().next().value!);
       refused.set(token, { code: error.code, message: error.message, details: error.details, keys });
     }
