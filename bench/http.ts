@@ -18,27 +18,53 @@ async function launch(script: string, args: string[] = [], env: Record<string, s
   return { ...server, url };
 }
 
-/** Requests per second over `duration` seconds from autocannon, run here: every server it loads is a process of its own. */
-async function load(url: string, headers: Record<string, string>, duration: number): Promise<number> {
-  const result = await autocannon({ url, connections, duration, headers });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.total / duration;
+/** Linux's clock ticks a second, the unit of the CPU times in `/proc/<pid>/stat`. */
+const ticksPerSecond = 100;
+
+/** CPU time (user and system) a process has used so far, in microseconds; NaN where `/proc` is not there. */
+function cpuMicros(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+  } catch {
+    return Number.NaN;
+  }
 }
 
-/** A route to load: its URL and the headers each request carries. */
+/** A route to load: its URL, the headers each request carries, and the server process's pid. */
 interface Target {
   url: string;
+  pid: number;
   headers?: Record<string, string>;
+}
+
+/** What loading a target cost its server so far: CPU microseconds and requests answered. */
+type Cost = { cpu: number; requests: number };
+
+/**
+ * Requests per second over `duration` seconds from autocannon, run here: every server it loads is a process of its
+ * own. Adds the server's CPU time and the requests to `cost`.
+ */
+async function load(target: Target, duration: number, cost: Cost): Promise<number> {
+  const before = cpuMicros(target.pid);
+  const result = await autocannon({ url: target.url, connections, duration, headers: target.headers ?? {} });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  cost.cpu += cpuMicros(target.pid) - before;
+  cost.requests += result.requests.total;
+  return result.requests.total / duration;
 }
 
 /**
  * Requests per second of a baseline route and a Cleave route, each loaded for `seconds` in all, in turns of one
- * second after a turn of warm-up each.
+ * second after a turn of warm-up each, and the server CPU time each request took (µs) in the timed turns: steadier
+ * than the rate on a shared machine, where the load generator and the server compete for the same cores.
  */
-async function compare(baseline: Target, subject: Target): Promise<[number, number]> {
-  const turn = (target: Target) => () => load(target.url, target.headers ?? {}, 1);
-  await inTurns(1, turn(baseline), turn(subject));
-  return inTurns(Math.max(2, Math.round(seconds)), turn(baseline), turn(subject));
+async function compare(baseline: Target, subject: Target): Promise<{ rates: [number, number]; cpu: [number, number] }> {
+  const warm: Cost = { cpu: 0, requests: 0 };
+  await inTurns(1, () => load(baseline, 1, warm), () => load(subject, 1, warm));
+  const costs: [Cost, Cost] = [{ cpu: 0, requests: 0 }, { cpu: 0, requests: 0 }];
+  const rates = await inTurns(Math.max(2, Math.round(seconds)), () => load(baseline, 1, costs[0]), () => load(subject, 1, costs[1]));
+  return { rates, cpu: [costs[0].cpu / costs[0].requests, costs[1].cpu / costs[1].requests] };
 }
 
 async function token(url: string): Promise<string> {
@@ -82,12 +108,17 @@ export async function benchHttp(): Promise<Row[]> {
   try {
     const auth = { authorization: `Bearer ${await token(cleave.url)}` };
     const samples = await eachRepeat('http', async (s) => {
-      const [bareRate, constant] = await compare({ url: `${bare.url}/hello` }, { url: `${cleave.url}/api/ping/hello`, headers: auth });
-      s.add('bare', bareRate);
-      s.add('constant', constant);
-      const [bareSqliteRate, me] = await compare({ url: `${bareSqlite.url}/me` }, { url: `${cleave.url}/api/identity/me`, headers: auth });
-      s.add('bare sqlite', bareSqliteRate);
-      s.add('me', me);
+      const pid = (server: Child) => server.child.pid!;
+      const constant = await compare({ url: `${bare.url}/hello`, pid: pid(bare) }, { url: `${cleave.url}/api/ping/hello`, pid: pid(cleave), headers: auth });
+      s.add('bare', constant.rates[0]);
+      s.add('constant', constant.rates[1]);
+      s.add('bare cpu', constant.cpu[0]);
+      s.add('constant cpu', constant.cpu[1]);
+      const me = await compare({ url: `${bareSqlite.url}/me`, pid: pid(bareSqlite) }, { url: `${cleave.url}/api/identity/me`, pid: pid(cleave), headers: auth });
+      s.add('bare sqlite', me.rates[0]);
+      s.add('me', me.rates[1]);
+      s.add('bare sqlite cpu', me.cpu[0]);
+      s.add('me cpu', me.cpu[1]);
       const dataDir = mkdtempSync(join(tmpdir(), 'cleave-bench-start-'));
       try {
         const fresh = await start(dataDir);
@@ -105,6 +136,10 @@ export async function benchHttp(): Promise<Row[]> {
       { bench, case: 'authenticated constant route, all kernel middleware + bus', values: samples.get('constant'), unit: 'req/s', baseline: samples.get('bare'), target: { atLeastX: 0.8 } },
       { bench, case: 'koa + @koa/router + better-sqlite3 prepared one-row read (baseline)', values: samples.get('bare sqlite'), unit: 'req/s' },
       { bench, case: 'GET /api/identity/me with a token (one row read)', values: samples.get('me'), unit: 'req/s', baseline: samples.get('bare sqlite'), target: { atLeastX: 0.7 } },
+      { bench, case: 'server CPU a request: bare koa + @koa/router (baseline)', values: samples.get('bare cpu'), unit: 'µs' },
+      { bench, case: 'server CPU a request: authenticated constant route', values: samples.get('constant cpu'), unit: 'µs', baseline: samples.get('bare cpu') },
+      { bench, case: 'server CPU a request: koa + better-sqlite3 one-row read (baseline)', values: samples.get('bare sqlite cpu'), unit: 'µs' },
+      { bench, case: 'server CPU a request: GET /api/identity/me with a token', values: samples.get('me cpu'), unit: 'µs', baseline: samples.get('bare sqlite cpu') },
       { bench, case: 'cleave start to /readyz 200, fresh data dir, device broker on', values: samples.get('start fresh'), unit: 'ms', target: { atMost: 1000 } },
       { bench, case: 'cleave start to /readyz 200, existing data dir, device broker on', values: samples.get('start existing'), unit: 'ms', target: { atMost: 500 } },
       { bench, case: 'idle RSS 2 s after start', values: samples.get('rss'), unit: 'MB', target: { atMost: 120 } },
