@@ -35,7 +35,10 @@ export async function benchBusMqtt(): Promise<Row[]> {
   try {
     const raw = await rawRequestReply(broker.url);
     const cleave = await cleaveHosts(broker.url);
-    const batching = await cleaveHosts(broker.url, { 'bus.mqtt.eventBatches': true });
+    const batching = await cleaveHosts(broker.url, { 'bus.mqtt.eventBatches': true }).catch(async (err: unknown) => {
+      await Promise.all([raw.close(), cleave.stop()]);
+      throw err;
+    });
     try {
       const client = cleave.caller.bus.client(pingContract);
       const call = () => client.ping(input);
