@@ -68,6 +68,13 @@ type AedesPublish = (packet: unknown, client: object | ((err?: Error) => void) |
 /** What the broker remembers of the secret a connection logged in with: its SHA-256, never the secret. */
 const digestOf = (secret: string) => createHash('sha256').update(secret, 'utf8').digest();
 
+/**
+ * Device connections send each write at once (Nagle's algorithm off). With it on, a PUBACK written while the one
+ * before it was not yet acknowledged by the device's TCP stack waited for the device's next packet: at 150
+ * messages a second a device saw its acknowledgements 2 to 3 ms later than Cleave wrote them.
+ */
+const unbuffered = { noDelay: true };
+
 /** An error whose CONNACK return code aedes sends: 2 identifier rejected, 3 unavailable, 4 bad credentials, 5 not authorised. */
 const refusal = (returnCode: number, message: string) => Object.assign(new Error(message), { returnCode });
 
@@ -190,12 +197,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   let tlsPort: number | undefined;
   try {
     if (options.port !== undefined) {
-      const tcp = createServer((socket) => (admit(peer(socket)) ? accept(socket, peer(socket)) : socket.destroy()));
+      const tcp = createServer(unbuffered, (socket) => (admit(peer(socket)) ? accept(socket, peer(socket)) : socket.destroy()));
       listeners.push(tcp);
       port = await listenTcp(tcp, options.port, options.host, '--edge-port or CLEAVE_EDGE_PORT');
     }
     if (options.tls) {
-      const secureOptions = { ...options.tls.certificates.secureOptions, handshakeTimeout: connectTimeout };
+      const secureOptions = { ...options.tls.certificates.secureOptions, ...unbuffered, handshakeTimeout: connectTimeout };
       const secure = createTlsServer(secureOptions, (socket) => accept(socket, peer(socket)));
       // Admitted at accept, before the handshake, so that a refused address costs no TLS work.
       secure.on('connection', (socket: Socket) => admit(peer(socket)) || socket.destroy());
@@ -215,6 +222,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     if (req.url !== '/mqtt') return socket.destroy();
     const client = limits.trustedProxies.clientAddress(req);
     if (!admit(client)) return socket.destroy();
+    (socket as Socket).setNoDelay?.(true);
     wss.handleUpgrade(req, socket, head, (ws) => accept(createWebSocketStream(ws), client));
   };
   options.http?.on('upgrade', upgrade);

@@ -49,7 +49,8 @@ export async function startBusBroker(options: { sessions?: AwaitedSession[] } = 
     done(refused as Parameters<typeof done>[0], false);
   };
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  // Nagle's algorithm off, as on Cleave's own MQTT clients: a reply is sent when it is written.
+  const server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     broker.handle(socket);
